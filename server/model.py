@@ -1,0 +1,207 @@
+"""The records of one event: plain, immutable data with no I/O.
+
+Every record is a frozen dataclass. Records are stored one per Redis hash field, keyed by
+`record.key`; changing a record means replacing it (`dataclasses.replace`). Fields marked
+private in `PRIVATE_FIELDS` never leave the server except to moderators.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import ClassVar, Final
+
+MINUTE_MS: Final = 60_000
+
+
+class MeetingStatus(enum.StrEnum):
+    REQUESTED = "requested"  # wanted, not yet placed in a round and at a table
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+class MeetingOrigin(enum.StrEnum):
+    PLANNED = "planned"
+    SUBSTITUTE = "substitute"
+    WALK_IN = "walk_in"
+
+
+# Statuses in which a meeting occupies its table and its people in its round.
+ACTIVE_STATUSES: Final = frozenset({MeetingStatus.SCHEDULED, MeetingStatus.HELD})
+
+
+@dataclass(frozen=True, slots=True)
+class EventSettings:
+    warning_s: int = 120  # "last minutes" phase before a round ends
+    default_capacity: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    KIND: ClassVar[str] = "event"
+    id: str
+    name: str
+    timezone: str = "UTC"  # IANA name, for display only: all times are UTC ms
+    venue: str = ""
+    settings: EventSettings = field(default_factory=EventSettings)
+    moderator_token: str = ""  # private
+    screen_key: str = ""  # private: hall screens authenticate with it
+
+    @property
+    def key(self) -> str:
+        return "event"
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    KIND: ClassVar[str] = "table"
+    number: int
+    label: str = ""
+    zone: str = ""
+    capacity: int = 2  # seats; a meeting needs one per person
+
+    @property
+    def key(self) -> str:
+        return str(self.number)
+
+    @property
+    def name(self) -> str:
+        return self.label or f"table {self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    starts_at_ms: int
+    ends_at_ms: int
+
+    def covers(self, starts_at_ms: int, ends_at_ms: int) -> bool:
+        return self.starts_at_ms <= starts_at_ms and ends_at_ms <= self.ends_at_ms
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    KIND: ClassVar[str] = "participant"
+    id: str
+    name: str
+    external_id: str = ""
+    organisation: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2
+    title: str = ""
+    tags: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    email: str = ""  # private
+    phone: str = ""  # private
+    token: str = ""  # private: the personal link's secret
+    # Availability: not in `unavailable_rounds`, and (when windows are given) the whole
+    # round lies inside one of `available_windows`.
+    unavailable_rounds: frozenset[int] = frozenset()
+    available_windows: tuple[TimeWindow, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.id
+
+    @property
+    def surname(self) -> str:
+        return self.name.rsplit(" ", 1)[-1]
+
+    def is_available(self, rnd: Round) -> bool:
+        if rnd.index in self.unavailable_rounds:
+            return False
+        if not self.available_windows:
+            return True
+        return any(w.covers(rnd.starts_at_ms, rnd.ends_at_ms) for w in self.available_windows)
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    KIND: ClassVar[str] = "round"
+    index: int  # 1-based, in time order across all days
+    day: int  # 1-based
+    starts_at_ms: int  # when meetings start (planned)
+    meeting_s: int = 20 * 60
+    changeover_s: int = 5 * 60  # the seating time before the round starts
+    label: str = ""
+
+    @property
+    def key(self) -> str:
+        return str(self.index)
+
+    @property
+    def ends_at_ms(self) -> int:
+        return self.starts_at_ms + self.meeting_s * 1000
+
+    @property
+    def seating_at_ms(self) -> int:
+        return self.starts_at_ms - self.changeover_s * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """A pause between blocks of rounds (coffee, lunch), shown on screens."""
+
+    KIND: ClassVar[str] = "break"
+    id: str
+    day: int
+    starts_at_ms: int
+    ends_at_ms: int
+    label: str = "Break"
+
+    @property
+    def key(self) -> str:
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    """A 1:1 meeting between two sides; a side is one or more people of one organisation."""
+
+    KIND: ClassVar[str] = "meeting"
+    id: str
+    side_a: tuple[str, ...]
+    side_b: tuple[str, ...]
+    round: int | None = None
+    table: int | None = None
+    status: MeetingStatus = MeetingStatus.REQUESTED
+    origin: MeetingOrigin = MeetingOrigin.PLANNED
+    external_id: str = ""
+    note: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.id
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        return self.side_a + self.side_b
+
+    @property
+    def is_placed(self) -> bool:
+        return self.round is not None and self.table is not None
+
+    @property
+    def occupies(self) -> bool:
+        """Whether it holds its people and table in its round."""
+        return self.is_placed and self.status in ACTIVE_STATUSES
+
+    def partners_of(self, participant_id: str) -> tuple[str, ...]:
+        if participant_id in self.side_a:
+            return self.side_b
+        if participant_id in self.side_b:
+            return self.side_a
+        return ()
+
+
+Record = Event | Table | Participant | Round | Break | Meeting
+
+# Kinds in the order a fresh load applies them; the value is the record class.
+KINDS: Final[dict[str, type[Record]]] = {
+    cls.KIND: cls for cls in (Event, Table, Participant, Round, Break, Meeting)
+}
+
+PRIVATE_FIELDS: Final[dict[str, frozenset[str]]] = {
+    Event.KIND: frozenset({"moderator_token", "screen_key"}),
+    Participant.KIND: frozenset({"email", "phone", "token"}),
+}
