@@ -113,7 +113,5 @@ def change_record_from_plain(data: dict[str, Any]) -> ChangeRecord:
             upserts=tuple(record_from_plain(k, v) for k, v in data["upserts"]),
             deletes=tuple((k, key) for k, key in data["deletes"]),
         ),
-        before=tuple(
-            None if b is None else record_from_plain(b[0], b[1]) for b in data["before"]
-        ),
+        before=tuple(None if b is None else record_from_plain(b[0], b[1]) for b in data["before"]),
     )

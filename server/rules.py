@@ -29,9 +29,7 @@ from server.errors import (
 from server.model import Meeting, MeetingStatus, Participant, Record, Round, Table
 from server.state import Change, EventState
 
-_PLACED_STATUSES = frozenset(
-    {MeetingStatus.SCHEDULED, MeetingStatus.HELD, MeetingStatus.NO_SHOW}
-)
+_PLACED_STATUSES = frozenset({MeetingStatus.SCHEDULED, MeetingStatus.HELD, MeetingStatus.NO_SHOW})
 
 
 class _View:
@@ -67,7 +65,7 @@ class _View:
         return record if isinstance(record, Meeting) else None
 
     def name(self, pid: str) -> str:
-        person = self.participant(pid)
+        person = self.participant(pid) or self.state.participants.get(pid)
         if person is None:
             return pid
         return f"{person.name} ({person.organisation})" if person.organisation else person.name
@@ -120,8 +118,7 @@ def _check_meeting(view: _View, meeting: Meeting) -> None:
             )
     if meeting.status in _PLACED_STATUSES and not meeting.is_placed:
         raise InvalidMeeting(
-            f"{where} between {view.names(people)} is {meeting.status} but has no "
-            "round and table",
+            f"{where} between {view.names(people)} is {meeting.status} but has no round and table",
             meeting=meeting.id,
         )
     if meeting.table is not None and meeting.round is None:

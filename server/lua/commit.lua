@@ -1,0 +1,35 @@
+-- Commit one change to an event atomically. Nothing else writes an event's state.
+--
+-- KEYS[1]  meta hash (epoch, version)
+-- KEYS[2]  change stream; entry ids are "<version>-0" so a position is a version
+-- KEYS[3..] record hashes, one per record kind, in server.model.KINDS order
+-- ARGV[1]  epoch the caller saw          ARGV[2] version the caller saw
+-- ARGV[3]  change record (msgpack)       ARGV[4] approximate stream length cap
+-- ARGV[5]  wake-up channel               ARGV[6..] triples: kind index (1-based), field, value
+--          (an empty value deletes the field)
+--
+-- Returns {"ok", new_version} or {"missing"} / {"epoch", epoch} / {"version", version}.
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then
+  return {'missing'}
+end
+if epoch ~= ARGV[1] then
+  return {'epoch', epoch}
+end
+local version = tonumber(redis.call('HGET', KEYS[1], 'version'))
+if version ~= tonumber(ARGV[2]) then
+  return {'version', tostring(version)}
+end
+for i = 6, #ARGV, 3 do
+  local key = KEYS[2 + tonumber(ARGV[i])]
+  if ARGV[i + 2] == '' then
+    redis.call('HDEL', key, ARGV[i + 1])
+  else
+    redis.call('HSET', key, ARGV[i + 1], ARGV[i + 2])
+  end
+end
+version = version + 1
+redis.call('HSET', KEYS[1], 'version', version)
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], version .. '-0', 'r', ARGV[3])
+redis.call('PUBLISH', ARGV[5], version)
+return {'ok', tostring(version)}

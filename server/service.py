@@ -1,0 +1,165 @@
+"""Use cases: the one path every change takes.
+
+    decide(state) -> Change      (pure rules, against this process's replica)
+    rules.check(state, change)   (invariants)
+    store.commit(...)            (atomic; fails if anyone committed in between)
+    replica.apply(change)
+
+A version conflict is an ordinary outcome: catch up, decide again, retry a bounded
+number of times, then give up with a `Conflict` error. Replicas are caches: they are
+rebuilt from Redis whenever there is any doubt (gap, new epoch, unknown event).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import secrets
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Final
+
+from server import rules
+from server.errors import Conflict, EventExists
+from server.model import Event, Participant, Record
+from server.state import Change, ChangeRecord, EventState
+from server.store import EpochChanged, Store, VersionConflict
+
+Decide = Callable[[EventState], Change]
+MAX_ATTEMPTS: Final = 8
+TOKEN_BYTES: Final = 16
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def with_tokens(state: EventState | None, records: Iterable[Record]) -> list[Record]:
+    """Give every new participant (and a new event) its secrets; keep existing ones."""
+    out: list[Record] = []
+    for record in records:
+        if isinstance(record, Participant) and not record.token:
+            old = state.participants.get(record.id) if state else None
+            record = dataclasses.replace(record, token=old.token if old else new_token())
+        elif isinstance(record, Event) and not (record.moderator_token and record.screen_key):
+            old_event = state.event if state else None
+            record = dataclasses.replace(
+                record,
+                moderator_token=record.moderator_token
+                or (old_event.moderator_token if old_event else new_token()),
+                screen_key=record.screen_key
+                or (old_event.screen_key if old_event else new_token()),
+            )
+        out.append(record)
+    return out
+
+
+class Service:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], int] = wall_clock_ms,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self._replicas: dict[str, EventState] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def _lock(self, event_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(event_id, asyncio.Lock())
+
+    async def create_event(
+        self,
+        event: Event,
+        records: Sequence[Record] = (),
+        *,
+        actor: str,
+        replace: bool = False,
+    ) -> EventState:
+        """Mint a new epoch for the event and commit its records as version 1."""
+        async with self._lock(event.id):
+            epoch = secrets.token_hex(8)
+            if not await self.store.create_event(event.id, epoch, self.clock(), replace=replace):
+                raise EventExists(f"event {event.id!r} exists already")
+            self._replicas[event.id] = EventState(epoch, 0)
+        upserts = tuple(with_tokens(None, [event, *records]))
+        await self.execute(
+            event.id, "create_event", lambda _s: Change(upserts=upserts), actor=actor
+        )
+        return await self.state(event.id)
+
+    async def state(self, event_id: str) -> EventState:
+        """This process's replica of the event, caught up with Redis."""
+        async with self._lock(event_id):
+            return await self._fresh(event_id)
+
+    async def _fresh(self, event_id: str) -> EventState:
+        replica = self._replicas.get(event_id)
+        if replica is None:
+            replica = self._replicas[event_id] = await self.store.load(event_id)
+            return replica
+        changes = await self.store.changes_since(event_id, replica.version)
+        if changes.continues(replica.epoch, replica.version) and (
+            not changes.records or changes.records[-1].version == changes.version
+        ):
+            for record in changes.records:
+                self._apply(replica, record)
+            if replica.version == changes.version:
+                return replica
+        replica = self._replicas[event_id] = await self.store.load(event_id)
+        return replica
+
+    @staticmethod
+    def _apply(replica: EventState, record: ChangeRecord) -> None:
+        replica.apply(record.change)
+        replica.version = record.version
+
+    async def execute(
+        self,
+        event_id: str,
+        command: str,
+        decide: Decide,
+        *,
+        actor: str,
+        args: dict[str, Any] | None = None,
+    ) -> ChangeRecord | None:
+        """Decide, check and commit one change; None when the decision changes nothing."""
+        async with self._lock(event_id):
+            for _attempt in range(self.max_attempts):
+                state = await self._fresh(event_id)
+                change = decide(state)
+                if not change:
+                    return None
+                rules.check(state, change)
+                record = ChangeRecord(
+                    version=state.version + 1,
+                    at_ms=self.clock(),
+                    actor=actor,
+                    command=command,
+                    change=change,
+                    before=state.before(change),
+                    args=args or {},
+                )
+                try:
+                    await self.store.commit(event_id, state.epoch, record)
+                except VersionConflict:
+                    continue  # someone else committed first: catch up and decide again
+                except EpochChanged:
+                    self._replicas.pop(event_id, None)
+                    continue
+                self._apply(state, record)
+                return record
+        raise Conflict(
+            f"event {event_id!r} kept changing while {command} was being applied "
+            f"({self.max_attempts} attempts); try again"
+        )
+
+    def forget(self, event_id: str) -> None:
+        self._replicas.pop(event_id, None)

