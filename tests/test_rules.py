@@ -95,7 +95,7 @@ def test_availability_by_round_and_by_time_window() -> None:
     state = small_state()
     away = dataclasses.replace(state.participants["p0"], unavailable_rounds=frozenset({2}))
     state.apply(Change(upserts=(away,)))
-    with pytest.raises(ParticipantUnavailable, match="Anna Berg .* round 2"):
+    with pytest.raises(ParticipantUnavailable, match=r"Anna Berg .* round 2"):
         rules.check(state, Change(upserts=(meeting("m1", "p0", "p1", 2, 1),)))
     rules.check(state, Change(upserts=(meeting("m1", "p0", "p1", 1, 1),)))
 
@@ -119,8 +119,8 @@ def test_a_requested_meeting_with_a_round_wish_must_fit_availability() -> None:
 def test_changes_to_people_tables_and_rounds_recheck_their_meetings() -> None:
     state = small_state()
     state.apply(Change(upserts=(meeting("m1", "p0", "p1", 2, 1),)))
+    away = dataclasses.replace(state.participants["p0"], unavailable_rounds=frozenset({2}))
     with pytest.raises(ParticipantUnavailable):
-        away = dataclasses.replace(state.participants["p0"], unavailable_rounds=frozenset({2}))
         rules.check(state, Change(upserts=(away,)))
     with pytest.raises(UnknownTable):
         rules.check(state, Change(deletes=(("table", "1"),)))

@@ -27,7 +27,7 @@ async def make_event(service: Service, event_id: str = "ev1") -> None:
 
 def replicas_agree(a: Service, b: Service, event_id: str) -> None:
     """Two processes' replicas hold the same records."""
-    ra, rb = a._replicas[event_id], b._replicas[event_id]  # noqa: SLF001
+    ra, rb = a._replicas[event_id], b._replicas[event_id]
     assert (ra.epoch, ra.version) == (rb.epoch, rb.version)
     assert sorted(map(codec.pack, ra.records())) == sorted(map(codec.pack, rb.records()))
 

@@ -1,0 +1,292 @@
+"""`matchboard serve | demo | create | import | export | schedule | tokens`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio as aioredis
+import uvicorn
+from tqdm import tqdm
+
+from server import exporter, planning
+from server.app import create_app
+from server.embedded import redis_url_for
+from server.errors import BadRequest, ImportFailed, MatchboardError
+from server.model import Event
+from server.service import Service, wall_clock_ms
+from server.settings import Settings
+from server.state import EventState
+from server.store import Store, check_event_id
+
+MEETING_COLUMNS = ("participant_a", "requester", "participant_b", "partner", "receiver")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    overrides: dict[str, Any] = {}
+    if getattr(args, "host", None):
+        overrides["host"] = args.host
+    if getattr(args, "port", None):
+        overrides["port"] = args.port
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    return dataclasses.replace(settings, **overrides)
+
+
+@asynccontextmanager
+async def _service(url: str) -> AsyncIterator[Service]:
+    client = aioredis.from_url(url)
+    try:
+        yield Service(Store(client))
+    finally:
+        await client.aclose()
+
+
+def _with_service(settings: Settings, work: Callable[[Service], Coroutine[Any, Any, None]]) -> None:
+    async def run(url: str) -> None:
+        async with _service(url) as service:
+            await work(service)
+
+    with redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url:
+        asyncio.run(run(url))
+
+
+def print_access(state: EventState, settings: Settings, *, participants: int = 3) -> None:
+    event = state.event
+    assert event is not None
+    base = settings.base_url
+    print(f"\n  {event.name}  ({len(state.participants)} participants, "
+          f"{len(state.meetings)} meetings, {len(state.rounds)} rounds, "
+          f"{len(state.tables)} tables)")  # fmt: skip
+    print(f"\n  Moderator token:  {event.moderator_token}")
+    print(f"  Hall screen key:  {event.screen_key}")
+    print(f"\n  Event state (JSON):  curl -H 'Authorization: Bearer {event.moderator_token}' "
+          f"{base}/api/events/{event.id}")  # fmt: skip
+    print(f"  Schedule (CSV):      {base}/api/events/{event.id}/export/schedule.csv"
+          f"?token={event.moderator_token}")  # fmt: skip
+    print(f"  Ready check:         {base}/readyz")
+    people = sorted(state.participants.values(), key=lambda p: p.name)[:participants]
+    if people:
+        print("\n  Participant tokens:")
+        for person in people:
+            print(f"    {person.name:<28} {person.token}")
+    print()
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    with redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url:
+        _run_server(dataclasses.replace(settings, redis_url=url))
+
+
+def _run_server(settings: Settings) -> None:
+    print(f"Matchboard on {settings.base_url}  (Redis: {settings.redis_url})", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        ws_per_message_deflate=False,
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    with redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url:
+        settings = dataclasses.replace(settings, redis_url=url)
+
+        async def seed() -> EventState:
+            async with _service(url) as service:
+                if args.keep:
+                    try:
+                        return await service.state(args.event)
+                    except MatchboardError:
+                        pass  # no event yet: create it
+                first_round_at_ms = wall_clock_ms() + int(args.start_in_minutes * 60_000)
+                outcome = await planning.create_sample_event(
+                    service,
+                    first_round_at_ms=first_round_at_ms,
+                    event_id=args.event,
+                    round_minutes=args.round_minutes,
+                    participants=args.participants,
+                )
+                unplaced = len(outcome.result.unplaced)
+                print(f"Sample conference scheduled: {len(outcome.result.placed)} meetings "
+                      f"placed, {unplaced} not placed.")  # fmt: skip
+                return await service.state(args.event)
+
+        state = asyncio.run(seed())
+        print_access(state, settings)
+        _run_server(settings)
+
+
+def cmd_create(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    event = Event(id=check_event_id(args.event), name=args.name, timezone=args.timezone,
+                  venue=args.venue)  # fmt: skip
+
+    async def work(service: Service) -> None:
+        state = await service.create_event(event, actor="cli")
+        print_access(state, settings, participants=0)
+
+    _with_service(settings, work)
+
+
+def _guess_kind(path: Path, text: str) -> planning.ImportKind:
+    if path.suffix.lower() == ".json":
+        return "json"
+    header = text.lstrip("\ufeff").split("\n", 1)[0].lower()
+    return "meetings" if any(c in header for c in MEETING_COLUMNS) else "participants"
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"cannot read {path}: {exc}") from exc
+    kind: planning.ImportKind = args.kind or _guess_kind(path, text)
+
+    async def work(service: Service) -> None:
+        with tqdm(total=0, unit=" rows", desc=f"{path.name} ({kind})", leave=False) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+            outcome = await planning.import_text(
+                service, args.event, kind, text, filename=path.name, actor="cli",
+                progress=progress,
+            )  # fmt: skip
+        plan = outcome.plan
+        version = outcome.record.version if outcome.record else "unchanged"
+        print(f"{path.name}: {plan.created} created, {plan.updated} updated, "
+              f"{plan.unchanged} unchanged (version {version})")  # fmt: skip
+        if plan.ignored_columns:
+            print(f"  columns not used: {', '.join(plan.ignored_columns)}")
+
+    _with_service(settings, work)
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+    writers = {
+        "schedule": exporter.export_schedule_csv,
+        "participants": exporter.export_participants_csv,
+        "event": exporter.export_json,
+    }
+    texts: list[str] = []
+
+    async def work(service: Service) -> None:
+        texts.append(writers[args.what](await service.state(args.event)))
+
+    _with_service(settings, work)
+    if args.output:
+        # With a BOM spreadsheet programs read UTF-8 names right; the importer accepts it.
+        encoding = "utf-8-sig" if args.what != "event" else "utf-8"
+        Path(args.output).write_text(texts[0], encoding=encoding)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(texts[0])
+
+
+def cmd_schedule(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+
+    async def work(service: Service) -> None:
+        outcome = await planning.run_scheduler(service, args.event, actor="cli")
+        result = outcome.result
+        print(f"placed {len(result.placed)} meetings; {len(result.unplaced)} could not be placed")
+        for item in result.unplaced:
+            print(f"  {item.meeting_id}: {item.reason}")
+
+    _with_service(settings, work)
+
+
+def cmd_tokens(args: argparse.Namespace) -> None:
+    settings = _settings(args)
+
+    async def work(service: Service) -> None:
+        state = await service.state(args.event)
+        print_access(state, settings, participants=len(state.participants))
+
+    _with_service(settings, work)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="matchboard", description="Run the live side of a B2B matchmaking event."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler: Callable[[argparse.Namespace], None], help_: str,
+                *, event: bool = True) -> argparse.ArgumentParser:  # fmt: skip
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(handler=handler)
+        p.add_argument("--data-dir", help="folder for the embedded Redis (default: ./data)")
+        if event:
+            p.add_argument("event", help="event id, e.g. icmc-2026")
+        return p
+
+    serve = command("serve", cmd_serve, "Serve the API and live updates.", event=False)
+    demo = command("demo", cmd_demo, "Serve the sample conference, starting soon.", event=False)
+    for p in (serve, demo):
+        p.add_argument("--host")
+        p.add_argument("--port", type=int)
+    demo.add_argument("--event", default="icmc-2026")
+    demo.add_argument("--round-minutes", type=int, default=20, help="meeting length (default 20)")
+    demo.add_argument("--start-in-minutes", type=float, default=1.0,
+                      help="round 1 starts this long after launch (default 1)")  # fmt: skip
+    demo.add_argument("--participants", type=int, default=250)
+    demo.add_argument("--keep", action="store_true",
+                      help="keep the existing demo event instead of re-creating it")  # fmt: skip
+
+    create = command("create", cmd_create, "Create an empty event and print its tokens.")
+    create.add_argument("--name", required=True)
+    create.add_argument("--timezone", default="UTC")
+    create.add_argument("--venue", default="")
+
+    imp = command("import", cmd_import, "Import participants or meetings (CSV) or JSON.")
+    imp.add_argument("file")
+    imp.add_argument("--kind", choices=["participants", "meetings", "json"],
+                     help="default: from the file name and header")  # fmt: skip
+
+    exp = command("export", cmd_export, "Export the schedule and outcomes.")
+    exp.add_argument("--what", choices=["schedule", "participants", "event"], default="schedule",
+                     help="schedule (CSV), participants (CSV) or event (JSON)")  # fmt: skip
+    exp.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    command("schedule", cmd_schedule, "Place unscheduled meeting requests in rounds and tables.")
+    command("tokens", cmd_tokens, "Print the event's tokens and participant links.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except ImportFailed as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        for err in exc.details.get("errors", []):
+            column = f", column {err['column']}" if err.get("column") else ""
+            print(f"  {err['file']} line {err['line']}{column}: {err['reason']}", file=sys.stderr)
+        return 2
+    except MatchboardError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

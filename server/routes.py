@@ -1,0 +1,170 @@
+"""The HTTP API: health, readiness, and the moderator's read, import, export and schedule.
+
+Every error leaves through `error_response`, in one shape:
+    {"ok": false, "error": {"code": "...", "message": "...", "details": {...}?}}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Final, cast
+
+import orjson
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server import exporter, planning
+from server.auth import request_token, require_moderator
+from server.errors import BadRequest, MatchboardError, Unavailable
+from server.service import Service
+from server.state import EventState
+from server.views import moderator_snapshot
+
+log = logging.getLogger("matchboard.http")
+READY_TIMEOUT_S: Final = 2.0
+# A byte-order mark makes spreadsheet programs read UTF-8 names ("Ayşe Yılmaz") right.
+CSV_BOM: Final = "\ufeff"
+CSV_MEDIA: Final = "text/csv; charset=utf-8"
+MAX_IMPORT_BYTES: Final = 32 * 1024 * 1024
+_HTTP_CODES: Final = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
+
+
+class ORJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return ORJSONResponse({"ok": False, "error": error}, status_code=status)
+
+
+async def on_matchboard_error(_request: Request, exc: Exception) -> Response:
+    err = cast(MatchboardError, exc)
+    return error_response(err.status, err.code, err.message, err.details)
+
+
+async def on_http_error(_request: Request, exc: Exception) -> Response:
+    err = cast(HTTPException, exc)
+    code = _HTTP_CODES.get(err.status_code, "http_error")
+    return error_response(err.status_code, code, str(err.detail))
+
+
+async def on_unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", "something went wrong on the server")
+
+
+def _service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+async def _moderated_state(request: Request) -> EventState:
+    state = await _service(request).state(request.path_params["event_id"])
+    require_moderator(state, request_token(request))
+    return state
+
+
+async def healthz(_request: Request) -> Response:
+    return ORJSONResponse({"ok": True})
+
+
+async def readyz(request: Request) -> Response:
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_S):
+            await _service(request).store.ping()
+    except Exception as exc:
+        raise Unavailable(f"Redis is not reachable: {exc or type(exc).__name__}") from exc
+    return ORJSONResponse({"ok": True, "redis": "ok"})
+
+
+async def event_state(request: Request) -> Response:
+    state = await _moderated_state(request)
+    return ORJSONResponse({"ok": True, **moderator_snapshot(state)})
+
+
+async def export(request: Request) -> Response:
+    state = await _moderated_state(request)
+    what, fmt = request.path_params["what"], request.path_params["fmt"]
+    if (what, fmt) == ("schedule", "csv"):
+        body, media = CSV_BOM + exporter.export_schedule_csv(state), CSV_MEDIA
+    elif (what, fmt) == ("participants", "csv"):
+        body, media = CSV_BOM + exporter.export_participants_csv(state), CSV_MEDIA
+    elif (what, fmt) == ("event", "json"):
+        body, media = exporter.export_json(state), "application/json"
+    else:
+        raise BadRequest(
+            f"cannot export {what}.{fmt}: use schedule.csv, participants.csv or event.json"
+        )
+    filename = f"{state.event.id if state.event else 'event'}-{what}.{fmt}"
+    headers = {"content-disposition": f'attachment; filename="{filename}"'}
+    return Response(body, media_type=media, headers=headers)
+
+
+async def import_file(request: Request) -> Response:
+    event_id = request.path_params["event_id"]
+    await _moderated_state(request)
+    kind = request.path_params["kind"]
+    if kind not in ("participants", "meetings", "json"):
+        raise BadRequest(f"cannot import {kind!r}: use participants, meetings or json")
+    body = await request.body()
+    if len(body) > MAX_IMPORT_BYTES:
+        raise BadRequest(f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MiB")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the file is not UTF-8 text (byte {exc.start})") from exc
+    filename = (
+        request.query_params.get("filename") or f"{kind}.{'json' if kind == 'json' else 'csv'}"
+    )
+    outcome = await planning.import_text(
+        _service(request), event_id, kind, text, filename=filename, actor="moderator:http"
+    )
+    plan = outcome.plan
+    return ORJSONResponse(
+        {
+            "ok": True,
+            "version": outcome.record.version if outcome.record else None,
+            "created": plan.created,
+            "updated": plan.updated,
+            "unchanged": plan.unchanged,
+            "ignored_columns": list(plan.ignored_columns),
+        }
+    )
+
+
+async def schedule(request: Request) -> Response:
+    event_id = request.path_params["event_id"]
+    await _moderated_state(request)
+    outcome = await planning.run_scheduler(_service(request), event_id, actor="moderator:http")
+    return ORJSONResponse(
+        {
+            "ok": True,
+            "version": outcome.record.version if outcome.record else None,
+            "placed": len(outcome.result.placed),
+            "unplaced": [
+                {"meeting_id": u.meeting_id, "reason": u.reason} for u in outcome.result.unplaced
+            ],
+        }
+    )
+
+
+routes = [
+    Route("/healthz", healthz),
+    Route("/readyz", readyz),
+    Route("/api/events/{event_id}", event_state),
+    Route("/api/events/{event_id}/export/{what}.{fmt}", export),
+    Route("/api/events/{event_id}/import/{kind}", import_file, methods=["POST"]),
+    Route("/api/events/{event_id}/schedule", schedule, methods=["POST"]),
+]

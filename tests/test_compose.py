@@ -1,0 +1,48 @@
+"""docker-compose.yml and the Dockerfile, checked by reading (no Docker engine here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return data
+
+
+def test_redis_persists_to_a_volume_with_append_only_file() -> None:
+    redis = compose()["services"]["redis"]
+    command = " ".join(redis["command"])
+    assert "--appendonly yes" in command
+    volume, _, mount = redis["volumes"][0].partition(":")
+    assert mount == "/data"
+    assert volume in compose()["volumes"]
+    assert "redis-cli" in redis["healthcheck"]["test"]
+
+
+def test_server_uses_the_compose_redis_and_checks_readiness() -> None:
+    services = compose()["services"]
+    server = services["server"]
+    url = server["environment"]["MATCHBOARD_REDIS_URL"]
+    assert url.startswith("redis://redis:")
+    assert server["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert "/readyz" in " ".join(server["healthcheck"]["test"])
+    assert server["environment"]["MATCHBOARD_HOST"] == "0.0.0.0"
+    assert server["build"] == "."
+
+
+def test_dockerfile_installs_the_package_and_serves() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "FROM python:3.11" in dockerfile
+    assert "COPY server ./server" in dockerfile
+    assert 'CMD ["matchboard", "serve"]' in dockerfile
+    # Everything the image copies exists.
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY "):
+            for source in line.split()[1:-1]:
+                assert (ROOT / source).exists(), source

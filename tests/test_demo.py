@@ -1,0 +1,100 @@
+"""`matchboard demo` as a newcomer runs it: embedded Redis, sample event, /readyz green."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+STARTUP_LIMIT_S = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_demo(data_dir: Path, port: int, *extra: str) -> tuple[subprocess.Popen[bytes], Path]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHBOARD_")}
+    log = data_dir.parent / f"demo-{time.monotonic_ns()}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "demo", "--data-dir", str(data_dir),
+             "--port", str(port), "--round-minutes", "2", *extra],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )  # fmt: skip
+    return proc, log
+
+
+def wait_ready(proc: subprocess.Popen[bytes], log: Path, port: int) -> tuple[str, float]:
+    """Poll /readyz until it answers 200 (bounded); return (the demo's output, seconds)."""
+    started = time.monotonic()
+    while time.monotonic() - started < STARTUP_LIMIT_S:
+        assert proc.poll() is None, f"demo exited early:\n{log.read_text()}"
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return log.read_text(), time.monotonic() - started
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"/readyz not green within {STARTUP_LIMIT_S} s:\n{log.read_text()}")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise
+
+
+def test_demo_serves_the_sample_and_a_second_start_reuses_the_data(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    port = free_port()
+    data.parent.mkdir(parents=True, exist_ok=True)
+    proc, log = start_demo(data, port)
+    try:
+        output, seconds = wait_ready(proc, log, port)
+        assert seconds < STARTUP_LIMIT_S
+        token = re.search(r"Moderator token:\s+(\S+)", output)
+        assert token, output
+        body = httpx.get(
+            f"http://127.0.0.1:{port}/api/events/icmc-2026",
+            headers={"authorization": f"Bearer {token.group(1)}"},
+        ).json()
+        assert len(body["participants"]) == 250
+        scheduled = [m for m in body["meetings"] if m["status"] == "scheduled"]
+        assert len(scheduled) >= 550
+        first_round = min(r["starts_at_ms"] for r in body["rounds"])
+        assert 0 < first_round - time.time() * 1000 < 70_000  # round 1 starts in a minute
+        epoch = body["epoch"]
+    finally:
+        stop(proc)
+    assert proc.returncode in (0, -signal.SIGINT)
+    assert not (data / "redis.sock").exists()  # the embedded Redis stopped with it
+
+    again, log = start_demo(data, port, "--keep")
+    try:
+        output, _ = wait_ready(again, log, port)
+        token = re.search(r"Moderator token:\s+(\S+)", output)
+        assert token, output
+        body = httpx.get(
+            f"http://127.0.0.1:{port}/api/events/icmc-2026",
+            headers={"authorization": f"Bearer {token.group(1)}"},
+        ).json()
+        assert body["epoch"] == epoch  # the same event, read back from the append-only file
+    finally:
+        stop(again)

@@ -1,0 +1,205 @@
+"""The exporter: schedule and participants as CSV, the whole event as JSON; round trips."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from pathlib import Path
+
+import orjson
+
+from server.exporter import (
+    PARTICIPANT_EXPORT_COLUMNS,
+    SCHEDULE_COLUMNS,
+    export_json,
+    export_participants_csv,
+    export_schedule_csv,
+)
+from server.import_fields import OPEN_END_MS
+from server.importer import import_json, import_meetings_csv, import_participants_csv
+from server.model import (
+    Event,
+    Meeting,
+    MeetingOrigin,
+    MeetingStatus,
+    Participant,
+    Record,
+    TimeWindow,
+)
+from server.state import Change, EventState
+
+DATA = Path(__file__).parent / "data"
+ROUND_1_MS = 1_778_054_400_000  # 2026-05-06T10:00:00+02:00
+
+
+def read(name: str) -> str:
+    return (DATA / name).read_text(encoding="utf-8")
+
+
+def full_state() -> EventState:
+    """The example event with everything an export must carry: tokens, outcomes, walk-ins."""
+    state = EventState()
+    event = Event(
+        id="icmc",
+        name="ICMC",
+        timezone="Europe/Berlin",
+        venue="Stuttgart",
+        moderator_token="MOD-SECRET",
+        screen_key="SCREEN-SECRET",
+    )
+    state.apply(Change(upserts=(event,)))
+    for name, load in (
+        ("event.json", import_json),
+        ("participants.csv", import_participants_csv),
+        ("meetings.csv", import_meetings_csv),
+    ):
+        state.apply(Change(upserts=load(state, read(name)).records))
+    with_tokens = [
+        dataclasses.replace(p, token=f"TOKEN-{p.id}") for p in state.participants.values()
+    ]
+    walk_in = Participant(
+        id="w_1",
+        name="=Walk In",  # a spreadsheet would run this as a formula
+        organisation="Late Corp",
+        phone="+43 1 234",
+        token="TOKEN-w_1",
+        available_windows=(
+            TimeWindow(0, ROUND_1_MS + 3_600_000),
+            TimeWindow(ROUND_1_MS + 86_400_000, OPEN_END_MS),
+        ),
+    )
+    by_ext = state.by_external_id
+    meetings = {m.external_id: m for m in state.meetings.values()}
+    outcomes = [
+        dataclasses.replace(meetings["REQ-01"], status=MeetingStatus.HELD),
+        dataclasses.replace(meetings["REQ-02"], status=MeetingStatus.NO_SHOW, note="B late"),
+        dataclasses.replace(meetings["REQ-07"], status=MeetingStatus.CANCELLED),
+        Meeting(
+            id="m_walkin",
+            side_a=("w_1",),
+            side_b=(by_ext["B2M-1010"],),
+            round=1,
+            table=5,
+            status=MeetingStatus.SCHEDULED,
+            origin=MeetingOrigin.WALK_IN,
+        ),
+    ]
+    state.apply(Change(upserts=(*with_tokens, walk_in, *outcomes)))
+    return state
+
+
+def rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def without_tokens(records: list[Record]) -> list[Record]:
+    return [dataclasses.replace(r, token="") if isinstance(r, Participant) else r for r in records]
+
+
+def record_key(record: Record) -> tuple[str, str]:
+    return (record.KIND, record.key)
+
+
+def test_schedule_csv() -> None:
+    state = full_state()
+    text = export_schedule_csv(state)
+    assert text.splitlines()[0] == ",".join(SCHEDULE_COLUMNS)
+    table = rows(text)
+    assert len(table) == len(state.meetings) == 9
+    placed = [(r["round"], r["table"]) for r in table if r["table"]]
+    assert placed == sorted(placed, key=lambda rt: (int(rt[0]), int(rt[1])))
+    assert table[-1]["round"] == ""  # unplaced wishes come last
+    first = table[0]
+    assert first == {
+        "meeting_id": state.meetings[first["meeting_id"]].id,
+        "status": "held",
+        "origin": "planned",
+        "round": "1",
+        "day": "1",
+        "starts_at": "2026-05-06T10:00:00+02:00",
+        "table": "1",
+        "participant_a": "B2M-1001",
+        "name_a": "Anna Berg",
+        "organisation_a": "Cluster Nord",
+        "participant_b": "B2M-1002",
+        "name_b": "Jonas Weber",
+        "organisation_b": "Automotive BW",
+    }
+    group = next(r for r in table if r["table"] == "6")
+    assert group["participant_a"] == "B2M-1011;B2M-1012"
+    assert group["name_a"] == "Tomasz Nowak; Hanna Nowak"
+    assert group["organisation_a"] == "Silesian Automotive"
+    walk_in = next(r for r in table if r["origin"] == "walk_in")
+    assert (walk_in["participant_a"], walk_in["name_a"]) == ("w_1", "'=Walk In")
+
+
+def test_participants_csv_reimports_unchanged() -> None:
+    state = full_state()
+    text = export_participants_csv(state)
+    assert text.splitlines()[0] == ",".join(PARTICIPANT_EXPORT_COLUMNS)
+    by_id = {r["external_id"]: r for r in rows(text)}
+    assert by_id["B2M-1001"]["phone"] == "'+49 40 1234567"
+    assert by_id["B2M-1004"]["unavailable_rounds"] == "1;2"
+    assert by_id["B2M-1005"]["available_from"] == "2026-05-06T11:00:00+02:00"
+    assert by_id["w_1"]["available_from"] == ";2026-05-07T10:00:00+02:00"
+    assert by_id["w_1"]["available_until"] == "2026-05-06T11:00:00+02:00;"
+    plan = import_participants_csv(state, text)
+    assert (plan.records, plan.created, plan.updated) == ((), 0, 0)
+    assert plan.unchanged == len(state.participants) == 13
+
+
+def test_json_round_trip_into_an_empty_state() -> None:
+    state = full_state()
+    text = export_json(state)
+    plan = import_json(EventState(), text)
+    expected = without_tokens([r for r in state.records() if not isinstance(r, Event)])
+    assert sorted(plan.records, key=record_key) == sorted(expected, key=record_key)
+    assert (plan.created, plan.updated, plan.unchanged) == (len(expected), 0, 0)
+
+
+def test_json_reimport_into_the_same_state_changes_nothing() -> None:
+    state = full_state()
+    plan = import_json(state, export_json(state))
+    assert plan.records == ()
+    assert plan.unchanged == len(state.records()) - 1  # all but the event
+
+
+def test_json_is_readable() -> None:
+    doc = orjson.loads(export_json(full_state()))
+    assert list(doc) == ["event", "tables", "rounds", "breaks", "participants", "meetings"]
+    assert doc["event"] == {
+        "id": "icmc",
+        "name": "ICMC",
+        "timezone": "Europe/Berlin",
+        "venue": "Stuttgart",
+        "settings": {"warning_s": 120, "default_capacity": 2},
+    }
+    assert doc["rounds"][0] == {
+        "index": 1,
+        "day": 1,
+        "starts_at": "2026-05-06T10:00:00+02:00",
+        "meeting_minutes": 25,
+        "changeover_minutes": 5,
+        "label": "",
+    }
+    anna = next(p for p in doc["participants"] if p["external_id"] == "B2M-1001")
+    assert anna["email"] == "anna.berg@cluster-nord.example"
+    assert anna["tags"] == ["mobility", "hydrogen"]
+
+
+def test_no_export_leaks_a_secret() -> None:
+    state = full_state()
+    for text in (export_json(state), export_schedule_csv(state), export_participants_csv(state)):
+        assert "TOKEN-" not in text
+        assert "MOD-SECRET" not in text
+        assert "SCREEN-SECRET" not in text
+        assert "token" not in text and "screen_key" not in text
+    assert "anna.berg@cluster-nord.example" in export_participants_csv(state)
+
+
+def test_exports_of_an_empty_state() -> None:
+    state = EventState()
+    assert export_schedule_csv(state) == ",".join(SCHEDULE_COLUMNS) + "\n"
+    assert export_participants_csv(state) == ",".join(PARTICIPANT_EXPORT_COLUMNS) + "\n"
+    assert import_json(state, export_json(state)).records == ()

@@ -1,0 +1,169 @@
+"""The HTTP API against real Redis: health, auth, the one error shape, import/export."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+import redis.asyncio as aioredis
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.embedded import EmbeddedRedis
+from server.model import Event
+from server.service import Service
+from server.settings import Settings
+from server.store import Store
+from tests.factory import small_event_records
+
+DATA = Path(__file__).parent / "data"
+
+
+def seed(url: str, event_id: str = "ev1") -> Event:
+    async def run() -> Event:
+        client = aioredis.from_url(url)
+        try:
+            records = small_event_records(event_id=event_id)
+            event = records[0]
+            assert isinstance(event, Event)
+            state = await Service(Store(client)).create_event(event, records[1:], actor="test")
+            assert state.event is not None
+            return state.event
+        finally:
+            await client.aclose()
+
+    return asyncio.run(run())
+
+
+@pytest.fixture
+def api(redis_server: EmbeddedRedis) -> Iterator[tuple[TestClient, Event]]:
+    redis.Redis.from_url(redis_server.url).flushall()
+    event = seed(redis_server.url)
+    app = create_app(Settings(redis_url=redis_server.url))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client, event
+
+
+def auth(event: Event) -> dict[str, str]:
+    return {"authorization": f"Bearer {event.moderator_token}"}
+
+
+def assert_error(response: object, status: int, code: str) -> dict[str, object]:
+    body = response.json()  # type: ignore[attr-defined]
+    assert response.status_code == status, body  # type: ignore[attr-defined]
+    assert set(body) == {"ok", "error"}
+    assert body["ok"] is False
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str)
+    assert body["error"]["message"]
+    return body["error"]  # type: ignore[no-any-return]
+
+
+def test_health_and_readiness(api: tuple[TestClient, Event]) -> None:
+    client, _ = api
+    assert client.get("/healthz").json() == {"ok": True}
+    assert client.get("/readyz").json() == {"ok": True, "redis": "ok"}
+
+
+def test_readiness_fails_cleanly_without_redis(tmp_path: Path) -> None:
+    app = create_app(Settings(redis_url=f"unix://{tmp_path}/nothing.sock"))
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200
+        assert_error(client.get("/readyz"), 503, "unavailable")
+
+
+def test_moderator_reads_the_whole_state(api: tuple[TestClient, Event]) -> None:
+    client, event = api
+    body = client.get("/api/events/ev1", headers=auth(event)).json()
+    assert body["ok"] is True
+    assert body["version"] == 1
+    assert len(body["epoch"]) == 16
+    assert {t["number"] for t in body["tables"]} == {1, 2, 3}
+    assert body["participants"][0]["email"]  # moderators see private fields
+    via_query = client.get(f"/api/events/ev1?token={event.moderator_token}")
+    assert via_query.json() == body
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status", "code"),
+    [
+        ("GET", "/api/events/ev1", {}, 401, "unauthorized"),
+        ("GET", "/api/events/ev1", {"authorization": "Bearer wrong"}, 403, "forbidden"),
+        ("GET", "/api/events/nope", {"authorization": "Bearer x"}, 404, "event_not_found"),
+        ("GET", "/no/such/page", {}, 404, "not_found"),
+        ("POST", "/healthz", {}, 405, "method_not_allowed"),
+        ("GET", "/api/events/ev1/export/tables.xml", "mod", 400, "bad_request"),
+        ("POST", "/api/events/ev1/import/rooms", "mod", 400, "bad_request"),
+        ("POST", "/api/events/ev1/schedule", {}, 401, "unauthorized"),
+    ],
+)
+def test_every_error_has_the_one_shape(
+    api: tuple[TestClient, Event],
+    method: str,
+    path: str,
+    headers: dict[str, str] | str,
+    status: int,
+    code: str,
+) -> None:
+    client, event = api
+    sent = auth(event) if headers == "mod" else headers
+    assert isinstance(sent, dict)
+    assert_error(client.request(method, path, headers=sent), status, code)
+
+
+def test_bad_csv_is_rejected_with_line_errors_and_nothing_stored(
+    api: tuple[TestClient, Event],
+) -> None:
+    client, event = api
+    bad = (DATA / "bad_participants.csv").read_bytes()
+    error = assert_error(
+        client.post("/api/events/ev1/import/participants", content=bad, headers=auth(event)),
+        422,
+        "import_failed",
+    )
+    errors = error["details"]["errors"]  # type: ignore[index]
+    assert len(errors) >= 2
+    for item in errors:
+        assert item["file"] == "participants.csv"
+        assert item["line"] >= 1
+        assert item["reason"]
+    body = client.get("/api/events/ev1", headers=auth(event)).json()
+    assert body["version"] == 1
+    assert len(body["participants"]) == 8
+
+
+def test_import_schedule_export_round(api: tuple[TestClient, Event]) -> None:
+    client, event = api
+    plan = (DATA / "event.json").read_bytes()
+    tables = client.post("/api/events/ev1/import/json", content=plan, headers=auth(event))
+    assert tables.status_code == 200, tables.text
+    assert tables.json()["version"] == 2
+    people = (DATA / "participants.csv").read_bytes()
+    first = client.post("/api/events/ev1/import/participants", content=people, headers=auth(event))
+    assert first.status_code == 200, first.text
+    assert first.json()["created"] > 0
+    assert first.json()["version"] == 3
+    again = client.post("/api/events/ev1/import/participants", content=people, headers=auth(event))
+    assert again.json()["created"] == 0
+    assert again.json()["updated"] == 0
+    assert again.json()["version"] is None  # nothing changed, nothing committed
+
+    meetings = (DATA / "meetings.csv").read_bytes()
+    imported = client.post("/api/events/ev1/import/meetings", content=meetings, headers=auth(event))
+    assert imported.status_code == 200, imported.text
+    scheduled = client.post("/api/events/ev1/schedule", headers=auth(event)).json()
+    assert scheduled["ok"] is True
+    assert scheduled["placed"] + len(scheduled["unplaced"]) >= 1
+
+    csv_export = client.get("/api/events/ev1/export/schedule.csv", headers=auth(event))
+    assert csv_export.headers["content-type"].startswith("text/csv")
+    assert "meeting_id" in csv_export.text.splitlines()[0]
+    json_text = client.get("/api/events/ev1/export/event.json", headers=auth(event)).text
+    assert event.moderator_token not in json_text
+    assert event.screen_key not in json_text
+    state = client.get("/api/events/ev1", headers=auth(event)).json()
+    assert all(p["token"] not in json_text for p in state["participants"])
+    assert len(state["participants"]) > 8

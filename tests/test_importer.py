@@ -1,0 +1,465 @@
+"""The importer: pure parsing and validation of CSV and JSON files, all or nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.errors import ImportFailed
+from server.importer import (
+    ImportPlan,
+    import_json,
+    import_meetings_csv,
+    import_participants_csv,
+)
+from server.model import (
+    Event,
+    Meeting,
+    MeetingOrigin,
+    MeetingStatus,
+    Participant,
+    Round,
+    Table,
+    TimeWindow,
+)
+from server.state import Change, EventState
+
+DATA = Path(__file__).parent / "data"
+
+
+def read(name: str) -> str:
+    return (DATA / name).read_text(encoding="utf-8")
+
+
+def apply(state: EventState, plan: ImportPlan) -> EventState:
+    state.apply(Change(upserts=plan.records))
+    return state
+
+
+def event_state() -> EventState:
+    """The example event: Europe/Berlin, 6 tables, 8 rounds over two days, a lunch break."""
+    state = EventState()
+    state.apply(Change(upserts=(Event(id="icmc", name="ICMC", timezone="Europe/Berlin"),)))
+    return apply(state, import_json(state, read("event.json")))
+
+
+def with_participants() -> EventState:
+    state = event_state()
+    return apply(state, import_participants_csv(state, read("participants.csv")))
+
+
+def failure(call: Any, *args: Any, **kwargs: Any) -> tuple[str, list[tuple[int, Any, str]]]:
+    with pytest.raises(ImportFailed) as info:
+        call(*args, **kwargs)
+    errors = info.value.details["errors"]
+    assert all(set(e) == {"file", "line", "column", "reason"} for e in errors)
+    return info.value.message, [(e["line"], e["column"], e["reason"]) for e in errors]
+
+
+def pid(external_id: str) -> str:
+    return "p_" + hashlib.sha1(external_id.encode()).hexdigest()[:10]
+
+
+def mid(key: str) -> str:
+    return "m_" + hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
+# -- JSON: tables, rounds, breaks
+
+
+def test_event_json_gives_tables_rounds_and_breaks() -> None:
+    state = event_state()
+    assert sorted(state.tables) == [1, 2, 3, 4, 5, 6]
+    assert state.tables[6] == Table(number=6, label="Lounge", zone="Lounge", capacity=4)
+    assert sorted(state.rounds) == list(range(1, 9))
+    # 10:00 in Berlin in May is 08:00 UTC; starts_at_ms is taken as it is.
+    assert state.rounds[1] == Round(1, 1, 1_778_054_400_000, 25 * 60, 5 * 60)
+    assert state.rounds[7].starts_at_ms == 1_778_144_400_000
+    assert state.rounds[7].label == "Round 7"
+    assert state.breaks["lunch-1"].ends_at_ms - state.breaks["lunch-1"].starts_at_ms == 3_600_000
+
+
+def test_json_errors_point_at_items() -> None:
+    text = """{
+      "tables": [{"number": 1}, {"number": "x"}, {"number": 1, "colour": "red"}],
+      "rounds": [{"index": 1, "day": 1}],
+      "people": []
+    }"""
+    message, errors = failure(import_json, EventState(), text, filename="ev.json")
+    assert message == "5 errors in ev.json; nothing was imported"
+    assert errors == [
+        (
+            0,
+            "/people",
+            "unknown key 'people'; expected tables, rounds, breaks, participants, meetings",
+        ),
+        (2, "/tables/2/colour", "unknown field 'colour'; accepted: number, label, zone, capacity"),
+        (1, "/tables/1/number", "table number 'x' is not a whole number"),
+        (2, "/tables/2/number", "duplicate table 1 (also on item 0)"),
+        (0, "/rounds/0/starts_at", "starts_at is missing"),
+    ]
+
+
+def test_invalid_json_names_the_line() -> None:
+    _, errors = failure(import_json, EventState(), '{\n"tables": [1,]\n}')
+    assert errors[0][0] == 2
+    assert errors[0][2].startswith("not valid JSON")
+
+
+# -- Participants CSV
+
+
+def test_participants_csv_with_platform_headers() -> None:
+    state = event_state()
+    plan = import_participants_csv(state, read("participants.csv"))
+    assert (plan.created, plan.updated, plan.unchanged) == (12, 0, 0)
+    people = {p.external_id: p for p in plan.records if isinstance(p, Participant)}
+    assert people["B2M-1001"] == Participant(
+        id=pid("B2M-1001"),
+        name="Anna Berg",
+        external_id="B2M-1001",
+        organisation="Cluster Nord",
+        country="DE",
+        title="Cluster Manager",
+        tags=("mobility", "hydrogen"),
+        languages=("en", "de"),
+        email="anna.berg@cluster-nord.example",
+        phone="+49 40 1234567",
+    )
+    assert people["B2M-1003"].country == "TR"  # "Türkiye"
+    assert people["B2M-1006"].country == "CZ"  # "Czech Republic"
+    assert people["B2M-1002"].tags == ("automotive", "batteries")  # split on ","
+    assert people["B2M-1004"].unavailable_rounds == frozenset({1, 2})
+    # 2026-05-06T11:00+02:00 to 2026-05-07T12:00+02:00
+    assert people["B2M-1005"].available_windows == (
+        TimeWindow(1_778_058_000_000, 1_778_148_000_000),
+    )
+    assert all(not p.token for p in people.values())  # the caller mints tokens
+
+
+def test_semicolons_bom_and_other_aliases() -> None:
+    text = read("participants_semicolon.csv")
+    assert text.startswith("\ufeff") and ";" in text.splitlines()[0]
+    plan = import_participants_csv(EventState(), text)
+    people = {p.external_id: p for p in plan.records if isinstance(p, Participant)}
+    assert set(people) == {"EU-01", "EU-02", "EU-03"}
+    assert people["EU-01"].name == "Lena Huber"
+    assert people["EU-01"].organisation == "Cluster Alpine Tech"
+    assert people["EU-01"].country == "AT"  # "Österreich"
+    assert people["EU-01"].tags == ("tourism", "sport")
+    assert people["EU-03"].tags == ("wood", "bioeconomy")
+    assert people["EU-02"].email == "jean@poleauto.example"  # "e-mail"
+
+
+def test_single_name_column_and_crlf() -> None:
+    text = "Registration ID,Name,Company\r\nR1,Ada Lovelace,Analytical Engines\r\n"
+    (person,) = import_participants_csv(EventState(), text).records
+    assert isinstance(person, Participant)
+    assert (person.id, person.name, person.organisation) == (
+        pid("R1"),
+        "Ada Lovelace",
+        "Analytical Engines",
+    )
+
+
+def test_reimporting_the_same_file_changes_nothing() -> None:
+    state = with_participants()
+    plan = import_participants_csv(state, read("participants.csv"))
+    assert plan == ImportPlan(records=(), created=0, updated=0, unchanged=12)
+
+
+def test_reimport_updates_in_place_and_keeps_id_and_token() -> None:
+    state = with_participants()
+    anna_id = state.by_external_id["B2M-1001"]
+    anna = dataclasses.replace(state.participants[anna_id], token="secret-token")
+    state.apply(Change(upserts=(anna,)))
+    text = read("participants.csv").replace("B2M-1001,Anna,Berg", "B2M-1001,Anna,Berg-Lund")
+    plan = import_participants_csv(state, text)
+    assert (plan.created, plan.updated, plan.unchanged) == (0, 1, 11)
+    (changed,) = plan.records
+    assert changed == dataclasses.replace(anna, name="Anna Berg-Lund")
+
+
+def test_columns_left_out_keep_their_values() -> None:
+    state = with_participants()
+    text = "id,name,company\nB2M-1001,Anna Berg,Cluster Nord\nNEW-1,Nina New,New Org\n"
+    plan = import_participants_csv(state, text)
+    assert (plan.created, plan.updated, plan.unchanged) == (1, 0, 1)
+    assert state.participants[state.by_external_id["B2M-1001"]].phone == "+49 40 1234567"
+
+
+def test_bad_participants_lists_every_error_and_imports_nothing() -> None:
+    message, errors = failure(
+        import_participants_csv,
+        event_state(),
+        read("bad_participants.csv"),
+        filename="bad_participants.csv",
+    )
+    assert message == "7 errors in bad_participants.csv; nothing was imported"
+    assert errors == [
+        (3, "email", "'bob-at-example.org' is not a valid email address"),
+        (
+            4,
+            "country",
+            "'Atlantis' is not a known country: use an ISO 3166 code such as DE "
+            "or an English name such as Germany",
+        ),
+        (5, "external_id", "duplicate external id 'X-1' (also on line 2)"),
+        (6, "unavailable_rounds", "round 'three' is not a whole number"),
+        (
+            7,
+            "available_until",
+            "available from 2026-05-07T12:00:00+02:00 until "
+            "2026-05-06T09:00:00+02:00: that ends before it starts",
+        ),
+        (8, "organisation", "the organisation is missing"),
+        (9, "unavailable_rounds", "round 12 does not exist (rounds are 1 to 8)"),
+    ]
+
+
+def test_unknown_rounds_are_fine_when_the_event_has_none_yet() -> None:
+    plan = import_participants_csv(EventState(), "id,name,company,unavailable_rounds\n1,A B,O,12\n")
+    (person,) = plan.records
+    assert isinstance(person, Participant) and person.unavailable_rounds == frozenset({12})
+
+
+def test_header_problems_are_reported_once_at_line_1() -> None:
+    text = "ID;Full Name;Organisaton;Email\n1;Ann;Org;ann@x.example\n2;Bob;Org;bad\n"
+    _, errors = failure(import_participants_csv, EventState(), text)
+    assert [(line, column) for line, column, _ in errors] == [
+        (1, "name"),
+        (1, "organisation"),
+        (3, "Email"),
+    ]
+    assert errors[0][2] == (
+        "missing column 'name'; accepted names: name "
+        "(columns not recognised: 'Full Name', 'Organisaton')"
+    )
+    assert errors[1][2].startswith(
+        "missing column 'organisation'; accepted names: organisation, organization, company"
+    )
+
+
+def test_columns_matchmaking_platforms_add_are_ignored_and_listed() -> None:
+    text = "id,name,company,Badge Printed,Dietary Needs\n1,Ann Lee,Org,yes,vegan\n"
+    plan = import_participants_csv(EventState(), text)
+    assert plan.created == 1
+    assert plan.ignored_columns == ("Badge Printed", "Dietary Needs")
+
+
+def test_empty_file() -> None:
+    _, errors = failure(import_participants_csv, EventState(), "\n\n")
+    assert errors == [(1, None, "the file is empty: expected a header row and data rows")]
+
+
+def test_multiline_cells_keep_physical_line_numbers() -> None:
+    text = 'id,name,company,email\n1,"Ann\nAnnson",Org,ann@x.example\n2,Bob,Org,nope\n'
+    _, errors = failure(import_participants_csv, EventState(), text)
+    assert errors == [(4, "email", "'nope' is not a valid email address")]
+
+
+# -- Meetings CSV
+
+
+def test_meetings_csv_with_participants_of_the_same_import() -> None:
+    state = event_state()
+    people = import_participants_csv(state, read("participants.csv"))
+    plan = import_meetings_csv(
+        state,
+        read("meetings.csv"),
+        extra_participants=[p for p in people.records if isinstance(p, Participant)],
+    )
+    assert (plan.created, plan.updated, plan.unchanged) == (8, 0, 0)
+    meetings = {m.external_id: m for m in plan.records if isinstance(m, Meeting)}
+    first = meetings["REQ-01"]
+    assert first == Meeting(
+        id=mid("REQ-01"),
+        side_a=(pid("B2M-1001"),),
+        side_b=(pid("B2M-1002"),),
+        round=1,
+        table=1,
+        status=MeetingStatus.SCHEDULED,
+        origin=MeetingOrigin.PLANNED,
+        external_id="REQ-01",
+    )
+    assert meetings["REQ-04"].side_a == (pid("B2M-1011"), pid("B2M-1012"))
+    assert meetings["REQ-04"].note == "Two people from Silesian Automotive"
+    wish = meetings["REQ-05"]
+    assert (wish.round, wish.table, wish.status) == (2, None, MeetingStatus.REQUESTED)
+    open_ = meetings["REQ-06"]
+    assert (open_.round, open_.table, open_.status) == (None, None, MeetingStatus.REQUESTED)
+
+
+def meetings_state() -> EventState:
+    state = with_participants()
+    return apply(state, import_meetings_csv(state, read("meetings.csv")))
+
+
+def test_reimporting_meetings_keeps_what_happened_since() -> None:
+    state = meetings_state()
+    held = dataclasses.replace(state.meetings[mid("REQ-01")], status=MeetingStatus.HELD)
+    placed = dataclasses.replace(
+        state.meetings[mid("REQ-06")], round=4, table=5, status=MeetingStatus.SCHEDULED
+    )
+    state.apply(Change(upserts=(held, placed)))
+    plan = import_meetings_csv(state, read("meetings.csv"))
+    assert plan == ImportPlan(records=(), created=0, updated=0, unchanged=8)
+    moved = read("meetings.csv").replace(
+        "REQ-02,B2M-1003,B2M-1004,3,2", "REQ-02,B2M-1003,B2M-1004,4,2"
+    )
+    (change,) = import_meetings_csv(state, moved).records
+    assert isinstance(change, Meeting)
+    assert (change.id, change.round, change.table) == (mid("REQ-02"), 4, 2)
+
+
+def test_meeting_id_without_id_column_ignores_side_order() -> None:
+    state = with_participants()
+    plan = import_meetings_csv(state, "a,b\nB2M-1002,B2M-1001\n")
+    (meeting,) = plan.records
+    assert meeting.key == mid("B2M-1001|B2M-1002")
+    state.apply(Change(upserts=plan.records))
+    again = import_meetings_csv(state, "a,b\nB2M-1001,B2M-1002\n")
+    assert (again.records, again.unchanged) == ((), 1)
+
+
+def test_bad_meeting_rows() -> None:
+    text = "\n".join(
+        [
+            "participant_a,participant_b,round,table",
+            "B2M-1001,NOBODY,1,1",
+            "B2M-1001,B2M-1001,,",
+            "B2M-1003,B2M-1004,9,",
+            "B2M-1005,B2M-1006,4,77",
+            "B2M-1007,B2M-1008,,3",
+            "B2M-1009,B2M-1010,two,",
+            "B2M-1011,B2M-1012,,",
+            "B2M-1012,B2M-1011,,",
+            ",B2M-1002,,",
+        ]
+    )
+    message, errors = failure(import_meetings_csv, with_participants(), text)
+    assert message == "8 errors in meetings.csv; nothing was imported"
+    assert errors == [
+        (2, "participant_b", "unknown participant 'NOBODY'"),
+        (3, "participant_b", "'B2M-1001' is on both sides"),
+        (4, "round", "round 9 does not exist (no such round)"),
+        (5, "table", "table 77 does not exist (no such table)"),
+        (6, "table", "table 3 is given without a round"),
+        (7, "round", "round 'two' is not a whole number"),
+        (9, "participant_a", "B2M-1012 and B2M-1011 meet twice (also on line 8)"),
+        (10, "participant_a", "participant_a is missing"),
+    ]
+
+
+def test_meetings_before_rounds_and_tables_exist() -> None:
+    state = EventState()
+    state = apply(state, import_participants_csv(state, "id,name,company\nA,A A,X\nB,B B,Y\n"))
+    _, errors = failure(import_meetings_csv, state, "a,b,round,table\nA,B,1,1\n")
+    assert errors == [
+        (2, "round", "round 1 does not exist (the event has no rounds yet)"),
+        (2, "table", "table 1 does not exist (the event has no tables yet)"),
+    ]
+
+
+def test_double_booking_in_the_file_points_at_its_rows() -> None:
+    message, errors = failure(
+        import_meetings_csv,
+        with_participants(),
+        read("double_booking.csv"),
+        filename="double_booking.csv",
+    )
+    assert message == "2 errors in double_booking.csv; nothing was imported"
+    assert errors == [
+        (
+            4,
+            None,
+            "Anna Berg (Cluster Nord) already has a meeting in round 1 (table 1, with "
+            "Jonas Weber (Automotive BW)) (on line 2)",
+        ),
+        (
+            5,
+            None,
+            "table 2 is taken in round 1 by the meeting between Ayşe Yılmaz (Istanbul "
+            "Tech Cluster) and Kateřina Dvořáková (Moravian Microsystems) (on line 3)",
+        ),
+    ]
+
+
+def test_double_booking_against_the_schedule_in_the_state() -> None:
+    state = meetings_state()  # Anna meets Jonas in round 1 at table 1
+    _, errors = failure(import_meetings_csv, state, "a,b,round,table\nB2M-1001,B2M-1010,1,2\n")
+    assert errors == [
+        (
+            2,
+            None,
+            "Anna Berg (Cluster Nord) already has a meeting in round 1 (table 1, with "
+            "Jonas Weber (Automotive BW))",
+        ),
+    ]
+
+
+def test_availability_rules_point_at_the_row() -> None:
+    state = with_participants()  # Jānis (B2M-1004) cannot come to rounds 1 and 2
+    _, errors = failure(import_meetings_csv, state, "a,b,round,table\nB2M-1001,B2M-1004,2,5\n")
+    assert errors == [(2, None, "Jānis Bērziņš (Latvian IT Cluster) is not available in round 2")]
+    state = meetings_state()  # Anna meets Jonas in round 1
+    text = read("participants.csv").replace(
+        '+49 40 1234567,"mobility; hydrogen",en;de,', '+49 40 1234567,"mobility; hydrogen",en;de,1'
+    )
+    _, errors = failure(import_participants_csv, state, text)
+    assert errors == [(2, None, "Anna Berg (Cluster Nord) is not available in round 1")]
+
+
+def test_progress_is_reported_and_ends_with_the_total() -> None:
+    rows = "\n".join(f"P{i},Person {i},Org {i % 50}" for i in range(1200))
+    calls: list[tuple[int, int]] = []
+    plan = import_participants_csv(
+        EventState(), "id,name,company\n" + rows, progress=lambda d, t: calls.append((d, t))
+    )
+    assert plan.created == 1200
+    assert calls == [(500, 1200), (1000, 1200), (1200, 1200)]
+
+
+def test_formula_escapes_are_dropped() -> None:
+    (person,) = import_participants_csv(
+        EventState(), "id,name,company,phone\n1,'=Ann,'@Org,'+49 1\n"
+    ).records
+    assert isinstance(person, Participant)
+    assert (person.name, person.organisation, person.phone) == ("=Ann", "@Org", "+49 1")
+
+
+def test_a_large_import_is_fast(capsys: pytest.CaptureFixture[str]) -> None:
+    state = EventState()
+    state.apply(
+        Change(
+            upserts=(
+                *(Table(number=n) for n in range(1, 1201)),
+                *(Round(index=r, day=1, starts_at_ms=r * 1_800_000) for r in range(1, 11)),
+            )
+        )
+    )
+    people = "\n".join(
+        f"E{i},First{i},Last{i},Org {i // 3},DE,p{i}@example.org,t1;t2" for i in range(5000)
+    )
+    # Round r: person k (k < 1200) meets person 2500 + (k + 7r) % 2500 at table k + 1;
+    # 200 more unplaced wishes. No one is booked twice, and no pair meets twice.
+    placed = [
+        f"E{k},E{2500 + (k + 7 * r) % 2500},{r + 1},{k + 1}" for r in range(10) for k in range(1200)
+    ]
+    wishes = [f"E{k},E{1300 + k}" for k in range(1200, 1400)]
+    meetings = "\n".join(placed[:11_800] + wishes)
+    started = time.perf_counter()
+    plan_p = import_participants_csv(
+        state, "id,first_name,last_name,company,country,email,tags\n" + people
+    )
+    extra = [p for p in plan_p.records if isinstance(p, Participant)]
+    plan_m = import_meetings_csv(state, "a,b,round,table\n" + meetings, extra_participants=extra)
+    elapsed = time.perf_counter() - started
+    assert (plan_p.created, plan_m.created) == (5000, 12_000)
+    assert elapsed < 4.0, f"took {elapsed:.2f} s"  # about 0.5 s on a laptop; CI is slower
+    assert capsys.readouterr() == ("", "")
