@@ -1,0 +1,76 @@
+"""The `matchboard` command against a real Redis: create, import, schedule, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+import redis
+
+from server import embedded
+from server.cli import main
+from server.embedded import EmbeddedRedis
+from server.errors import Unavailable
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def cli_env(redis_server: EmbeddedRedis, monkeypatch: pytest.MonkeyPatch) -> None:
+    redis.Redis.from_url(redis_server.url).flushall()
+    monkeypatch.setenv("MATCHBOARD_REDIS_URL", redis_server.url)
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_a_whole_planning_session(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert (
+        main(["create", "cmc", "--name", "Cluster Matchmaking", "--timezone", "Europe/Berlin"]) == 0
+    )
+    assert "Moderator token:" in capsys.readouterr().out
+    assert main(["import", "cmc", str(DATA / "event.json")]) == 0
+    assert main(["import", "cmc", str(DATA / "participants.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "participants.csv: 12 created, 0 updated, 0 unchanged" in out
+    assert main(["import", "cmc", str(DATA / "meetings.csv")]) == 0
+    assert main(["schedule", "cmc"]) == 0
+    assert "placed" in capsys.readouterr().out
+
+    target = tmp_path / "schedule.csv"
+    assert main(["export", "cmc", "-o", str(target)]) == 0
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert rows
+    assert {"meeting_id", "round", "table", "status"} <= set(rows[0])
+    assert main(["export", "cmc", "--what", "event"]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert len(exported["participants"]) == 12
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_bad_csv_prints_every_error_and_stores_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["create", "cmc", "--name", "Cluster Matchmaking"]) == 0
+    capsys.readouterr()
+    assert main(["import", "cmc", str(DATA / "bad_participants.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "nothing was imported" in err
+    assert "bad_participants.csv line 3, column email" in err
+    assert "bad_participants.csv line 4, column country" in err
+    assert main(["export", "cmc", "--what", "participants"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 1  # the header only
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_unknown_event_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schedule", "nope"]) == 2
+    assert "there is no event 'nope'" in capsys.readouterr().err
+
+
+def test_missing_redis_server_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embedded, "find_redis_server", lambda: None)
+    with pytest.raises(Unavailable, match="MATCHBOARD_REDIS_URL") as caught:
+        EmbeddedRedis(tmp_path).start()
+    assert "apt-get install redis-server" in caught.value.message
