@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -61,6 +62,17 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         raise
 
 
+def read_event(output: str, port: int) -> dict[str, Any]:
+    """The sample event's state, read with the moderator token the demo printed."""
+    token = re.search(r"Moderator token:\s+(\S+)", output)
+    assert token, output
+    body: dict[str, Any] = httpx.get(
+        f"http://127.0.0.1:{port}/api/events/icmc-2026",
+        headers={"authorization": f"Bearer {token.group(1)}"},
+    ).json()
+    return body
+
+
 def test_demo_serves_the_sample_and_a_second_start_reuses_the_data(tmp_path: Path) -> None:
     data = tmp_path / "data"
     port = free_port()
@@ -69,12 +81,7 @@ def test_demo_serves_the_sample_and_a_second_start_reuses_the_data(tmp_path: Pat
     try:
         output, seconds = wait_ready(proc, log, port)
         assert seconds < STARTUP_LIMIT_S
-        token = re.search(r"Moderator token:\s+(\S+)", output)
-        assert token, output
-        body = httpx.get(
-            f"http://127.0.0.1:{port}/api/events/icmc-2026",
-            headers={"authorization": f"Bearer {token.group(1)}"},
-        ).json()
+        body = read_event(output, port)
         assert len(body["participants"]) == 250
         scheduled = [m for m in body["meetings"] if m["status"] == "scheduled"]
         assert len(scheduled) >= 550
@@ -89,12 +96,7 @@ def test_demo_serves_the_sample_and_a_second_start_reuses_the_data(tmp_path: Pat
     again, log = start_demo(data, port, "--keep")
     try:
         output, _ = wait_ready(again, log, port)
-        token = re.search(r"Moderator token:\s+(\S+)", output)
-        assert token, output
-        body = httpx.get(
-            f"http://127.0.0.1:{port}/api/events/icmc-2026",
-            headers={"authorization": f"Bearer {token.group(1)}"},
-        ).json()
+        body = read_event(output, port)
         assert body["epoch"] == epoch  # the same event, read back from the append-only file
     finally:
         stop(again)
