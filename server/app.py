@@ -4,17 +4,38 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.routing import WebSocketRoute
 
 from server import routes
 from server.embedded import redis_url_for
 from server.errors import MatchboardError
+from server.hub import Hub
+from server.protocol import MAX_CLIENT_MESSAGE_BYTES
 from server.service import Service
 from server.settings import Settings
+from server.sockets import ws_endpoint
 from server.store import Store
+from server.wsconn import RawFrameProtocol
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn must run the app: our WebSocket protocol class and its limits."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "ws": RawFrameProtocol,
+        "ws_per_message_deflate": settings.ws_compression,
+        "ws_max_size": MAX_CLIENT_MESSAGE_BYTES,
+        "ws_ping_interval": settings.ws_ping_interval_s,
+        "ws_ping_timeout": settings.ws_ping_interval_s,
+        "backlog": 4096,
+    }
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -22,14 +43,17 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         with redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url:
             client = aioredis.from_url(url)
-            app.state.service = Service(Store(client))
+            service = Service(Store(client))
+            app.state.service = service
+            app.state.hub = Hub(service)
             try:
                 yield
             finally:
+                await app.state.hub.stop()
                 await client.aclose()
 
     app = Starlette(
-        routes=routes.routes,
+        routes=[*routes.routes, WebSocketRoute("/ws", ws_endpoint)],
         lifespan=lifespan,
         exception_handlers={
             MatchboardError: routes.on_matchboard_error,

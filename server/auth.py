@@ -7,7 +7,9 @@ import secrets
 from starlette.requests import HTTPConnection
 
 from server.errors import Forbidden, Unauthorized
+from server.protocol import Role
 from server.state import EventState
+from server.views import Audience
 
 
 def request_token(conn: HTTPConnection) -> str:
@@ -24,6 +26,24 @@ def require_moderator(state: EventState, token: str) -> None:
         raise Unauthorized(
             "this needs the event's moderator token: send 'Authorization: Bearer <token>'"
         )
-    expected = state.event.moderator_token if state.event else ""
-    if not expected or not secrets.compare_digest(token.encode(), expected.encode()):
+    if not _same(token, state.event.moderator_token if state.event else ""):
         raise Forbidden("the token is not this event's moderator token")
+
+
+def _same(token: str, expected: str) -> bool:
+    return bool(expected) and secrets.compare_digest(token.encode(), expected.encode())
+
+
+def authenticate(state: EventState, token: str) -> Audience:
+    """The audience a token opens for this event: moderator, hall screen or participant."""
+    event = state.event
+    if token and event is not None:
+        if _same(token, event.moderator_token):
+            return Audience(Role.MODERATOR)
+        if _same(token, event.screen_key):
+            return Audience(Role.HALL)
+        pid = state.by_token.get(token)
+        if pid is not None:
+            return Audience(Role.PARTICIPANT, pid)
+    event_id = event.id if event else "?"
+    raise Unauthorized(f"the token is not valid for event {event_id!r}")

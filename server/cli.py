@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import resource
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -16,7 +17,7 @@ import uvicorn
 from tqdm import tqdm
 
 from server import exporter, planning
-from server.app import create_app
+from server.app import create_app, uvicorn_options
 from server.embedded import redis_url_for
 from server.errors import BadRequest, ImportFailed, MatchboardError
 from server.model import Event
@@ -26,6 +27,8 @@ from server.state import EventState
 from server.store import Store, check_event_id
 
 MEETING_COLUMNS = ("participant_a", "requester", "participant_b", "partner", "receiver")
+# The sandbox's per-process cap; 10,000 WebSockets plus Redis and logs fit well below.
+MAX_OPEN_FILES = 20_000
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -86,15 +89,20 @@ def cmd_serve(args: argparse.Namespace) -> None:
         _run_server(dataclasses.replace(settings, redis_url=url))
 
 
+def raise_open_file_limit(wanted: int = MAX_OPEN_FILES) -> int:
+    """Each WebSocket is a file: lift the soft limit (often 1024) towards the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft == resource.RLIM_INFINITY or soft >= target:
+        return soft
+    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return target
+
+
 def _run_server(settings: Settings) -> None:
+    raise_open_file_limit()
     print(f"Matchboard on {settings.base_url}  (Redis: {settings.redis_url})", flush=True)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        ws_per_message_deflate=False,
-    )
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))
 
 
 def cmd_demo(args: argparse.Namespace) -> None:

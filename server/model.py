@@ -194,14 +194,37 @@ class Meeting:
         return ()
 
 
-Record = Event | Table | Participant | Round | Break | Meeting
+class AnnouncementAudience(enum.StrEnum):
+    EVERYONE = "everyone"  # hall screens and phones
+    HALL = "hall"  # hall screens only
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    KIND: ClassVar[str] = "announcement"
+    id: str
+    text: str
+    audience: AnnouncementAudience = AnnouncementAudience.EVERYONE
+    created_at_ms: int = 0
+    expires_at_ms: int | None = None  # None: until removed
+
+    @property
+    def key(self) -> str:
+        return self.id
+
+    def is_active(self, now_ms: int) -> bool:
+        return self.expires_at_ms is None or now_ms < self.expires_at_ms
+
+
+Record = Event | Table | Participant | Round | Break | Meeting | Announcement
 
 # Kinds in the order a fresh load applies them; the value is the record class.
 KINDS: Final[dict[str, type[Record]]] = {
-    cls.KIND: cls for cls in (Event, Table, Participant, Round, Break, Meeting)
+    cls.KIND: cls for cls in (Event, Table, Participant, Round, Break, Meeting, Announcement)
 }
 
 PRIVATE_FIELDS: Final[dict[str, frozenset[str]]] = {
     Event.KIND: frozenset({"moderator_token", "screen_key"}),
     Participant.KIND: frozenset({"email", "phone", "token"}),
+    Meeting.KIND: frozenset({"note"}),  # moderators' remarks, e.g. about a no-show
 }

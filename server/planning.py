@@ -63,7 +63,7 @@ async def import_text(
         plans.append(plan)
         if not plan.created and not plan.updated:
             return Change()
-        return Change(upserts=tuple(with_tokens(state, plan.records)))
+        return Change(upserts=tuple(with_tokens(event_id, state, plan.records)))
 
     record = await service.execute(
         event_id, f"import_{kind}", decide, actor=actor, args={"file": filename}

@@ -19,9 +19,10 @@ from starlette.routing import Route
 from server import exporter, planning
 from server.auth import request_token, require_moderator
 from server.errors import BadRequest, MatchboardError, Unavailable
+from server.protocol import Role
 from server.service import Service
 from server.state import EventState
-from server.views import moderator_snapshot
+from server.views import Audience, snapshot
 
 log = logging.getLogger("matchboard.http")
 READY_TIMEOUT_S: Final = 2.0
@@ -91,7 +92,8 @@ async def readyz(request: Request) -> Response:
 
 async def event_state(request: Request) -> Response:
     state = await _moderated_state(request)
-    return ORJSONResponse({"ok": True, **moderator_snapshot(state)})
+    data = snapshot(state, Audience(Role.MODERATOR))
+    return ORJSONResponse({"ok": True, "epoch": state.epoch, "version": state.version, **data})
 
 
 async def export(request: Request) -> Response:

@@ -38,13 +38,24 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-def with_tokens(state: EventState | None, records: Iterable[Record]) -> list[Record]:
+def participant_token(event_id: str) -> str:
+    """A participant's personal secret. It starts with the event id, so that the phone
+    link `/p/<token>` alone says which event it belongs to."""
+    return f"{event_id}.{new_token()}"
+
+
+def event_of_token(token: str) -> str:
+    return token.partition(".")[0]
+
+
+def with_tokens(event_id: str, state: EventState | None, records: Iterable[Record]) -> list[Record]:
     """Give every new participant (and a new event) its secrets; keep existing ones."""
     out: list[Record] = []
     for record in records:
         if isinstance(record, Participant) and not record.token:
             old = state.participants.get(record.id) if state else None
-            record = dataclasses.replace(record, token=old.token if old else new_token())
+            token = old.token if old else participant_token(event_id)
+            record = dataclasses.replace(record, token=token)
         elif isinstance(record, Event) and not (record.moderator_token and record.screen_key):
             old_event = state.event if state else None
             record = dataclasses.replace(
@@ -89,7 +100,7 @@ class Service:
             if not await self.store.create_event(event.id, epoch, self.clock(), replace=replace):
                 raise EventExists(f"event {event.id!r} exists already")
             self._replicas[event.id] = EventState(epoch, 0)
-        upserts = tuple(with_tokens(None, [event, *records]))
+        upserts = tuple(with_tokens(event.id, None, [event, *records]))
         await self.execute(
             event.id, "create_event", lambda _s: Change(upserts=upserts), actor=actor
         )
@@ -118,8 +129,23 @@ class Service:
 
     @staticmethod
     def _apply(replica: EventState, record: ChangeRecord) -> None:
-        replica.apply(record.change)
-        replica.version = record.version
+        """Apply a record that follows the replica's version; skip one it already has."""
+        if record.version == replica.version + 1:
+            replica.apply(record.change)
+            replica.version = record.version
+
+    def replica(self, event_id: str) -> EventState:
+        """The replica as it is now, without asking Redis (see `state` for a fresh one)."""
+        return self._replicas[event_id]
+
+    def absorb(self, event_id: str, record: ChangeRecord) -> bool:
+        """Bring a change committed anywhere into the replica; False if it does not fit
+        (the replica is behind or gone), in which case `state` rebuilds it."""
+        replica = self._replicas.get(event_id)
+        if replica is None or record.version > replica.version + 1:
+            return False
+        self._apply(replica, record)
+        return True
 
     async def execute(
         self,

@@ -25,6 +25,12 @@ class Settings:
     # writes on an OS crash (none on a process crash); "always" loses nothing, slower.
     appendfsync: str = "everysec"
     log_level: str = "info"
+    # permessage-deflate costs tens of KB per connection; off unless asked for.
+    ws_compression: bool = False
+    # A connection whose unsent backlog passes this is closed "too slow" (4008).
+    ws_send_buffer_bytes: int = 1024 * 1024
+    # WebSocket pings that find dead connections (seconds; the same for the timeout).
+    ws_ping_interval_s: float = 20.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -46,6 +52,16 @@ class Settings:
             raise BadRequest(
                 f"MATCHBOARD_APPENDFSYNC must be everysec, always or no, not {fsync!r}"
             )
+        buffer = get("WS_SEND_BUFFER_BYTES", str(1024 * 1024))
+        if not buffer.isdigit() or int(buffer) < 1024:
+            raise BadRequest(f"MATCHBOARD_WS_SEND_BUFFER_BYTES must be >= 1024, not {buffer!r}")
+        ping = get("WS_PING_INTERVAL_S", "20")
+        try:
+            ping_s = float(ping)
+        except ValueError:
+            raise BadRequest(
+                f"MATCHBOARD_WS_PING_INTERVAL_S must be seconds, not {ping!r}"
+            ) from None
         origins = tuple(
             o.strip().rstrip("/") for o in get("ALLOWED_ORIGINS").split(",") if o.strip()
         )
@@ -58,4 +74,7 @@ class Settings:
             public_url=get("PUBLIC_URL"),
             appendfsync=fsync,
             log_level=get("LOG_LEVEL", "info"),
+            ws_compression=get("WS_COMPRESSION", "0").lower() in ("1", "true", "yes", "on"),
+            ws_send_buffer_bytes=int(buffer),
+            ws_ping_interval_s=ping_s,
         )

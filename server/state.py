@@ -14,6 +14,7 @@ from typing import Any
 
 from server.model import (
     KINDS,
+    Announcement,
     Break,
     Event,
     Meeting,
@@ -62,6 +63,7 @@ class EventState:
         self.rounds: dict[int, Round] = {}
         self.breaks: dict[str, Break] = {}
         self.meetings: dict[str, Meeting] = {}
+        self.announcements: dict[str, Announcement] = {}
         # Indexes over meetings that occupy a seat (see Meeting.occupies).
         self.seat_of: dict[tuple[str, int], str] = {}  # (participant, round) -> meeting
         self.table_use: dict[tuple[int, int], str] = {}  # (table, round) -> meeting
@@ -85,11 +87,20 @@ class EventState:
             return self.breaks.get(key)
         if kind == Meeting.KIND:
             return self.meetings.get(key)
+        if kind == Announcement.KIND:
+            return self.announcements.get(key)
         raise KeyError(f"unknown record kind {kind!r}")
 
     def records(self) -> list[Record]:
         out: list[Record] = [] if self.event is None else [self.event]
-        for group in (self.tables, self.participants, self.rounds, self.breaks, self.meetings):
+        for group in (
+            self.tables,
+            self.participants,
+            self.rounds,
+            self.breaks,
+            self.meetings,
+            self.announcements,
+        ):
             out.extend(group.values())
         return out
 
@@ -130,6 +141,8 @@ class EventState:
             self.rounds[record.index] = record
         elif isinstance(record, Break):
             self.breaks[record.id] = record
+        elif isinstance(record, Announcement):
+            self.announcements[record.id] = record
         else:
             self.event = record
 
@@ -164,6 +177,8 @@ class EventState:
             del self.rounds[old.index]
         elif isinstance(old, Break):
             del self.breaks[old.id]
+        elif isinstance(old, Announcement):
+            del self.announcements[old.id]
         else:
             self.event = None
 

@@ -159,6 +159,20 @@ class Store:
             raise EpochChanged(f"event {event_id!r} was re-created")
         raise EventNotFound(f"there is no event {event_id!r}")
 
+    async def read_changes(
+        self, event_id: str, after_version: int, block_ms: int, *, count: int = 500
+    ) -> list[ChangeRecord]:
+        """Change records after `after_version`, waiting up to `block_ms` for the first."""
+        reply: Any = await self.redis.xread(
+            {changes_key(event_id): f"{after_version}-0"}, count=count, block=block_ms
+        )
+        if not reply:
+            return []
+        entries: list[tuple[bytes, dict[bytes, bytes]]] = reply[0][1]
+        return [
+            codec.change_record_from_plain(codec.unpack(fields[b"r"])) for _id, fields in entries
+        ]
+
     async def changes_since(
         self, event_id: str, version: int, *, limit: int | None = None
     ) -> Changes:

@@ -1,0 +1,287 @@
+"""Per-process fan-out: follow each event's committed changes and deliver them in order.
+
+One `Feed` per event that has connections in this process. Its task reads the event's
+change stream from Redis (blocking XREAD, so a commit by any process arrives at once),
+applies each change to this process's replica, and hands every connection the update for
+its audience. Each update is encoded once per audience and encoding; a connection gets
+the same bytes as every other connection of its kind. Nothing here waits for a client:
+writes are synchronous and bounded (server/wsconn.py).
+
+Positions: every connection knows the last version it was given. An update is delivered
+only if it is exactly the next one; anything else gets a fresh snapshot, so a client never
+sees a gap, a duplicate or an update out of order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from server import protocol, views
+from server.model import Event, Participant
+from server.protocol import CloseCode, Encoding, Role
+from server.service import Service, wall_clock_ms
+from server.state import ChangeRecord, EventState
+from server.store import EpochChanged
+from server.views import Audience
+from server.wsconn import FrameWriter
+
+log = logging.getLogger("matchboard.hub")
+# Changes kept in memory per event for resuming clients. At the reference event a
+# thousand changes is most of a day; a client further behind gets a snapshot.
+RESUME_WINDOW: Final = 1000
+FOLLOW_BLOCK_MS: Final = 1000
+RETRY_DELAY_S: Final = 0.5
+
+
+@dataclass(eq=False)
+class Connection:
+    audience: Audience
+    encoding: Encoding
+    writer: FrameWriter
+    version: int = 0
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.writer.send(protocol.encode(message, self.encoding))
+
+    def close(self, code: int, reason: str) -> None:
+        self.writer.close(code, reason)
+
+
+@dataclass
+class Feed:
+    event_id: str
+    service: Service
+    epoch: str = ""
+    version: int = 0  # the last version delivered to this feed's connections
+    connections: set[Connection] = field(default_factory=set)
+    recent: deque[ChangeRecord] = field(default_factory=lambda: deque(maxlen=RESUME_WINDOW))
+    task: asyncio.Task[None] | None = None
+
+    @property
+    def state(self) -> EventState:
+        return self.service.replica(self.event_id)
+
+    async def start(self) -> None:
+        state = await self.service.state(self.event_id)
+        await self._reset(state)
+        self.task = asyncio.create_task(self._follow(), name=f"feed:{self.event_id}")
+
+    async def _reset(self, state: EventState) -> None:
+        self.epoch, self.version = state.epoch, state.version
+        self.recent.clear()
+        earlier = await self.service.store.changes_since(
+            self.event_id, max(0, state.version - RESUME_WINDOW)
+        )
+        if earlier.epoch == state.epoch:
+            self.recent.extend(r for r in earlier.records if r.version <= state.version)
+
+    # -- Connections
+
+    def attach(
+        self, conn: Connection, resume: tuple[str, int] | None, participant: str | None
+    ) -> None:
+        """Welcome a connection and give it a snapshot or what it missed. Synchronous, so
+        no update can slip in between the position it is given and its registration."""
+        state = self.state
+        missed = self._missed(resume)
+        conn.version = self.version if missed is not None else state.version
+        conn.send(
+            protocol.welcome(
+                role=conn.audience.role,
+                event_id=self.event_id,
+                epoch=self.epoch,
+                version=conn.version,
+                server_ms=wall_clock_ms(),
+                participant_id=participant,
+                resumed=missed is not None,
+            )
+        )
+        if missed is None:
+            self._send_snapshot(conn, state)
+        else:
+            for record in missed:
+                projection = views.project(record, state)
+                conn.send(
+                    self._update(record, projection.for_audience(conn.audience), conn.audience)
+                )
+        self.connections.add(conn)
+
+    def detach(self, conn: Connection) -> None:
+        self.connections.discard(conn)
+
+    def _missed(self, resume: tuple[str, int] | None) -> list[ChangeRecord] | None:
+        if resume is None or resume[0] != self.epoch:
+            return None
+        version = resume[1]
+        if version == self.version:
+            return []
+        if version > self.version or not self.recent or self.recent[0].version > version + 1:
+            return None
+        return [r for r in self.recent if r.version > version]
+
+    def _send_snapshot(self, conn: Connection, state: EventState) -> None:
+        data = views.snapshot(state, conn.audience)
+        conn.send(
+            protocol.snapshot(
+                epoch=state.epoch, version=state.version, server_ms=wall_clock_ms(), data=data
+            )
+        )
+        conn.version = state.version
+
+    def _update(
+        self, record: ChangeRecord, changes: views.Changes, audience: Audience
+    ) -> dict[str, Any]:
+        meta = None
+        if audience.role is Role.MODERATOR:
+            meta = {"actor": record.actor, "command": record.command}
+        return protocol.update(
+            epoch=self.epoch,
+            version=record.version,
+            at_ms=record.at_ms,
+            changes=changes.to_plain(),
+            meta=meta,
+        )
+
+    # -- Following Redis
+
+    async def _follow(self) -> None:
+        store = self.service.store
+        while True:
+            try:
+                records = await store.read_changes(self.event_id, self.version, FOLLOW_BLOCK_MS)
+                if not records:
+                    epoch, _version = await store.position(self.event_id)
+                    if epoch != self.epoch:
+                        raise EpochChanged(epoch)
+                for record in records:
+                    await self._on_record(record)
+            except asyncio.CancelledError:
+                raise
+            except EpochChanged:
+                await self._resync_all()
+            except Exception:
+                log.exception("following event %s failed; retrying", self.event_id)
+                await asyncio.sleep(RETRY_DELAY_S)
+
+    async def _on_record(self, record: ChangeRecord) -> None:
+        if record.version != self.version + 1:
+            return  # already delivered (cannot happen with XREAD from our version)
+        if not self.service.absorb(self.event_id, record):
+            # This process's replica missed something: rebuild it, then carry on.
+            await self.service.state(self.event_id)
+        self.recent.append(record)
+        self.version = record.version
+        self.dispatch(record)
+
+    async def _resync_all(self) -> None:
+        self.service.forget(self.event_id)
+        state = await self.service.state(self.event_id)
+        await self._reset(state)
+        for conn in list(self.connections):
+            self._send_snapshot(conn, state)
+
+    def dispatch(self, record: ChangeRecord) -> None:
+        state = self.state
+        projection = views.project(record, state)
+        frames: dict[tuple[Any, Encoding], bytes] = {}
+        personal = projection.personal
+        for conn in list(self.connections):
+            if conn.writer.closed:
+                self.connections.discard(conn)
+                continue
+            if record.version <= conn.version:
+                continue
+            if record.version != conn.version + 1:
+                self._send_snapshot(conn, state)
+                continue
+            audience = conn.audience
+            pid = audience.participant_id
+            key: Any = audience.role if pid is None or pid not in personal else pid
+            cache_key = (key, conn.encoding)
+            frame = frames.get(cache_key)
+            if frame is None:
+                message = self._update(record, projection.for_audience(audience), audience)
+                payload = protocol.encode(message, conn.encoding)
+                frame = frames[cache_key] = protocol.frame(payload, conn.encoding)
+            conn.writer.send(b"", frame)
+            conn.version = record.version
+        self._close_revoked(record)
+
+    def _close_revoked(self, record: ChangeRecord) -> None:
+        """Connections whose token a change revoked are closed (4005)."""
+        revoked_roles: set[Role] = set()
+        revoked_people: set[str] = set()
+        for before, after in zip(record.before, record.change.upserts, strict=False):
+            if isinstance(before, Participant) and isinstance(after, Participant):
+                if before.token != after.token:
+                    revoked_people.add(before.id)
+            elif isinstance(before, Event) and isinstance(after, Event):
+                if before.moderator_token != after.moderator_token:
+                    revoked_roles.add(Role.MODERATOR)
+                if before.screen_key != after.screen_key:
+                    revoked_roles.add(Role.HALL)
+        for kind, key in record.change.deletes:
+            if kind == Participant.KIND:
+                revoked_people.add(key)
+        if not (revoked_roles or revoked_people):
+            return
+        for conn in list(self.connections):
+            if (
+                conn.audience.role in revoked_roles
+                or conn.audience.participant_id in revoked_people
+            ):
+                conn.close(CloseCode.REVOKED, "the token was revoked")
+                self.connections.discard(conn)
+
+
+class Hub:
+    """Owns the feeds of this process and every task they start."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.feeds: dict[str, Feed] = {}
+        self._starting: dict[str, asyncio.Future[Feed]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def feed(self, event_id: str) -> Feed:
+        feed = self.feeds.get(event_id)
+        if feed is not None:
+            return feed
+        pending = self._starting.get(event_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Feed] = asyncio.get_running_loop().create_future()
+        self._starting[event_id] = future
+        try:
+            feed = Feed(event_id, self.service)
+            await feed.start()
+            self.feeds[event_id] = feed
+            future.set_result(feed)
+            return feed
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it themselves
+            raise
+        finally:
+            del self._starting[event_id]
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run a short task (closing a socket) that the hub cancels on shutdown."""
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        tasks = [f.task for f in self.feeds.values() if f.task] + list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.feeds.clear()
