@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import random
 import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -27,6 +28,7 @@ from server.store import EpochChanged, Store, VersionConflict
 
 Decide = Callable[[EventState], Change]
 MAX_ATTEMPTS: Final = 8
+CONFLICT_BACKOFF_S: Final = 0.001
 TOKEN_BYTES: Final = 16
 
 
@@ -158,7 +160,7 @@ class Service:
     ) -> ChangeRecord | None:
         """Decide, check and commit one change; None when the decision changes nothing."""
         async with self._lock(event_id):
-            for _attempt in range(self.max_attempts):
+            for attempt in range(self.max_attempts):
                 state = await self._fresh(event_id)
                 change = decide(state)
                 if not change:
@@ -176,7 +178,10 @@ class Service:
                 try:
                     await self.store.commit(event_id, state.epoch, record)
                 except VersionConflict:
-                    continue  # someone else committed first: catch up and decide again
+                    # Someone else committed first: catch up and decide again, after a
+                    # short random pause so that two busy writers stop colliding.
+                    await asyncio.sleep(random.uniform(0, CONFLICT_BACKOFF_S * 2**attempt))
+                    continue
                 except EpochChanged:
                     self._replicas.pop(event_id, None)
                     continue

@@ -166,5 +166,5 @@ async def _read_loop(websocket: WebSocket, conn: Connection, feed: Feed) -> None
             error = protocol.error(exc.code, exc.message, epoch=feed.epoch, version=conn.version)
             conn.send(error)
             if errors >= protocol.MAX_CLIENT_ERRORS:
-                conn.close(CloseCode.BAD_REQUEST, "too many bad messages")
+                await websocket.close(CloseCode.BAD_REQUEST, "too many bad messages")
                 return

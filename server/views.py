@@ -260,6 +260,13 @@ def _project_meeting(
     people_after = set(after.people) if after else set()
     for pid in set(before.people if before else ()) - people_after:
         personal(pid).deletes.append([kind, key])
+    if before is not None:
+        # Partners this change took away, unless they meet again elsewhere.
+        for pid in before.people:
+            still = _partners(state, pid)
+            for partner in before.partners_of(pid):
+                if partner not in still:
+                    personal(pid).deletes.append([Participant.KIND, partner])
     if after is None:
         return
     data = plain_record(after, private=False)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+import struct
 from collections.abc import Callable, Coroutine
 from typing import Any, Final, Protocol
 
@@ -28,6 +30,7 @@ from server.protocol import CloseCode, Encoding, frame
 RAW_EXTENSION: Final = "matchboard.raw_frames"
 QUEUE_MESSAGES: Final = 256
 TOO_SLOW_REASON: Final = "too slow: reconnect and resume"
+ABORT_AFTER_S: Final = 5.0
 
 
 class RawFrameProtocol(WebSocketsSansIOProtocol):
@@ -85,6 +88,21 @@ class RawWriter:
         if not self.closed:
             self._closed = True
             self.spawn(self.websocket.close(code, reason))
+            # A client that stopped reading never takes the close frame from the end of
+            # its backlog, and closing a transport waits for the backlog: cut it off.
+            self.proto.loop.call_later(ABORT_AFTER_S, reset, self.proto.transport)
+
+
+def reset(transport: asyncio.Transport) -> None:
+    """Drop a connection at once: RST instead of FIN, so neither this process nor the
+    kernel keeps a stalled client's backlog around."""
+    if transport.is_closing() and transport.get_write_buffer_size() == 0:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
 
 
 class QueueWriter:

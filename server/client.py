@@ -1,0 +1,474 @@
+"""The reference Matchboard WebSocket client (docs/protocol.md), asyncio.
+
+Owns: `ClientState`, a pure local replica of what one connection may see (snapshots and
+updates applied in order, gaps, duplicates and epoch changes detected); `Client`, which
+connects, authenticates, resumes, estimates the server clock with ping/pong and keeps a
+connection alive with `run()`; and `open_feed`, a lean helper for the load benchmark.
+Used by tests, scripts/bench_* and integrators as the executable form of the protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any, Final, TypeVar
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.typing import Origin, Subprotocol
+
+from server import protocol
+from server.clocksync import ClockOffset, Sample
+from server.protocol import Encoding, ServerType
+
+Position = tuple[str, int]
+Message = dict[str, Any]
+T = TypeVar("T")
+
+BACKOFF_BASE_S: Final = 0.25
+BACKOFF_CAP_S: Final = 10.0
+CLOSE_WAIT_S: Final = 5.0  # how long to wait for the close that follows an `error`
+
+# Snapshot list → record kind, and how records of a kind are keyed and sorted.
+LIST_KINDS: Final = {
+    "tables": "table",
+    "rounds": "round",
+    "breaks": "break",
+    "participants": "participant",
+    "meetings": "meeting",
+    "announcements": "announcement",
+}
+SINGLE_KINDS: Final = ("event", "me")  # one record each, stored under its kind as key
+_KEY_FIELD: Final = {"table": "number", "round": "index"}  # others: "id"
+
+
+def wall_ms() -> float:
+    return time.time() * 1000
+
+
+def subprotocol(encoding: Encoding) -> Subprotocol:
+    name = (
+        protocol.SUBPROTOCOL_MSGPACK if encoding is Encoding.MSGPACK else protocol.SUBPROTOCOL_JSON
+    )
+    return Subprotocol(name)
+
+
+def _is_text(encoding: Encoding) -> bool:
+    return encoding is Encoding.JSON  # JSON travels in text frames, msgpack in binary
+
+
+def record_key(kind: str, record: Message) -> str:
+    if kind in SINGLE_KINDS:
+        return kind
+    return str(record[_KEY_FIELD.get(kind, "id")])
+
+
+def _sort_key(kind: str) -> Callable[[str], Any]:
+    return int if kind in _KEY_FIELD else str  # tables and rounds sort by number
+
+
+class OutOfSync(Exception):
+    """A gap, duplicate or foreign epoch: discard the state and reconnect without resume."""
+
+
+class ClientError(Exception):
+    """The server refused or ended the connection (an `error` code and/or a close code)."""
+
+    def __init__(self, code: str, message: str, close_code: int | None) -> None:
+        super().__init__(f"{code}: {message} (close code {close_code})")
+        self.code = code
+        self.message = message
+        self.close_code = close_code
+
+    @property
+    def reconnect(self) -> bool:
+        """Whether the protocol says to reconnect (and resume) after this."""
+        return self.close_code in protocol.RECONNECT_CODES
+
+
+class ClientState:
+    """The records one connection sees, at position (`epoch`, `version`). Pure."""
+
+    def __init__(self) -> None:
+        self.reset()
+        self.role: str | None = None
+        self.participant: str | None = None
+
+    def reset(self) -> None:
+        """Forget the records and the position ("reload like at startup")."""
+        self.epoch: str | None = None
+        self.version: int | None = None
+        self.records: dict[str, dict[str, Message]] = {}
+        self._shape: tuple[str, ...] = ()  # the keys of the last snapshot's data
+
+    def position(self) -> Position | None:
+        if self.epoch is None or self.version is None:
+            return None
+        return (self.epoch, self.version)
+
+    def apply(self, message: Message) -> None:
+        """Apply a server message; other types than welcome/snapshot/update are ignored.
+
+        Raises OutOfSync, leaving the state untouched, for an update that is not exactly
+        the next version of this epoch, or a resumed welcome of another epoch.
+        """
+        kind = message.get("type")
+        if kind == ServerType.WELCOME:
+            if message.get("resumed") and message.get("epoch") != self.epoch:
+                raise OutOfSync(f"resumed into epoch {message.get('epoch')!r}, have {self.epoch!r}")
+            self.role = message.get("role")
+            self.participant = message.get("participant")
+        elif kind == ServerType.SNAPSHOT:
+            self._load(message)
+        elif kind == ServerType.UPDATE:
+            self._check_next(message)
+            self._apply_changes(message["changes"])
+            self.version = message["version"]
+
+    def _load(self, message: Message) -> None:
+        data: Message = message["data"]
+        self.records = {kind: {} for kind in LIST_KINDS.values()}
+        for name in SINGLE_KINDS:
+            self.records[name] = {}
+            if data.get(name) is not None:
+                self.records[name][name] = data[name]
+        for name, kind in LIST_KINDS.items():
+            for record in data.get(name) or ():
+                self.records[kind][record_key(kind, record)] = record
+        self._shape = tuple(data)
+        self.epoch, self.version = message["epoch"], message["version"]
+
+    def _check_next(self, message: Message) -> None:
+        epoch, version = message.get("epoch"), message.get("version")
+        if self.epoch is None or self.version is None:
+            raise OutOfSync(f"update {version} before any snapshot")
+        if epoch != self.epoch:
+            raise OutOfSync(f"update of epoch {epoch!r}, have {self.epoch!r}")
+        if not isinstance(version, int) or version <= self.version:
+            raise OutOfSync(f"duplicate or stale update {version}, have {self.version}")
+        if version != self.version + 1:
+            raise OutOfSync(f"gap: update {version} after {self.version}")
+
+    def _apply_changes(self, changes: Message) -> None:
+        for kind, key in changes.get("deletes") or ():
+            self.records.get(kind, {}).pop(str(key), None)
+        for kind, record in changes.get("upserts") or ():
+            self.records.setdefault(kind, {})[record_key(kind, record)] = record
+
+    def snapshot_like(self) -> Message:
+        """The records in the shape of a snapshot's `data`, every list sorted by key."""
+        plural = {kind: name for name, kind in LIST_KINDS.items()}
+        names = dict.fromkeys(self._shape)
+        names.update(dict.fromkeys(plural.get(k, k) for k, recs in self.records.items() if recs))
+        out: Message = {}
+        for name in names:
+            kind = LIST_KINDS.get(name, name)
+            records = self.records.get(kind, {})
+            if kind in SINGLE_KINDS:
+                out[name] = records.get(kind)
+            else:
+                out[name] = [records[k] for k in sorted(records, key=_sort_key(kind))]
+        return out
+
+
+async def _open(
+    url: str, encoding: Encoding, origin: str | None, compression: str | None, **kwargs: Any
+) -> ClientConnection:
+    ws = await connect(
+        url,
+        subprotocols=[subprotocol(encoding)],
+        origin=None if origin is None else Origin(origin),
+        compression=compression,
+        max_size=None,
+        **kwargs,
+    )
+    if ws.subprotocol != subprotocol(encoding):
+        await ws.close()
+        raise ClientError("bad_subprotocol", f"the server chose {ws.subprotocol!r}", None)
+    return ws
+
+
+def _hello(event: str, token: str, resume: Position | None) -> Message:
+    hello: Message = {"type": "hello", "event": event, "token": token}
+    if resume is not None:
+        hello["resume"] = {"epoch": resume[0], "version": resume[1]}
+    return hello
+
+
+async def _refused(ws: ClientConnection, error: Message | None) -> ClientError:
+    """The ClientError for an `error` message (or a close) during the handshake."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(CLOSE_WAIT_S):
+            await ws.wait_closed()
+    if error is None:
+        return ClientError("closed", ws.close_reason or "closed before welcome", ws.close_code)
+    return ClientError(error.get("code", "error"), error.get("message", ""), ws.close_code)
+
+
+async def _read_welcome(ws: ClientConnection, encoding: Encoding) -> Message:
+    try:
+        message = protocol.decode(await ws.recv(), encoding)
+    except ConnectionClosed:
+        raise await _refused(ws, None) from None
+    if message["type"] == ServerType.ERROR:
+        raise await _refused(ws, message)
+    if message["type"] != ServerType.WELCOME:
+        await ws.close()
+        raise ClientError("unexpected", f"expected welcome, got {message['type']!r}", None)
+    return message
+
+
+async def open_feed(
+    url: str,
+    *,
+    event: str,
+    token: str,
+    encoding: Encoding = Encoding.MSGPACK,
+    resume: Position | None = None,
+    origin: str | None = None,
+    compression: str | None = None,
+    **connect_kwargs: Any,
+) -> tuple[ClientConnection, Message]:
+    """Connect and authenticate; the raw connection (next: snapshot or updates) + welcome."""
+    ws = await _open(url, encoding, origin, compression, **connect_kwargs)
+    await ws.send(protocol.encode(_hello(event, token, resume), encoding), text=_is_text(encoding))
+    return ws, await _read_welcome(ws, encoding)
+
+
+def backoff_delay(
+    attempt: int, rng: random.Random, base_s: float = BACKOFF_BASE_S, cap_s: float = BACKOFF_CAP_S
+) -> float:
+    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
+    return rng.uniform(0, min(cap_s, base_s * 2 ** min(attempt, 30)))
+
+
+def _retryable(exc: Exception) -> bool:
+    """Whether a failed connect or a lost session should be retried (after a backoff)."""
+    if isinstance(exc, ClientError):
+        return exc.reconnect
+    if isinstance(exc, InvalidStatus):  # a refused handshake: 5xx and 429 may pass later
+        status = exc.response.status_code
+        return status >= 500 or status == 429
+    return isinstance(exc, OutOfSync | OSError | TimeoutError | InvalidHandshake)
+
+
+class _Stopped(Exception):
+    pass
+
+
+async def _unless_stopped(stop: asyncio.Event, coro: Coroutine[Any, Any, T]) -> T:
+    """Await `coro`, or cancel it and raise _Stopped as soon as `stop` is set."""
+    task = asyncio.ensure_future(coro)
+    waiter = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    if task.cancelled():
+        raise _Stopped
+    return task.result()
+
+
+class Client:
+    """One connection's worth of protocol: connect, resume, receive, ping, stay alive.
+
+    Not safe for concurrent use: one task calls recv/ping (or run) at a time.
+    """
+
+    backoff_base_s: float = BACKOFF_BASE_S
+    backoff_cap_s: float = BACKOFF_CAP_S
+    ping_timeout_s: float = 10.0
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        event: str,
+        token: str,
+        encoding: Encoding = Encoding.MSGPACK,
+        origin: str | None = None,
+        clock: Callable[[], float] = wall_ms,
+        on_message: Callable[[Message], None] | None = None,
+        compression: str | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.url, self.event, self.token, self.encoding = url, event, token, encoding
+        self.origin, self.compression = origin, compression
+        self.clock, self.on_message = clock, on_message
+        self.rng = rng or random.Random()
+        self.state = ClientState()
+        self.clock_offset = ClockOffset()
+        self.welcome: Message | None = None
+        self.received_at_ms: float | None = None  # clock() when the last message arrived
+        self.connections = 0  # successful connects, for tests and monitoring
+        self._ws: ClientConnection | None = None
+        self._queue: deque[tuple[Message, float]] = deque()  # read by ping(), for recv()
+        self._ping_ids = itertools.count(1)
+        self._pings: dict[Any, float] = {}  # id → t0 of pings not answered yet
+        self._last_error: Message | None = None
+
+    @property
+    def close_code(self) -> int | None:
+        return None if self._ws is None else self._ws.close_code
+
+    async def connect(self, *, resume: bool = True) -> Message:
+        """Open a connection, authenticate, and load the snapshot unless resumed."""
+        await self.close()
+        self._queue.clear()
+        self._pings.clear()
+        self._last_error = None
+        self._ws = ws = await _open(self.url, self.encoding, self.origin, self.compression)
+        position = self.state.position() if resume else None
+        await self._send(_hello(self.event, self.token, position))
+        welcome = await _read_welcome(ws, self.encoding)
+        self._accept(welcome, self.clock())
+        if not welcome.get("resumed"):
+            snapshot, at = await self._read()
+            if snapshot["type"] != ServerType.SNAPSHOT:
+                raise ClientError("unexpected", f"expected snapshot, got {snapshot['type']}", None)
+            self._accept(snapshot, at)
+        self.welcome = welcome
+        self.connections += 1
+        return welcome
+
+    async def recv(self, timeout: float | None = None) -> Message:  # noqa: ASYNC109 (the API)
+        """The next server message, already applied to `state` (OutOfSync if it can't be)."""
+        if self._queue:
+            message, self.received_at_ms = self._queue.popleft()
+            return message
+        async with asyncio.timeout(timeout):
+            message, at = await self._read()
+        self._accept(message, at)
+        return message
+
+    async def ping(self) -> Sample:
+        """One ping/pong exchange; messages that arrive meanwhile are queued for recv()."""
+        ping_id = next(self._ping_ids)
+        self._pings[ping_id] = sent_ms = self.clock()
+        await self._send({"type": "ping", "id": ping_id, "client_ms": sent_ms})
+        async with asyncio.timeout(self.ping_timeout_s):
+            while True:
+                message, at = await self._read()
+                sample = self._accept(message, at)
+                if sample is not None and message.get("id") == ping_id:
+                    return sample
+                self._queue.append((message, at))
+
+    async def sync_clock(self, samples: int = 5) -> float:
+        """Ping `samples` times; the estimated server-minus-client offset in ms."""
+        for _ in range(samples):
+            await self.ping()
+        offset = self.clock_offset.offset_ms
+        assert offset is not None
+        return offset
+
+    async def send_raw(self, data: bytes | str) -> None:
+        assert self._ws is not None, "not connected"
+        await self._ws.send(data)
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+
+    async def run(
+        self,
+        *,
+        stop: asyncio.Event,
+        max_attempts: int | None = None,
+        ping_every_s: float | None = 20.0,
+        clock_samples: int = 3,
+    ) -> None:
+        """Stay connected until `stop` is set: reconnect with backoff, resume when possible.
+
+        Raises ClientError on a close that says not to reconnect (4000, 4001, 4004, 4005,
+        1009, ...), or after `max_attempts` consecutive failed connects.
+        """
+        failures = 0  # consecutive connects that did not get through
+        try:
+            while not stop.is_set():
+                connected = False
+                try:
+                    await _unless_stopped(stop, self.connect())
+                    connected, failures = True, 0
+                    await _unless_stopped(stop, self._live(ping_every_s, clock_samples))
+                except _Stopped:
+                    return
+                except Exception as exc:
+                    if isinstance(exc, InvalidStatus) and not _retryable(exc):
+                        status = exc.response.status_code
+                        raise ClientError("handshake_refused", f"HTTP {status}", None) from exc
+                    if not _retryable(exc):
+                        raise
+                    if isinstance(exc, OutOfSync):
+                        self.state.reset()  # reload like at startup
+                    failures += 0 if connected else 1
+                    if max_attempts is not None and failures >= max_attempts:
+                        raise ClientError(
+                            "gave_up", f"{failures} failed attempts; last: {exc!r}", self.close_code
+                        ) from exc
+                delay = backoff_delay(failures, self.rng, self.backoff_base_s, self.backoff_cap_s)
+                with contextlib.suppress(_Stopped):
+                    await _unless_stopped(stop, asyncio.sleep(delay))
+        finally:
+            await self.close()
+
+    async def _live(self, ping_every_s: float | None, clock_samples: int) -> None:
+        """Receive until the connection ends, pinging every `ping_every_s`."""
+        loop = asyncio.get_running_loop()
+        if ping_every_s is not None:
+            await self.sync_clock(clock_samples)
+        next_ping = None if ping_every_s is None else loop.time() + ping_every_s
+        while True:
+            if next_ping is not None and ping_every_s is not None and loop.time() >= next_ping:
+                await self.ping()
+                next_ping = loop.time() + ping_every_s
+            with contextlib.suppress(TimeoutError):
+                await self.recv(None if next_ping is None else max(0.0, next_ping - loop.time()))
+
+    def _accept(self, message: Message, at: float) -> Sample | None:
+        """Note a message's arrival and apply it; a pong's clock sample, if any."""
+        self.received_at_ms = at
+        sample = None
+        kind = message["type"]
+        self._last_error = message if kind == ServerType.ERROR else None
+        if kind == ServerType.PONG:
+            sent = self._pings.pop(message.get("id"), message.get("client_ms"))
+            if isinstance(sent, int | float) and isinstance(message.get("server_ms"), int | float):
+                sample = Sample(sent_ms=sent, received_ms=at, server_ms=message["server_ms"])
+                self.clock_offset.add(sample)
+        self.state.apply(message)
+        if self.on_message is not None:
+            self.on_message(message)
+        return sample
+
+    async def _read(self) -> tuple[Message, float]:
+        assert self._ws is not None, "not connected"
+        try:
+            data = await self._ws.recv()
+        except ConnectionClosed as exc:
+            raise self._closed() from exc
+        at = self.clock()
+        return protocol.decode(data, self.encoding), at
+
+    async def _send(self, message: Message) -> None:
+        assert self._ws is not None, "not connected"
+        try:
+            await self._ws.send(
+                protocol.encode(message, self.encoding), text=_is_text(self.encoding)
+            )
+        except ConnectionClosed as exc:
+            raise self._closed() from exc
+
+    def _closed(self) -> ClientError:
+        error = self._last_error or {"code": "closed", "message": "the connection closed"}
+        reason = self._ws.close_reason if self._ws is not None else None
+        return ClientError(error["code"], reason or error["message"], self.close_code)

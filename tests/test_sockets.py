@@ -1,0 +1,486 @@
+"""The WebSocket endpoint against a real server and Redis, through the reference client."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import redis.asyncio as aioredis
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from server import hub as hub_module
+from server import protocol
+from server.client import Client, ClientError, open_feed
+from server.embedded import EmbeddedRedis
+from server.model import Announcement, AnnouncementAudience, Event, Meeting
+from server.protocol import CloseCode, Encoding
+from server.service import Service
+from server.state import Change, EventState
+from server.store import Store
+from tests.factory import meeting, small_event_records
+from tests.servers import running_server, server_process
+
+EVENT = "live-ev"
+PLACED = [
+    meeting("m1", "p0", "p1", 1, 1),
+    meeting("m2", "p2", "p3", 1, 2),
+    meeting("m3", "p0", "p2", 2, 1),
+]
+
+
+@dataclass
+class Live:
+    url: str
+    service: Service
+    state: EventState
+
+    @property
+    def event(self) -> Event:
+        assert self.state.event is not None
+        return self.state.event
+
+    def token(self, pid: str) -> str:
+        return self.state.participants[pid].token
+
+    def client(self, token: str, encoding: Encoding = Encoding.MSGPACK, **kw: Any) -> Client:
+        return Client(self.url, event=EVENT, token=token, encoding=encoding, **kw)
+
+    async def commit(self, *records: Any, deletes: tuple[tuple[str, str], ...] = ()) -> int:
+        rec = await self.service.execute(
+            EVENT, "test", lambda _s: Change(upserts=records, deletes=deletes), actor="t"
+        )
+        assert rec is not None
+        return rec.version
+
+    async def announce(self, n: int, text: str = "", hall_only: bool = False) -> int:
+        audience = AnnouncementAudience.HALL if hall_only else AnnouncementAudience.EVERYONE
+        return await self.commit(Announcement(f"a{n}", text or f"note {n}", audience))
+
+
+async def make_event(service: Service) -> EventState:
+    records = small_event_records(event_id=EVENT)
+    event = records[0]
+    assert isinstance(event, Event)
+    await service.create_event(event, [*records[1:], *PLACED], actor="test")
+    return await service.state(EVENT)
+
+
+@pytest.fixture
+async def live(redis: aioredis.Redis, redis_server: EmbeddedRedis) -> AsyncIterator[Live]:
+    service = Service(Store(redis))
+    state = await make_event(service)
+    async with running_server(redis_server.url) as url:
+        yield Live(url, service, state)
+
+
+async def next_of(client: Client, kind: str, timeout: float = 5) -> dict[str, Any]:
+    while True:
+        message = await client.recv(timeout)
+        if message["type"] == kind:
+            return message
+
+
+async def closed_with(ws: Any, timeout: float = 15) -> int | None:
+    """Read until the server closes the connection; its close code."""
+    async with asyncio.timeout(timeout):
+        try:
+            while True:
+                await ws.recv()
+        except ConnectionClosed:
+            return ws.close_code  # type: ignore[no-any-return]
+
+
+# -- Authentication -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hello", "error", "close"),
+    [
+        ({"type": "hello", "event": EVENT, "token": "wrong"}, "unauthorized", 4001),
+        ({"type": "hello", "event": EVENT, "token": ""}, "unauthorized", 4001),
+        ({"type": "hello", "event": "no-such-event", "token": "x"}, "event_not_found", 4004),
+        ({"type": "hello", "event": "Bad Id!", "token": "x"}, "bad_request", 4000),
+        ({"type": "ping", "id": 1}, "bad_request", 4000),
+        ({"type": "hello", "event": EVENT}, "bad_request", 4000),
+        ({"type": "hello", "event": EVENT, "token": "x", "resume": {"epoch": 1}},
+         "bad_request", 4000),
+    ],
+)  # fmt: skip
+async def test_bad_hello_gets_an_error_then_a_documented_close(
+    live: Live, hello: dict[str, Any], error: str, close: int
+) -> None:
+    async with connect(live.url, subprotocols=["matchboard.v1.json"]) as ws:  # type: ignore[list-item]
+        await ws.send(orjson.dumps(hello).decode())
+        message = orjson.loads(await ws.recv())
+        assert message["type"] == "error"
+        assert message["code"] == error
+        assert message["message"]
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 5)
+        assert ws.close_code == close
+
+
+async def test_a_token_of_another_event_is_refused(live: Live) -> None:
+    records = small_event_records(event_id="other-ev")
+    other = records[0]
+    assert isinstance(other, Event)
+    state = await live.service.create_event(other, records[1:], actor="t")
+    assert state.event is not None
+    for token in (state.event.moderator_token, state.participants["p0"].token):
+        with pytest.raises(ClientError) as caught:
+            await live.client(token).connect()
+        assert (caught.value.code, caught.value.close_code) == ("unauthorized", 4001)
+
+
+async def test_no_hello_in_time_closes_4002(live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(protocol, "HELLO_TIMEOUT_S", 0.2)
+    async with connect(live.url, subprotocols=["matchboard.v1.msgpack"]) as ws:  # type: ignore[list-item]
+        message = protocol.decode(await asyncio.wait_for(ws.recv(), 5), Encoding.MSGPACK)
+        assert message["code"] == "hello_timeout"
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 5)
+        assert ws.close_code == CloseCode.HELLO_TIMEOUT
+
+
+async def test_handshake_checks_subprotocol_and_origin(live: Live) -> None:
+    with pytest.raises(InvalidStatus) as caught:
+        await connect(live.url, subprotocols=["chat"])  # type: ignore[list-item]
+    assert caught.value.response.status_code == 400
+    assert b'"code":"bad_subprotocol"' in caught.value.response.body
+    with pytest.raises(InvalidStatus) as caught:
+        await connect(live.url, subprotocols=["matchboard.v1.json"], origin="http://evil.example")  # type: ignore[list-item,arg-type]
+    assert caught.value.response.status_code == 403
+    host = live.url.removeprefix("ws://").removesuffix("/ws")
+    ok = await connect(live.url, subprotocols=["matchboard.v1.json"], origin=f"http://{host}")  # type: ignore[list-item,arg-type]
+    await ok.close()
+
+
+# -- Audiences --------------------------------------------------------------------------
+
+
+async def test_each_role_sees_exactly_its_audience(live: Live) -> None:
+    secrets = [live.event.moderator_token, live.event.screen_key]
+    secrets += [p.token for p in live.state.participants.values()]
+    emails = [p.email for p in live.state.participants.values()]
+
+    moderator = live.client(live.event.moderator_token)
+    welcome = await moderator.connect()
+    assert welcome["role"] == "moderator"
+    data = moderator.state.snapshot_like()
+    assert {p["email"] for p in data["participants"]} == set(emails)
+    await moderator.close()
+
+    async with connect(live.url, subprotocols=["matchboard.v1.json"]) as ws:  # type: ignore[list-item]
+        await ws.send(
+            orjson.dumps({"type": "hello", "event": EVENT, "token": live.event.screen_key}).decode()
+        )
+        welcome_raw, snapshot_raw = await ws.recv(), await ws.recv()
+    assert orjson.loads(welcome_raw)["role"] == "hall"
+    hall_data = orjson.loads(snapshot_raw)["data"]
+    assert len(hall_data["participants"]) == 8
+    assert len(hall_data["meetings"]) == 3
+    assert set(hall_data["participants"][0]) == {
+        "id",
+        "name",
+        "organisation",
+        "country",
+        "title",
+        "tags",
+        "languages",
+    }
+    for secret in [*secrets, *emails]:
+        assert secret not in str(snapshot_raw)
+
+    async with connect(live.url, subprotocols=["matchboard.v1.json"]) as ws:  # type: ignore[list-item]
+        await ws.send(
+            orjson.dumps({"type": "hello", "event": EVENT, "token": live.token("p1")}).decode()
+        )
+        welcome_raw, snapshot_raw = await ws.recv(), await ws.recv()
+    assert orjson.loads(welcome_raw)["participant"] == "p1"
+    mine = orjson.loads(snapshot_raw)["data"]
+    assert [m["id"] for m in mine["meetings"]] == ["m1"]
+    assert [p["id"] for p in mine["participants"]] == ["p0"]  # the partner's public profile
+    assert mine["me"]["email"] == live.state.participants["p1"].email
+    assert "token" not in mine["me"]
+    others = [s for s in [*secrets, *emails] if s != live.state.participants["p1"].email]
+    for secret in others:
+        assert secret not in str(snapshot_raw)
+
+
+async def test_participants_get_only_their_changes_and_hall_only_public_ones(live: Live) -> None:
+    p1, p3 = live.client(live.token("p1")), live.client(live.token("p3"))
+    hall = live.client(live.event.screen_key)
+    for c in (p1, p3, hall):
+        await c.connect()
+    # m1 (p0-p1) moves to table 3; p1 sees it, p3 sees only the version move on.
+    version = await live.commit(
+        dataclasses.replace(live.state.meetings["m1"], table=3, note="secret note")
+    )
+    u1, u3, uh = [await next_of(c, "update") for c in (p1, p3, hall)]
+    assert u1["version"] == u3["version"] == uh["version"] == version
+    assert [(k, r["id"], r["table"]) for k, r in u1["changes"]["upserts"] if k == "meeting"] == [
+        ("meeting", "m1", 3)
+    ]
+    assert u3["changes"] == {"upserts": [], "deletes": []}
+    assert "secret note" not in str(uh)
+    assert "secret note" not in str(u1)
+    # A hall-only announcement never reaches phones.
+    await live.announce(1, "Coffee is served", hall_only=True)
+    assert (await next_of(hall, "update"))["changes"]["upserts"][0][1]["text"] == "Coffee is served"
+    assert (await next_of(p1, "update"))["changes"]["upserts"] == []
+    for c in (p1, p3, hall):
+        await c.close()
+
+
+# -- Order, resume, epochs ---------------------------------------------------------------
+
+
+async def test_many_updates_arrive_in_order_without_gaps_and_match_a_fresh_snapshot(
+    live: Live,
+) -> None:
+    clients = [
+        live.client(live.event.moderator_token),
+        live.client(live.event.screen_key, Encoding.JSON),
+        live.client(live.token("p0")),
+        live.client(live.token("p2"), Encoding.JSON),
+    ]
+    for c in clients:
+        await c.connect()
+    start = clients[0].state.version
+    assert start is not None
+    # Concurrent writers from two "processes" (own Redis connections, own replicas).
+    other = Service(Store(live.service.store.redis))
+
+    async def writer(svc: Service, base: int) -> None:
+        for n in range(25):
+            await svc.execute(
+                EVENT,
+                "announce",
+                lambda _s, n=n: Change(upserts=(Announcement(f"a{base + n}", "x"),)),
+                actor="w",
+            )
+
+    moves = [dataclasses.replace(live.state.meetings["m3"], table=t) for t in (2, 3, 1, 2)]
+
+    async def mover() -> None:
+        for m in moves:
+            await live.service.execute(
+                EVENT, "move", lambda _s, m=m: Change(upserts=(m,)), actor="w"
+            )
+
+    await asyncio.gather(writer(live.service, 0), writer(other, 100), mover())
+    final = (await live.service.state(EVENT)).version
+    assert final == start + 54
+    for c in clients:
+        versions = []
+        while c.state.version != final:
+            message = await next_of(c, "update")
+            versions.append(message["version"])  # ClientState raises on any gap or repeat
+        assert versions == list(range(start + 1, final + 1))
+    # Incremental state equals a fresh snapshot, for every role.
+    for c in clients:
+        fresh = Client(live.url, event=EVENT, token=c.token, encoding=c.encoding)
+        await fresh.connect()
+        assert c.state.snapshot_like() == fresh.state.snapshot_like()
+        await fresh.close()
+        await c.close()
+
+
+async def test_resume_gets_exactly_the_missed_updates(live: Live) -> None:
+    phone = live.client(live.token("p0"))
+    await phone.connect()
+    position = phone.state.position()
+    assert position is not None
+    await phone.close()
+    missed = [await live.announce(n) for n in range(5)]
+    missed.append(await live.commit(dataclasses.replace(live.state.meetings["m1"], table=3)))
+    welcome = await phone.connect(resume=True)
+    assert welcome["resumed"] is True
+    got = [(await next_of(phone, "update"))["version"] for _ in missed]
+    assert got == missed
+    assert phone.state.records["meeting"]["m1"]["table"] == 3
+    with pytest.raises(TimeoutError):
+        await phone.recv(0.3)  # nothing more, nothing twice
+    await phone.close()
+
+
+async def test_stale_epoch_or_too_old_position_gets_a_snapshot(
+    live: Live, monkeypatch: pytest.MonkeyPatch, redis_server: EmbeddedRedis
+) -> None:
+    phone = live.client(live.token("p0"))
+    await phone.connect()
+    await phone.close()
+    phone.state.epoch = "not-the-epoch"
+    welcome = await phone.connect(resume=True)
+    assert welcome["resumed"] is False
+    assert phone.state.epoch == live.state.epoch
+    await phone.close()
+
+    monkeypatch.setattr(hub_module, "RESUME_WINDOW", 3)
+    async with running_server(redis_server.url) as url:  # a process with a small window
+        phone.url = url
+        await phone.connect()
+        await phone.close()
+        for n in range(6):
+            await live.announce(n)
+        welcome = await phone.connect(resume=True)
+        assert welcome["resumed"] is False
+        assert phone.state.version == (await live.service.state(EVENT)).version
+        await phone.close()
+
+
+async def test_recreated_event_sends_connected_clients_a_new_epoch(live: Live) -> None:
+    hall = live.client(live.event.screen_key)
+    await hall.connect()
+    old_epoch = hall.state.epoch
+    records = small_event_records(event_id=EVENT, tables=1)
+    event = dataclasses.replace(records[0], screen_key=live.event.screen_key)  # type: ignore[type-var]
+    await live.service.create_event(event, records[1:], actor="t", replace=True)  # type: ignore[arg-type]
+    snapshot = await next_of(hall, "snapshot", timeout=10)
+    assert snapshot["epoch"] != old_epoch
+    assert list(hall.state.records["table"]) == ["1"]
+    await hall.close()
+
+
+# -- Server time -------------------------------------------------------------------------
+
+
+async def test_ping_pong_carries_server_time(live: Live) -> None:
+    phone = live.client(live.token("p0"), Encoding.JSON)
+    await phone.connect()
+    offset = await phone.sync_clock(samples=3)
+    assert abs(offset) < 1000  # same machine: the clocks agree
+    sample = await phone.ping()
+    assert sample.rtt_ms >= 0
+    await phone.close()
+
+
+# -- Slow clients, bad frames, revocation --------------------------------------------------
+
+
+async def test_a_client_that_stops_reading_is_dropped_and_others_keep_up(
+    redis: aioredis.Redis, redis_server: EmbeddedRedis
+) -> None:
+    service = Service(Store(redis))
+    state = await make_event(service)
+    assert state.event is not None
+    async with running_server(redis_server.url, ws_send_buffer_bytes=64 * 1024) as url:
+        live = Live(url, service, state)
+        sock = socket.create_connection(("127.0.0.1", int(url.split(":")[2].split("/")[0])))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled, _welcome = await open_feed(url, event=EVENT, token=live.token("p0"), sock=sock)
+        healthy = live.client(live.token("p1"))
+        await healthy.connect()
+        big = "x" * 60_000
+        delays = []
+        for n in range(200):
+            loop = asyncio.get_running_loop()
+            t0 = loop.time()
+            version = await live.announce(n, big)
+            while healthy.state.version != version:
+                await healthy.recv(5)
+            delays.append(loop.time() - t0)
+        assert max(delays) < 1.0  # the stalled phone never held anyone up
+        # Dropped: it sees the 4008 close frame if it ever reads up to it, else the
+        # connection reset that follows a few seconds later.
+        assert await closed_with(stalled) in (CloseCode.TOO_SLOW, 1006)
+        await healthy.close()
+
+
+async def test_malformed_oversized_and_unknown_frames(live: Live) -> None:
+    bystander = live.client(live.token("p1"))
+    await bystander.connect()
+    ws, _ = await open_feed(live.url, event=EVENT, token=live.token("p0"), encoding=Encoding.JSON)
+    await ws.recv()  # snapshot
+
+    async def answer(frame: str | bytes) -> dict[str, Any]:
+        await ws.send(frame)
+        return orjson.loads(await asyncio.wait_for(ws.recv(), 5))  # type: ignore[no-any-return]
+
+    assert (await answer("{not json"))["code"] == "malformed"
+    assert (await answer('["a list"]'))["code"] == "malformed"
+    assert (await answer('{"type": "dance"}'))["code"] == "unknown_type"
+    assert (await answer(b"\x00binary"))["code"] == "bad_frame"
+    pong = await answer('{"type": "ping", "id": "still-alive", "client_ms": 1}')
+    assert pong["type"] == "pong"
+    # Too many errors: closed 4000.
+    for _ in range(6):
+        await ws.send("{")
+    assert await closed_with(ws) == CloseCode.BAD_REQUEST
+    # Oversized: 1009.
+    big, _ = await open_feed(live.url, event=EVENT, token=live.token("p2"))
+    await big.recv()
+    await big.send(b"\x81" * (protocol.MAX_CLIENT_MESSAGE_BYTES + 10))
+    assert await closed_with(big) == CloseCode.MESSAGE_TOO_BIG
+    # Everyone else is still served.
+    version = await live.announce(1)
+    assert (await next_of(bystander, "update"))["version"] == version
+    await bystander.close()
+
+
+async def test_revoking_a_token_closes_that_participants_connections(live: Live) -> None:
+    phone, other = live.client(live.token("p0")), live.client(live.token("p1"))
+    await phone.connect()
+    await other.connect()
+    await live.commit(dataclasses.replace(live.state.participants["p0"], token=f"{EVENT}.new"))
+    with pytest.raises(ClientError) as caught:
+        await next_of(phone, "never")
+    assert caught.value.close_code == CloseCode.REVOKED
+    # Nothing public changed for the partner: only the version moves on.
+    assert (await next_of(other, "update"))["changes"] == {"upserts": [], "deletes": []}
+    assert await other.ping()
+    await other.close()
+
+
+# -- Several server processes ------------------------------------------------------------
+
+
+async def test_two_server_processes_both_deliver_in_order_and_clients_can_switch(
+    redis: aioredis.Redis, redis_server: EmbeddedRedis, tmp_path: Path
+) -> None:
+    service = Service(Store(redis))
+    state = await make_event(service)
+    assert state.event is not None
+    with (
+        server_process(redis_server.url, tmp_path) as url_a,
+        server_process(redis_server.url, tmp_path) as url_b,
+    ):
+        a = Client(url_a, event=EVENT, token=state.event.screen_key)
+        b = Client(url_b, event=EVENT, token=state.participants["p0"].token, encoding=Encoding.JSON)
+        await a.connect()
+        await b.connect()
+        live = Live(url_a, service, state)
+        versions = [await live.announce(n) for n in range(20)]
+        for client in (a, b):
+            got = [(await next_of(client, "update"))["version"] for _ in versions]
+            assert got == versions
+        # b moves to process A and resumes there with exactly what it missed.
+        await b.close()
+        missed = [await live.announce(100 + n) for n in range(3)]
+        b.url = url_a
+        welcome = await b.connect(resume=True)
+        assert welcome["resumed"] is True
+        assert [(await next_of(b, "update"))["version"] for _ in missed] == missed
+        await a.close()
+        await b.close()
+
+
+async def test_meeting_kinds_roundtrip(live: Live) -> None:
+    """A participant joining a meeting receives the new partner's public profile."""
+    phone = live.client(live.token("p3"))
+    await phone.connect()
+    new = Meeting("m9", ("p3",), ("p4",), round=3, table=1, status=live.state.meetings["m1"].status)
+    await live.commit(new)
+    update = await next_of(phone, "update")
+    kinds = sorted((k, r["id"]) for k, r in update["changes"]["upserts"])
+    assert kinds == [("meeting", "m9"), ("participant", "p4")]
+    assert "email" not in dict(update["changes"]["upserts"])["participant"]
+    await phone.close()
