@@ -60,7 +60,7 @@ from bench_common import (
     rss_kb,
 )
 
-from server import planning, protocol
+from server import planning, protocol, views
 from server.embedded import EmbeddedRedis
 from server.model import Announcement, MeetingStatus
 from server.protocol import Encoding
@@ -75,7 +75,7 @@ INTERVAL_S = 0.2  # between two updates, so that they do not pile up
 COLLECT_S = 30.0  # the longest wait for the last update to reach every client
 READY_S = 30.0
 PATTERN = ("move", "move", "announcement", "move", "clock")
-SAMPLE_CHANGES = {  # what the limit server sends: an update the size of a table move
+SAMPLE_CHANGES = {  # what the limit server sends with --limit-only: a table move
     "upserts": [["meeting", {"id": "m00421", "side_a": ["p0017"], "side_b": ["p0102"],
                              "round": 4, "table": 14, "status": "scheduled",
                              "origin": "planned", "external_id": ""}]],
@@ -250,10 +250,14 @@ def decider(kind: str, k: int, rng: random.Random) -> Callable[[EventState], Cha
     return {"move": move, "clock": clock, "announcement": announce}[kind]
 
 
-async def drive_updates(service: Service, count: int) -> dict[int, int]:
-    """Commit `count` changes; the time each commit returned (µs), by version."""
+async def drive_updates(
+    service: Service, count: int
+) -> tuple[dict[int, int], list[dict[str, Any]]]:
+    """Commit `count` changes; the time each commit returned (µs), by version, and each
+    change as most phones receive it (to replay the same bytes in the limit run)."""
     rng = random.Random(7)
     commits: dict[int, int] = {}
+    seen_by_phones: list[dict[str, Any]] = []
     for k in range(count):
         started = time.monotonic()
         kind = PATTERN[k % len(PATTERN)]
@@ -263,8 +267,10 @@ async def drive_updates(service: Service, count: int) -> dict[int, int]:
         if record is None:
             raise RuntimeError(f"update {k} ({kind}) changed nothing")
         commits[record.version] = at
+        projection = views.project(record, service.replica(EVENT_ID))
+        seen_by_phones.append(projection.participants.to_plain())
         await asyncio.sleep(max(0.0, INTERVAL_S - (time.monotonic() - started)))
-    return commits
+    return commits, seen_by_phones
 
 
 async def collect(workers: list[Connection], last: int) -> list[Any]:
@@ -293,8 +299,12 @@ def stats(feeds: list[Any], reference: Callable[[int, int], int | None]) -> dict
     return {"delivered": n, "p50_ms": pick(0.5), "p99_ms": pick(0.99), "max_ms": pick(1.0)}
 
 
-async def bench_server(args: argparse.Namespace, res: Resources, workers: list[Connection],
-                       msgpack_share: float) -> dict[str, Any]:  # fmt: skip
+Changes = dict[str, Any]
+
+
+async def bench_server(
+    args: argparse.Namespace, res: Resources, workers: list[Connection], msgpack_share: float
+) -> tuple[dict[str, Any], list[Changes]]:
     res.redis = EmbeddedRedis(res.tmp / "redis")
     url = res.redis.start()
     client = aioredis.from_url(url)
@@ -313,7 +323,7 @@ async def bench_server(args: argparse.Namespace, res: Resources, workers: list[C
         connect_s = await connect(workers, client_specs(state, args.clients, msgpack_share), ports)
         await asyncio.sleep(1.0)  # let the servers settle before reading their memory
         after = [rss_kb(p.pid) for p in res.servers]
-        commits = await drive_updates(service, args.updates)
+        commits, sent = await drive_updates(service, args.updates)
         feeds = await collect(workers, max(commits))
     finally:
         await client.aclose()
@@ -325,14 +335,19 @@ async def bench_server(args: argparse.Namespace, res: Resources, workers: list[C
         "server_rss_before_mb": round(sum(before) / 1024, 1),
         "rss_per_client_kb": round((sum(after) - sum(before)) / args.clients, 1),
         "connect_s": round(connect_s, 2),
-    }
+    }, sent
 
 
-async def bench_limit(args: argparse.Namespace, res: Resources, workers: list[Connection],
-                      msgpack_share: float) -> dict[str, Any]:  # fmt: skip
+async def bench_limit(
+    args: argparse.Namespace,
+    res: Resources,
+    workers: list[Connection],
+    msgpack_share: float,
+    sent: list[Changes],
+) -> dict[str, Any]:
     frames = [
         {e: protocol.frame(protocol.encode(protocol.update(
-            epoch="bench", version=k + 1, at_ms=wall_clock_ms(), changes=SAMPLE_CHANGES,
+            epoch="bench", version=k + 1, at_ms=wall_clock_ms(), changes=sent[k],
             meta=None), e), e) for e in Encoding}
         for k in range(args.updates)
     ]  # fmt: skip
@@ -361,14 +376,16 @@ async def bench(args: argparse.Namespace, res: Resources) -> dict[str, Any]:
     out: dict[str, Any] = {"clients": args.clients, "instances": args.instances,
                            "updates": args.updates}  # fmt: skip
     out["expected"] = args.clients * args.updates
+    sent = [SAMPLE_CHANGES] * args.updates
     if args.limit_only:
         out |= dict.fromkeys(("delivered", "p50_ms", "p99_ms", "max_ms", "server_rss_mb",
                               "rss_per_client_kb", "connect_s"))  # fmt: skip
     else:
         print("Matchboard server:")
-        out |= await bench_server(args, res, workers, msgpack_share)
+        result, sent = await bench_server(args, res, workers, msgpack_share)
+        out |= result
     print("Bare asyncio limit:")
-    out |= await bench_limit(args, res, workers, msgpack_share)
+    out |= await bench_limit(args, res, workers, msgpack_share, sent)
     return out | {"cores": os.cpu_count(), "python": platform.python_version()}
 
 

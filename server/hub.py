@@ -189,28 +189,29 @@ class Feed:
     def dispatch(self, record: ChangeRecord) -> None:
         state = self.state
         projection = views.project(record, state)
-        frames: dict[tuple[Any, Encoding], bytes] = {}
+        # (audience, encoding) -> (payload, whole frame): encoded once, sent to many.
+        encoded: dict[tuple[Any, Encoding], tuple[bytes, bytes]] = {}
         personal = projection.personal
+        version = record.version
         for conn in list(self.connections):
-            if conn.writer.closed:
-                self.connections.discard(conn)
+            if version <= conn.version:
                 continue
-            if record.version <= conn.version:
-                continue
-            if record.version != conn.version + 1:
+            if version != conn.version + 1:
                 self._send_snapshot(conn, state)
                 continue
-            audience = conn.audience
-            pid = audience.participant_id
-            key: Any = audience.role if pid is None or pid not in personal else pid
-            cache_key = (key, conn.encoding)
-            frame = frames.get(cache_key)
-            if frame is None:
-                message = self._update(record, projection.for_audience(audience), audience)
+            pid = conn.audience.participant_id
+            key = (pid if pid in personal else conn.audience.role, conn.encoding)
+            pair = encoded.get(key)
+            if pair is None:
+                message = self._update(
+                    record, projection.for_audience(conn.audience), conn.audience
+                )
                 payload = protocol.encode(message, conn.encoding)
-                frame = frames[cache_key] = protocol.frame(payload, conn.encoding)
-            conn.writer.send(b"", frame)
-            conn.version = record.version
+                pair = encoded[key] = (payload, protocol.frame(payload, conn.encoding))
+            if conn.writer.send(*pair):
+                conn.version = version
+            else:
+                self.connections.discard(conn)
         self._close_revoked(record)
 
     def _close_revoked(self, record: ChangeRecord) -> None:

@@ -47,7 +47,9 @@ Spawn = Callable[[Coroutine[Any, Any, None]], None]
 
 
 class FrameWriter(Protocol):
-    def send(self, payload: bytes, prebuilt_frame: bytes | None = None) -> None: ...
+    def send(self, payload: bytes, prebuilt_frame: bytes | None = None) -> bool:
+        """Queue one message (its frame, if already built); False once closed."""
+
     def close(self, code: int, reason: str) -> None: ...
     @property
     def closed(self) -> bool: ...
@@ -75,14 +77,16 @@ class RawWriter:
     def closed(self) -> bool:
         return self._closed or self.proto.close_sent or self.proto.transport.is_closing()
 
-    def send(self, payload: bytes, prebuilt_frame: bytes | None = None) -> None:
-        if self.closed:
-            return
-        transport = self.proto.transport
+    def send(self, payload: bytes, prebuilt_frame: bytes | None = None) -> bool:
+        proto = self.proto
+        transport = proto.transport
+        if self._closed or proto.close_sent or transport.is_closing():
+            return False
         if transport.get_write_buffer_size() > self.limit_bytes:
             self.close(CloseCode.TOO_SLOW, TOO_SLOW_REASON)
-            return
+            return False
         transport.write(prebuilt_frame or frame(payload, self.encoding))
+        return True
 
     def close(self, code: int, reason: str) -> None:
         if not self.closed:
@@ -120,13 +124,15 @@ class QueueWriter:
     def closed(self) -> bool:
         return self._closed
 
-    def send(self, payload: bytes, prebuilt_frame: bytes | None = None) -> None:
+    def send(self, payload: bytes, prebuilt_frame: bytes | None = None) -> bool:
         if self._closed:
-            return
+            return False
         try:
             self.queue.put_nowait(payload)
         except asyncio.QueueFull:
             self.close(CloseCode.TOO_SLOW, TOO_SLOW_REASON)
+            return False
+        return True
 
     def close(self, code: int, reason: str) -> None:
         if not self._closed:

@@ -484,3 +484,45 @@ async def test_meeting_kinds_roundtrip(live: Live) -> None:
     assert kinds == [("meeting", "m9"), ("participant", "p4")]
     assert "email" not in dict(update["changes"]["upserts"])["participant"]
     await phone.close()
+
+
+async def test_permessage_deflate_when_enabled(
+    redis: aioredis.Redis, redis_server: EmbeddedRedis
+) -> None:
+    service = Service(Store(redis))
+    state = await make_event(service)
+    async with running_server(redis_server.url, ws_compression=True) as url:
+        live = Live(url, service, state)
+        packed = live.client(live.token("p0"), Encoding.JSON, compression="deflate")
+        plain = live.client(live.token("p1"))
+        await packed.connect()
+        await plain.connect()
+        versions = [await live.announce(n, "x" * 5000) for n in range(3)]
+        for client in (packed, plain):
+            assert [(await next_of(client, "update"))["version"] for _ in versions] == versions
+        assert await packed.ping()
+        await packed.close()
+        await plain.close()
+
+
+async def test_heartbeats_close_a_connection_that_stops_answering(
+    redis: aioredis.Redis, redis_server: EmbeddedRedis
+) -> None:
+    """A phone that vanished (no pong) is closed by the server's WebSocket pings."""
+    service = Service(Store(redis))
+    state = await make_event(service)
+    async with running_server(redis_server.url, ws_ping_interval_s=0.2) as url:
+        live = Live(url, service, state)
+        # The client library answers pings itself: stop it from reading at all.
+        silent, _ = await open_feed(url, event=EVENT, token=live.token("p0"))
+        silent.transport.pause_reading()
+        alive = live.client(live.token("p1"))
+        await alive.connect()
+        # The server pings every 0.2 s and gives up 0.2 s later; nothing on the client
+        # side can be awaited while it reads nothing, so wait well past both.
+        await asyncio.sleep(1.0)
+        assert not silent.transport.is_closing()  # the client itself did not give up
+        silent.transport.resume_reading()
+        assert await closed_with(silent, timeout=5) in (1006, 1011)
+        assert await alive.ping()  # the healthy one is still there
+        await alive.close()
