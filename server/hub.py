@@ -39,12 +39,19 @@ FOLLOW_BLOCK_MS: Final = 1000
 RETRY_DELAY_S: Final = 0.5
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Connection:
     audience: Audience
     encoding: Encoding
     writer: FrameWriter
     version: int = 0
+    # What the hot loop of `Feed.dispatch` needs, looked up once.
+    participant: str | None = field(init=False)
+    shared_key: tuple[Role, Encoding] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.participant = self.audience.participant_id
+        self.shared_key = (self.audience.role, self.encoding)
 
     def send(self, message: dict[str, Any]) -> None:
         self.writer.send(protocol.encode(message, self.encoding))
@@ -62,6 +69,10 @@ class Feed:
     connections: set[Connection] = field(default_factory=set)
     recent: deque[ChangeRecord] = field(default_factory=lambda: deque(maxlen=RESUME_WINDOW))
     task: asyncio.Task[None] | None = None
+    # (role, encoding) -> ((epoch, version), encoded snapshot), for the shared audiences.
+    snapshots: dict[tuple[Role, Encoding], tuple[tuple[str, int], bytes]] = field(
+        default_factory=dict
+    )
 
     @property
     def state(self) -> EventState:
@@ -126,12 +137,26 @@ class Feed:
         return [r for r in self.recent if r.version > version]
 
     def _send_snapshot(self, conn: Connection, state: EventState) -> None:
-        data = views.snapshot(state, conn.audience)
-        conn.send(
-            protocol.snapshot(
-                epoch=state.epoch, version=state.version, server_ms=wall_clock_ms(), data=data
+        """The audience's whole state. Hall screens and moderators all see the same one,
+        so it is built and encoded once per version and encoding (a hall snapshot of a
+        large event is megabytes; building it per screen made connecting slow)."""
+        audience = conn.audience
+        shared = audience.participant_id is None
+        key = (audience.role, conn.encoding)
+        cached = self.snapshots.get(key) if shared else None
+        if cached is not None and cached[0] == (state.epoch, state.version):
+            payload = cached[1]
+        else:
+            message = protocol.snapshot(
+                epoch=state.epoch,
+                version=state.version,
+                server_ms=wall_clock_ms(),
+                data=views.snapshot(state, audience),
             )
-        )
+            payload = protocol.encode(message, conn.encoding)
+            if shared:
+                self.snapshots[key] = ((state.epoch, state.version), payload)
+        conn.writer.send(payload)
         conn.version = state.version
 
     def _update(
@@ -189,25 +214,36 @@ class Feed:
     def dispatch(self, record: ChangeRecord) -> None:
         state = self.state
         projection = views.project(record, state)
-        # (audience, encoding) -> (payload, whole frame): encoded once, sent to many.
-        encoded: dict[tuple[Any, Encoding], tuple[bytes, bytes]] = {}
         personal = projection.personal
-        version = record.version
-        for conn in list(self.connections):
-            if version <= conn.version:
-                continue
-            if version != conn.version + 1:
-                self._send_snapshot(conn, state)
-                continue
-            pid = conn.audience.participant_id
-            key = (pid if pid in personal else conn.audience.role, conn.encoding)
+
+        # (role or participant, encoding) -> (payload, whole frame): encoded once.
+        encoded: dict[tuple[Any, Encoding], tuple[bytes, bytes]] = {}
+
+        def pair_for(conn: Connection) -> tuple[bytes, bytes]:
+            key = (
+                conn.shared_key
+                if conn.participant not in personal
+                else (conn.participant, conn.encoding)
+            )
             pair = encoded.get(key)
             if pair is None:
-                message = self._update(
-                    record, projection.for_audience(conn.audience), conn.audience
-                )
+                audience = conn.audience
+                message = self._update(record, projection.for_audience(audience), audience)
                 payload = protocol.encode(message, conn.encoding)
                 pair = encoded[key] = (payload, protocol.frame(payload, conn.encoding))
+            return pair
+
+        # The hot loop: for most connections, a dict lookup and one write.
+        version = record.version
+        previous = version - 1
+        for conn in list(self.connections):
+            if conn.version != previous:
+                if conn.version < previous:
+                    self._send_snapshot(conn, state)
+                continue  # a snapshot newer than this change: skip it
+            pair = encoded.get(conn.shared_key) if conn.participant not in personal else None
+            if pair is None:
+                pair = pair_for(conn)
             if conn.writer.send(*pair):
                 conn.version = version
             else:

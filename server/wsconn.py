@@ -68,6 +68,7 @@ class RawWriter:
     ) -> None:
         self.websocket = websocket
         self.proto = proto
+        self.transport = proto.transport
         self.encoding = encoding
         self.limit_bytes = limit_bytes
         self.spawn = spawn
@@ -78,9 +79,8 @@ class RawWriter:
         return self._closed or self.proto.close_sent or self.proto.transport.is_closing()
 
     def send(self, payload: bytes, prebuilt_frame: bytes | None = None) -> bool:
-        proto = self.proto
-        transport = proto.transport
-        if self._closed or proto.close_sent or transport.is_closing():
+        transport = self.transport
+        if self._closed or self.proto.close_sent or transport.is_closing():
             return False
         if transport.get_write_buffer_size() > self.limit_bytes:
             self.close(CloseCode.TOO_SLOW, TOO_SLOW_REASON)
@@ -155,5 +155,8 @@ def writer_for(
 ) -> FrameWriter:
     proto = websocket.scope.get("extensions", {}).get(RAW_EXTENSION)
     if isinstance(proto, WebSocketsSansIOProtocol) and not proto.conn.extensions:
+        # The handshake is over: its request and response are never read again, and with
+        # thousands of idle connections their headers add up.
+        proto.request = proto.response = None  # type: ignore[assignment]
         return RawWriter(websocket, proto, encoding, limit_bytes, spawn)
     return QueueWriter(websocket, encoding, spawn)
