@@ -46,3 +46,15 @@ def test_dockerfile_installs_the_package_and_serves() -> None:
         if line.startswith("COPY "):
             for source in line.split()[1:-1]:
                 assert (ROOT / source).exists(), source
+
+
+def test_two_servers_behind_a_proxy_that_passes_websockets() -> None:
+    data = compose()
+    assert data["services"]["server"]["deploy"]["replicas"] >= 2
+    proxy = data["services"]["proxy"]
+    assert proxy["ports"] == ["8000:80"]
+    nginx = data["configs"][proxy["configs"][0]["source"]]["content"]
+    assert "location /ws" in nginx
+    assert "proxy_set_header Upgrade $$http_upgrade" in nginx  # $$: compose escapes $
+    assert "server server:8000" in nginx
+    assert "ports" not in data["services"]["server"]  # only the proxy is published
