@@ -21,6 +21,7 @@ from server.settings import Settings
 from server.sockets import ws_endpoint
 from server.store import Store
 from server.wsconn import RawFrameProtocol
+from server.wsserver import LeanWebSocket
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -29,7 +30,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
-        "ws": RawFrameProtocol,
+        "ws": LeanWebSocket
+        if settings.ws_lean and not settings.ws_compression
+        else RawFrameProtocol,
         "ws_per_message_deflate": settings.ws_compression,
         "ws_max_size": MAX_CLIENT_MESSAGE_BYTES,
         "ws_ping_interval": settings.ws_ping_interval_s,
@@ -40,14 +43,17 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 
 def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         with redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url:
             client = aioredis.from_url(url)
             service = Service(Store(client))
+            hub = Hub(service)
+            hub.start_heartbeat(settings.ws_ping_interval_s)
             app.state.service = service
-            app.state.hub = Hub(service)
+            app.state.hub = hub
             try:
-                yield
+                # The lifespan state reaches uvicorn's protocol objects (wsserver.py).
+                yield {"hub": hub, "settings": settings}
             finally:
                 await app.state.hub.stop()
                 await client.aclose()

@@ -20,7 +20,7 @@ import logging
 from collections import deque
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from server import protocol, views
 from server.model import Event, Participant
@@ -277,6 +277,10 @@ class Feed:
                 self.connections.discard(conn)
 
 
+class Beating(Protocol):
+    def beat(self, now: float, interval_s: float) -> None: ...
+
+
 class Hub:
     """Owns the feeds of this process and every task they start."""
 
@@ -285,6 +289,19 @@ class Hub:
         self.feeds: dict[str, Feed] = {}
         self._starting: dict[str, asyncio.Future[Feed]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Connections that rely on the hub for WebSocket pings (server/wsserver.py).
+        self.heartbeats: set[Beating] = set()
+
+    def start_heartbeat(self, interval_s: float) -> None:
+        async def beat() -> None:
+            loop = asyncio.get_running_loop()
+            while True:
+                await asyncio.sleep(interval_s)
+                now = loop.time()
+                for conn in list(self.heartbeats):
+                    conn.beat(now, interval_s)
+
+        self.spawn(beat())
 
     async def feed(self, event_id: str) -> Feed:
         feed = self.feeds.get(event_id)

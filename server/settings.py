@@ -31,6 +31,9 @@ class Settings:
     ws_send_buffer_bytes: int = 1024 * 1024
     # WebSocket pings that find dead connections (seconds; the same for the timeout).
     ws_ping_interval_s: float = 20.0
+    # Serve /ws with the lean protocol (server/wsserver.py) rather than through ASGI
+    # (server/sockets.py). Compression always uses the ASGI path.
+    ws_lean: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -75,6 +78,7 @@ class Settings:
             appendfsync=fsync,
             log_level=get("LOG_LEVEL", "info"),
             ws_compression=get("WS_COMPRESSION", "0").lower() in ("1", "true", "yes", "on"),
+            ws_lean=get("WS_LEAN", "1").lower() not in ("0", "false", "no", "off"),
             ws_send_buffer_bytes=int(buffer),
             ws_ping_interval_s=ping_s,
         )

@@ -82,7 +82,7 @@ async def _refuse(
     await websocket.close(code, message[:120])
 
 
-def _hello_fields(hello: dict[str, Any]) -> tuple[str, str, tuple[str, int] | None]:
+def hello_fields(hello: dict[str, Any]) -> tuple[str, str, tuple[str, int] | None]:
     if hello.get("type") != ClientType.HELLO:
         raise ProtocolError("bad_request", "the first message must be a hello")
     event, token, resume = hello.get("event"), hello.get("token"), hello.get("resume")
@@ -120,7 +120,7 @@ async def _serve(websocket: WebSocket, hub: Hub, settings: Settings, encoding: E
                       f"no hello within {protocol.HELLO_TIMEOUT_S:.0f} s")  # fmt: skip
         return
     try:
-        event_id, token, resume = _hello_fields(protocol.decode(first, encoding))
+        event_id, token, resume = hello_fields(protocol.decode(first, encoding))
         check_event_id(event_id)
     except (ProtocolError, MatchboardError) as exc:
         await _refuse(websocket, encoding, CloseCode.BAD_REQUEST, "bad_request", exc.message)

@@ -73,11 +73,14 @@ async def make_event(service: Service) -> EventState:
     return await service.state(EVENT)
 
 
-@pytest.fixture
-async def live(redis: aioredis.Redis, redis_server: EmbeddedRedis) -> AsyncIterator[Live]:
+@pytest.fixture(params=[True, False], ids=["lean", "asgi"])
+async def live(
+    request: pytest.FixtureRequest, redis: aioredis.Redis, redis_server: EmbeddedRedis
+) -> AsyncIterator[Live]:
+    """A server with /ws served by the lean protocol (the default) or through ASGI."""
     service = Service(Store(redis))
     state = await make_event(service)
-    async with running_server(redis_server.url) as url:
+    async with running_server(redis_server.url, ws_lean=request.param) as url:
         yield Live(url, service, state)
 
 

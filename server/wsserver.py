@@ -1,0 +1,293 @@
+"""`/ws` as a lean uvicorn WebSocket protocol: no ASGI task per connection.
+
+An idle connection through ASGI carries uvicorn's receive queue and events, Starlette's
+WebSocket and the endpoint's coroutine stack: about 26 KB of Python objects, most of it
+doing nothing while a phone waits for the next change. This protocol speaks the same
+`/ws` protocol (docs/protocol.md) directly on the transport with websockets' sans-I/O
+`ServerProtocol`: it answers the handshake, reads frames as they arrive, and is itself
+the connection's frame writer for the hub. Nothing waits per connection; a hub-wide
+heartbeat pings every connection and drops the ones that stopped answering.
+
+uvicorn is given this class when permessage-deflate is off (the default); with
+compression on, the ASGI endpoint in server/sockets.py serves `/ws` instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any, Final, cast
+
+import orjson
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Request
+from websockets.server import ServerProtocol
+
+from server import protocol
+from server.auth import authenticate
+from server.errors import EventNotFound, MatchboardError, Unauthorized
+from server.hub import Connection, Feed, Hub
+from server.protocol import ClientType, CloseCode, Encoding, ProtocolError
+from server.service import wall_clock_ms
+from server.settings import Settings
+from server.sockets import choose_subprotocol, hello_fields, origin_allowed
+from server.store import check_event_id
+from server.wsconn import ABORT_AFTER_S, TOO_SLOW_REASON, reset
+
+log = logging.getLogger("matchboard.ws")
+PING_FRAME: Final = Frame(Opcode.PING, b"").serialize(mask=False)
+
+
+def _error_body(code: str, message: str) -> str:
+    return orjson.dumps({"ok": False, "error": {"code": code, "message": message}}).decode()
+
+
+class LeanWebSocket(asyncio.Protocol):
+    def __init__(
+        self,
+        config: Any,
+        server_state: Any,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        self.loop = _loop or asyncio.get_event_loop()
+        self.connections: set[Any] = server_state.connections
+        self.hub: Hub = app_state["hub"]
+        self.settings: Settings = app_state["settings"]
+        self.ws = ServerProtocol(
+            subprotocols=list(protocol.SUBPROTOCOLS),  # type: ignore[arg-type]
+            max_size=config.ws_max_size,
+        )
+        self.transport: asyncio.Transport | None = None
+        self.encoding = Encoding.MSGPACK
+        self.conn: Connection | None = None
+        self.feed: Feed | None = None
+        self.pending: list[bytes | str] | None = None  # frames while authenticating
+        self.hello_timer: asyncio.TimerHandle | None = None
+        self.errors = 0
+        self.last_seen = self.loop.time()
+        self._closed = False
+
+    # -- asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self.connections.add(self)
+
+    def data_received(self, data: bytes) -> None:
+        self.last_seen = self.loop.time()
+        self.ws.receive_data(data)
+        self._process()
+
+    def eof_received(self) -> bool | None:
+        self.ws.receive_eof()
+        self._process()
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.connections.discard(self)
+        self._closed = True
+        if self.hello_timer is not None:
+            self.hello_timer.cancel()
+        self.hub.heartbeats.discard(self)
+        if self.feed is not None and self.conn is not None:
+            self.feed.detach(self.conn)
+
+    def shutdown(self) -> None:
+        """uvicorn is stopping: tell the client to come back (1012)."""
+        self.close(CloseCode.SERVER_RESTART, "server restarting")
+
+    # -- websockets sans-I/O plumbing
+
+    def _process(self) -> None:
+        for event in self.ws.events_received():
+            if isinstance(event, Request):
+                self._handshake(event)
+            elif isinstance(event, Frame) and event.opcode in (Opcode.TEXT, Opcode.BINARY):
+                if not event.fin:
+                    error = ProtocolError("bad_frame", "fragmented messages are not supported")
+                    self._client_error(error)
+                    continue
+                raw = bytes(event.data)
+                self._message(raw.decode() if event.opcode is Opcode.TEXT else raw)
+        self._flush()
+
+    def _flush(self) -> None:
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        for chunk in self.ws.data_to_send():
+            if chunk:
+                transport.write(chunk)
+            else:
+                transport.close()  # the protocol is done: end of stream
+                return
+        if self.ws.close_expected():
+            self.loop.call_later(ABORT_AFTER_S, reset, transport)
+
+    # -- handshake
+
+    def _handshake(self, request: Request) -> None:
+        path = request.path.partition("?")[0]
+        offered = [
+            s.strip()
+            for h in request.headers.get_all("Sec-WebSocket-Protocol")
+            for s in h.split(",")
+        ]
+        if path != "/ws":
+            self._reject(404, "not_found", f"no WebSocket endpoint at {path}")
+        elif not origin_allowed(
+            request.headers.get("Origin"),
+            request.headers.get("Host"),
+            self.settings.allowed_origins,
+        ):
+            self._reject(403, "forbidden_origin", "this page's origin may not connect")
+        elif choose_subprotocol(offered) is None:
+            offered_names = ", ".join(protocol.SUBPROTOCOLS)
+            self._reject(400, "bad_subprotocol", f"offer one of the subprotocols {offered_names}")
+        else:
+            response = self.ws.accept(request)
+            self.ws.send_response(response)
+            if response.status_code == 101:
+                self.encoding = Encoding.for_subprotocol(str(self.ws.subprotocol))
+                self.hello_timer = self.loop.call_later(
+                    protocol.HELLO_TIMEOUT_S, self._hello_timeout
+                )
+
+    def _reject(self, status: int, code: str, message: str) -> None:
+        response = self.ws.reject(status, _error_body(code, message))
+        response.headers["Content-Type"] = "application/json"
+        self.ws.send_response(response)
+
+    # -- messages
+
+    def _message(self, data: bytes | str) -> None:
+        if self._closed:
+            return
+        if self.conn is not None:
+            self._after_hello(data)
+        elif self.pending is not None:
+            self.pending.append(data)  # hello is being handled
+        else:
+            self._hello(data)
+
+    def _hello(self, data: bytes | str) -> None:
+        if self.hello_timer is not None:
+            self.hello_timer.cancel()
+            self.hello_timer = None
+        try:
+            event_id, token, resume = hello_fields(protocol.decode(data, self.encoding))
+            check_event_id(event_id)
+        except (ProtocolError, MatchboardError) as exc:
+            self._refuse(CloseCode.BAD_REQUEST, "bad_request", exc.message)
+            return
+        feed = self.hub.feeds.get(event_id)
+        if feed is not None:
+            self._attach(feed, token, resume)
+        else:  # the first client of this event in this process: start its feed
+            self.pending = []
+            self.hub.spawn(self._start_feed(event_id, token, resume))
+
+    async def _start_feed(self, event_id: str, token: str, resume: tuple[str, int] | None) -> None:
+        try:
+            feed = await self.hub.feed(event_id)
+        except EventNotFound as exc:
+            self._refuse(CloseCode.EVENT_NOT_FOUND, exc.code, exc.message)
+            return
+        except Exception:
+            log.exception("starting the feed of %s failed", event_id)
+            self.close(1011, "server error")
+            return
+        if not self._closed:
+            self._attach(feed, token, resume)
+
+    def _attach(self, feed: Feed, token: str, resume: tuple[str, int] | None) -> None:
+        try:
+            audience = authenticate(feed.state, token)
+        except Unauthorized as exc:
+            self._refuse(CloseCode.UNAUTHORIZED, exc.code, exc.message)
+            return
+        self.conn = Connection(audience, self.encoding, self)
+        self.feed = feed
+        feed.attach(self.conn, resume, audience.participant_id)
+        self.hub.heartbeats.add(self)
+        pending, self.pending = self.pending or [], None
+        for data in pending:
+            self._after_hello(data)
+
+    def _after_hello(self, data: bytes | str) -> None:
+        assert self.conn is not None and self.feed is not None
+        try:
+            message = protocol.decode(data, self.encoding)
+            if message["type"] != ClientType.PING:
+                raise ProtocolError("unknown_type", f"unknown message type {message['type']!r}")
+            self.conn.send(
+                protocol.pong(
+                    ping_id=message.get("id"),
+                    client_ms=message.get("client_ms"),
+                    server_ms=wall_clock_ms(),
+                    epoch=self.feed.epoch,
+                    version=self.conn.version,
+                )
+            )
+        except ProtocolError as exc:
+            self._client_error(exc)
+
+    def _client_error(self, exc: ProtocolError) -> None:
+        self.errors += 1
+        epoch = self.feed.epoch if self.feed else None
+        version = self.conn.version if self.conn else None
+        self._send_message(protocol.error(exc.code, exc.message, epoch=epoch, version=version))
+        if self.errors >= protocol.MAX_CLIENT_ERRORS:
+            self.close(CloseCode.BAD_REQUEST, "too many bad messages")
+
+    def _hello_timeout(self) -> None:
+        self.hello_timer = None
+        if self.conn is None and self.pending is None:
+            self._refuse(CloseCode.HELLO_TIMEOUT, "hello_timeout",
+                         f"no hello within {protocol.HELLO_TIMEOUT_S:.0f} s")  # fmt: skip
+
+    def _refuse(self, code: CloseCode, error: str, message: str) -> None:
+        self._send_message(protocol.error(error, message))
+        self.close(code, message[:120])
+
+    def _send_message(self, message: dict[str, Any]) -> None:
+        self.send(protocol.encode(message, self.encoding))
+
+    # -- the hub's frame writer (server.wsconn.FrameWriter)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed or self.transport is None or self.transport.is_closing()
+
+    def send(self, payload: bytes, prebuilt_frame: bytes | None = None) -> bool:
+        transport = self.transport
+        if self._closed or transport is None or transport.is_closing():
+            return False
+        if transport.get_write_buffer_size() > self.settings.ws_send_buffer_bytes:
+            self.close(CloseCode.TOO_SLOW, TOO_SLOW_REASON)
+            return False
+        transport.write(prebuilt_frame or protocol.frame(payload, self.encoding))
+        return True
+
+    def close(self, code: int, reason: str) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(Exception):  # a close frame already sent or received
+            self.ws.send_close(code, reason)
+        self._flush()
+        if self.transport is not None:
+            # A client that stopped reading never takes the close frame: cut it off.
+            self.loop.call_later(ABORT_AFTER_S, reset, self.transport)
+
+    def beat(self, now: float, interval_s: float) -> None:
+        """Called by the hub's heartbeat: ping, or drop a client silent for too long."""
+        if self._closed or self.transport is None:
+            return
+        if now - self.last_seen > 2 * interval_s:
+            self._closed = True
+            reset(self.transport)
+        elif not self.transport.is_closing():
+            self.transport.write(PING_FRAME)
