@@ -156,124 +156,98 @@ class Projection:
 
 def project(record: ChangeRecord, state: EventState) -> Projection:
     """Split a change by audience. `state` is the state after the change (partner lookups)."""
-    out = Projection(Changes(), Changes(), Changes(), {})
-
-    def personal(pid: str) -> Changes:
-        return out.personal.setdefault(pid, Changes())
-
-    n_upserts = len(record.change.upserts)
-    for i, (kind, key) in enumerate(
-        [(r.KIND, r.key) for r in record.change.upserts] + list(record.change.deletes)
-    ):
-        after = record.change.upserts[i] if i < n_upserts else None
+    projector = _Projector(state)
+    upserts = record.change.upserts
+    keys = [(r.KIND, r.key) for r in upserts] + list(record.change.deletes)
+    for i, (kind, key) in enumerate(keys):
+        after = upserts[i] if i < len(upserts) else None
         before = record.before[i] if i < len(record.before) else None
-        _project_one(out, personal, state, kind, key, before, after)
-    return out
+        projector.add(kind, key, before, after)
+    return projector.out
 
 
-def _project_one(
-    out: Projection,
-    personal: Any,
-    state: EventState,
-    kind: str,
-    key: str,
-    before: Record | None,
-    after: Record | None,
-) -> None:
-    if after is None:
-        out.moderator.deletes.append([kind, key])
-    else:
-        out.moderator.upserts.append([kind, plain_record(after, private=True)])
+class _Projector:
+    def __init__(self, state: EventState) -> None:
+        self.state = state
+        self.out = Projection(Changes(), Changes(), Changes(), {})
 
-    if kind in _SHARED_KINDS or isinstance(after or before, Event):
-        for changes in (out.hall, out.participants):
-            if after is None:
-                changes.deletes.append([kind, key])
-            else:
-                changes.upserts.append([kind, plain_record(after, private=False)])
-    elif isinstance(after or before, Announcement):
-        _project_announcement(out, kind, key, before, after)
-    elif isinstance(after or before, Participant):
-        _project_participant(out, personal, state, kind, key, before, after)
-    elif isinstance(after or before, Meeting):
-        _project_meeting(out, personal, state, kind, key, before, after)
+    def personal(self, pid: str) -> Changes:
+        return self.out.personal.setdefault(pid, Changes())
 
+    @staticmethod
+    def put(changes: Changes, kind: str, key: str, data: dict[str, Any] | None) -> None:
+        """An upsert of `data`, or a delete of `key` when there is no data."""
+        if data is None:
+            changes.deletes.append([kind, key])
+        else:
+            changes.upserts.append([kind, data])
 
-def _project_announcement(
-    out: Projection, kind: str, key: str, before: Record | None, after: Record | None
-) -> None:
-    if after is None:
-        out.hall.deletes.append([kind, key])
-    else:
-        out.hall.upserts.append([kind, to_plain(after)])
-    public_after = (
-        isinstance(after, Announcement) and after.audience is AnnouncementAudience.EVERYONE
-    )
-    public_before = (
-        isinstance(before, Announcement) and before.audience is AnnouncementAudience.EVERYONE
-    )
-    if public_after:
-        out.participants.upserts.append([kind, to_plain(after)])
-    elif public_before:
-        out.participants.deletes.append([kind, key])
+    def add(self, kind: str, key: str, before: Record | None, after: Record | None) -> None:
+        out = self.out
+        self.put(
+            out.moderator, kind, key, None if after is None else plain_record(after, private=True)
+        )
+        either = after or before
+        if kind in _SHARED_KINDS or isinstance(either, Event):
+            public = None if after is None else plain_record(after, private=False)
+            self.put(out.hall, kind, key, public)
+            self.put(out.participants, kind, key, public)
+        elif isinstance(either, Announcement):
+            self.announcement(kind, key, before, after)
+        elif isinstance(either, Participant):
+            assert before is None or isinstance(before, Participant)
+            assert after is None or isinstance(after, Participant)
+            self.participant(kind, key, before, after)
+        elif isinstance(either, Meeting):
+            assert before is None or isinstance(before, Meeting)
+            assert after is None or isinstance(after, Meeting)
+            self.meeting(kind, key, before, after)
 
+    def announcement(
+        self, kind: str, key: str, before: Record | None, after: Record | None
+    ) -> None:
+        self.put(self.out.hall, kind, key, None if after is None else to_plain(after))
 
-def _project_participant(
-    out: Projection,
-    personal: Any,
-    state: EventState,
-    kind: str,
-    key: str,
-    before: Record | None,
-    after: Record | None,
-) -> None:
-    assert before is None or isinstance(before, Participant)
-    assert after is None or isinstance(after, Participant)
-    if after is None:
-        out.hall.deletes.append([kind, key])
-        personal(key).deletes.append([kind, key])
-        return
-    profile = public_profile(after)
-    if before is None or public_profile(before) != profile:
-        out.hall.upserts.append([kind, profile])
-        for partner in _partners(state, key):
-            personal(partner).upserts.append([kind, profile])
-    if before is None or own_profile(before) != own_profile(after):
-        personal(key).upserts.append(["me", own_profile(after)])
+        def public(a: Record | None) -> bool:
+            return isinstance(a, Announcement) and a.audience is AnnouncementAudience.EVERYONE
 
+        if public(after) or public(before):
+            self.put(self.out.participants, kind, key, to_plain(after) if public(after) else None)
 
-def _project_meeting(
-    out: Projection,
-    personal: Any,
-    state: EventState,
-    kind: str,
-    key: str,
-    before: Record | None,
-    after: Record | None,
-) -> None:
-    assert before is None or isinstance(before, Meeting)
-    assert after is None or isinstance(after, Meeting)
-    if after is None:
-        out.hall.deletes.append([kind, key])
-    else:
-        out.hall.upserts.append([kind, plain_record(after, private=False)])
-    people_after = set(after.people) if after else set()
-    for pid in set(before.people if before else ()) - people_after:
-        personal(pid).deletes.append([kind, key])
-    if before is not None:
-        # Partners this change took away, unless they meet again elsewhere.
-        for pid in before.people:
-            still = _partners(state, pid)
-            for partner in before.partners_of(pid):
-                if partner not in still:
-                    personal(pid).deletes.append([Participant.KIND, partner])
-    if after is None:
-        return
-    data = plain_record(after, private=False)
-    for pid in people_after:
-        mine = personal(pid)
-        mine.upserts.append([kind, data])
-        for partner in after.partners_of(pid):
-            person = state.participants.get(partner)
-            if person is not None:
-                mine.upserts.append([Participant.KIND, public_profile(person)])
+    def participant(
+        self, kind: str, key: str, before: Participant | None, after: Participant | None
+    ) -> None:
+        if after is None:
+            self.put(self.out.hall, kind, key, None)
+            self.put(self.personal(key), kind, key, None)
+            return
+        profile = public_profile(after)
+        if before is None or public_profile(before) != profile:
+            self.out.hall.upserts.append([kind, profile])
+            for partner in _partners(self.state, key):
+                self.personal(partner).upserts.append([kind, profile])
+        if before is None or own_profile(before) != own_profile(after):
+            self.personal(key).upserts.append(["me", own_profile(after)])
+
+    def meeting(self, kind: str, key: str, before: Meeting | None, after: Meeting | None) -> None:
+        data = None if after is None else plain_record(after, private=False)
+        self.put(self.out.hall, kind, key, data)
+        people_after = set(after.people) if after else set()
+        for pid in set(before.people if before else ()) - people_after:
+            self.personal(pid).deletes.append([kind, key])
+        if before is not None:
+            # Partners this change took away, unless they meet again elsewhere.
+            for pid in before.people:
+                still = _partners(self.state, pid)
+                for partner in before.partners_of(pid):
+                    if partner not in still:
+                        self.personal(pid).deletes.append([Participant.KIND, partner])
+        if after is None or data is None:
+            return
+        for pid in people_after:
+            mine = self.personal(pid)
+            mine.upserts.append([kind, data])
+            for partner in after.partners_of(pid):
+                person = self.state.participants.get(partner)
+                if person is not None:
+                    mine.upserts.append([Participant.KIND, public_profile(person)])

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from server import protocol, views
-from server.client import ClientState, OutOfSync, backoff_delay, record_key
+from server.client import backoff_delay
+from server.client_state import ClientState, OutOfSync, record_key
 from server.model import Announcement, AnnouncementAudience, Break, Participant, Record, Round
 from server.protocol import Encoding, Role
 from server.state import Change, ChangeRecord, EventState, state_from_records
