@@ -74,6 +74,8 @@ def print_access(state: EventState, settings: Settings, *, participants: int = 3
           f"{base}/api/events/{event.id}")  # fmt: skip
     print(f"  Schedule (CSV):      {base}/api/events/{event.id}/export/schedule.csv"
           f"?token={event.moderator_token}")  # fmt: skip
+    ws_base = base.replace("https://", "wss://").replace("http://", "ws://")
+    print(f"  Live feed:           {ws_base}/ws  (docs/protocol.md)")
     print(f"  Ready check:         {base}/readyz")
     people = sorted(state.participants.values(), key=lambda p: p.name)[:participants]
     if people:
