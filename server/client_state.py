@@ -24,7 +24,7 @@ LIST_KINDS: Final = {
     "meetings": "meeting",
     "announcements": "announcement",
 }
-SINGLE_KINDS: Final = ("event", "me")  # one record each, stored under its kind as key
+SINGLE_KINDS: Final = ("event", "me", "clock")  # one record each, stored under its kind as key
 _KEY_FIELD: Final = {"table": "number", "round": "index"}  # others: "id"
 
 

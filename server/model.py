@@ -124,6 +124,7 @@ class Round:
     meeting_s: int = 20 * 60
     changeover_s: int = 5 * 60  # the seating time before the round starts
     label: str = ""
+    skipped: bool = False  # a moderator skipped it: no meetings are held
 
     @property
     def key(self) -> str:
@@ -194,6 +195,19 @@ class Meeting:
         return ()
 
 
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """The event's one clock. Round times are absolute; while paused, every countdown
+    stands still at `paused_at_ms`, and resuming shifts the rounds not yet over."""
+
+    KIND: ClassVar[str] = "clock"
+    paused_at_ms: int | None = None
+
+    @property
+    def key(self) -> str:
+        return "clock"
+
+
 class AnnouncementAudience(enum.StrEnum):
     EVERYONE = "everyone"  # hall screens and phones
     HALL = "hall"  # hall screens only
@@ -216,11 +230,12 @@ class Announcement:
         return self.expires_at_ms is None or now_ms < self.expires_at_ms
 
 
-Record = Event | Table | Participant | Round | Break | Meeting | Announcement
+Record = Event | Table | Participant | Round | Break | Meeting | Announcement | Clock
 
 # Kinds in the order a fresh load applies them; the value is the record class.
 KINDS: Final[dict[str, type[Record]]] = {
-    cls.KIND: cls for cls in (Event, Table, Participant, Round, Break, Meeting, Announcement)
+    cls.KIND: cls
+    for cls in (Event, Table, Participant, Round, Break, Meeting, Announcement, Clock)
 }
 
 PRIVATE_FIELDS: Final[dict[str, frozenset[str]]] = {

@@ -16,6 +16,7 @@ from server.model import (
     KINDS,
     Announcement,
     Break,
+    Clock,
     Event,
     Meeting,
     Participant,
@@ -64,6 +65,7 @@ class EventState:
         self.breaks: dict[str, Break] = {}
         self.meetings: dict[str, Meeting] = {}
         self.announcements: dict[str, Announcement] = {}
+        self.clock = Clock()
         # Indexes over meetings that occupy a seat (see Meeting.occupies).
         self.seat_of: dict[tuple[str, int], str] = {}  # (participant, round) -> meeting
         self.table_use: dict[tuple[int, int], str] = {}  # (table, round) -> meeting
@@ -89,10 +91,14 @@ class EventState:
             return self.meetings.get(key)
         if kind == Announcement.KIND:
             return self.announcements.get(key)
+        if kind == Clock.KIND:
+            return self.clock
         raise KeyError(f"unknown record kind {kind!r}")
 
     def records(self) -> list[Record]:
         out: list[Record] = [] if self.event is None else [self.event]
+        if self.clock != Clock():
+            out.append(self.clock)
         for group in (
             self.tables,
             self.participants,
@@ -143,6 +149,8 @@ class EventState:
             self.breaks[record.id] = record
         elif isinstance(record, Announcement):
             self.announcements[record.id] = record
+        elif isinstance(record, Clock):
+            self.clock = record
         else:
             self.event = record
 
@@ -179,6 +187,8 @@ class EventState:
             del self.breaks[old.id]
         elif isinstance(old, Announcement):
             del self.announcements[old.id]
+        elif isinstance(old, Clock):
+            self.clock = Clock()
         else:
             self.event = None
 

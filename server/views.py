@@ -31,7 +31,7 @@ from server.state import ChangeRecord, EventState
 
 PUBLIC_PROFILE: Final = ("id", "name", "organisation", "country", "title", "tags", "languages")
 # Record kinds every audience sees in full (after private fields are removed).
-_SHARED_KINDS: Final = frozenset({"table", "round", "break"})
+_SHARED_KINDS: Final = frozenset({"table", "round", "break", "clock"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +74,7 @@ def _public_lists(state: EventState, private: bool) -> dict[str, Any]:
         "tables": plain(sorted(state.tables.values(), key=lambda t: t.number)),
         "rounds": plain(sorted(state.rounds.values(), key=lambda r: r.index)),
         "breaks": plain(sorted(state.breaks.values(), key=lambda b: b.starts_at_ms)),
+        "clock": to_plain(state.clock),
     }
 
 
