@@ -129,3 +129,15 @@ class ImportFailed(MatchboardError):
 class Unavailable(MatchboardError):
     code = "unavailable"
     status = 503
+
+
+class InvalidArgument(MatchboardError):
+    """A command's arguments are missing or of the wrong type; `details["arg"]` names it."""
+
+    code = "invalid_argument"
+    status = 422
+
+
+class UnknownCommand(MatchboardError):
+    code = "unknown_command"
+    status = 404

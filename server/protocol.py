@@ -37,6 +37,7 @@ class Encoding(enum.StrEnum):
 class ClientType(enum.StrEnum):
     HELLO = "hello"
     PING = "ping"
+    COMMAND = "command"
 
 
 class ServerType(enum.StrEnum):
@@ -44,6 +45,7 @@ class ServerType(enum.StrEnum):
     SNAPSHOT = "snapshot"
     UPDATE = "update"
     PONG = "pong"
+    RESULT = "result"
     ERROR = "error"
 
 
@@ -179,11 +181,34 @@ def pong(
     }
 
 
+def result(
+    *, command_id: Any, committed: int | None, preview: dict[str, Any], epoch: str, version: int
+) -> dict[str, Any]:
+    return {
+        "type": ServerType.RESULT.value,
+        "id": command_id,
+        "committed": committed,
+        "preview": preview,
+        "epoch": epoch,
+        "version": version,
+    }
+
+
 def error(
-    code: str, message: str, *, epoch: str | None = None, version: int | None = None
+    code: str,
+    message: str,
+    *,
+    epoch: str | None = None,
+    version: int | None = None,
+    command_id: Any = None,
+    details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"type": ServerType.ERROR.value, "code": code, "message": message}
     if epoch is not None:
         out["epoch"] = epoch
         out["version"] = version
+    if command_id is not None:
+        out["id"] = command_id
+    if details:
+        out["details"] = details
     return out

@@ -17,10 +17,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server import exporter, planning
-from server.auth import request_token, require_moderator
+from server.auth import authenticate, request_token, require_moderator
+from server.commands import run_command
 from server.errors import BadRequest, MatchboardError, Unavailable
 from server.protocol import Role
-from server.service import Service
+from server.service import Service, wall_clock_ms
 from server.state import EventState
 from server.views import Audience, snapshot
 
@@ -162,6 +163,31 @@ async def schedule(request: Request) -> Response:
     )
 
 
+async def command(request: Request) -> Response:
+    """One command by name; moderators, or participants for their own actions."""
+    event_id = request.path_params["event_id"]
+    service = _service(request)
+    state = await service.state(event_id)
+    audience = authenticate(state, request_token(request))
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"the body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise BadRequest('the body must be {"name": ..., "args": {...}}')
+    outcome = await run_command(
+        service,
+        event_id,
+        body.get("name"),
+        body.get("args"),
+        audience,
+        wall_clock_ms(),
+        dry_run=bool(body.get("dry_run", False)),
+    )
+    version = outcome.record.version if outcome.record else None
+    return ORJSONResponse({"ok": True, "version": version, "preview": outcome.preview})
+
+
 routes = [
     Route("/healthz", healthz),
     Route("/readyz", readyz),
@@ -169,4 +195,5 @@ routes = [
     Route("/api/events/{event_id}/export/{what}.{fmt}", export),
     Route("/api/events/{event_id}/import/{kind}", import_file, methods=["POST"]),
     Route("/api/events/{event_id}/schedule", schedule, methods=["POST"]),
+    Route("/api/events/{event_id}/commands", command, methods=["POST"]),
 ]

@@ -19,6 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server import protocol
 from server.auth import authenticate
+from server.commands import run_command
 from server.errors import EventNotFound, MatchboardError, Unauthorized
 from server.hub import Connection, Feed, Hub
 from server.protocol import ClientType, CloseCode, Encoding, ProtocolError
@@ -139,28 +140,61 @@ async def _serve(websocket: WebSocket, hub: Hub, settings: Settings, encoding: E
     conn = Connection(audience, encoding, writer)
     feed.attach(conn, resume, audience.participant_id)
     try:
-        await _read_loop(websocket, conn, feed)
+        await _read_loop(websocket, conn, feed, hub)
     finally:
         feed.detach(conn)
 
 
-async def _read_loop(websocket: WebSocket, conn: Connection, feed: Feed) -> None:
+def handle_message(message: dict[str, Any], conn: Connection, feed: Feed, hub: Hub) -> None:
+    """A client's message after hello, for both /ws implementations."""
+    kind = message["type"]
+    if kind == ClientType.PING:
+        conn.send(
+            protocol.pong(
+                ping_id=message.get("id"),
+                client_ms=message.get("client_ms"),
+                server_ms=wall_clock_ms(),
+                epoch=feed.epoch,
+                version=conn.version,
+            )
+        )
+    elif kind == ClientType.COMMAND:
+        hub.spawn(_run_command(message, conn, feed, hub))
+    else:
+        raise ProtocolError("unknown_type", f"unknown message type {kind!r}")
+
+
+async def _run_command(message: dict[str, Any], conn: Connection, feed: Feed, hub: Hub) -> None:
+    command_id = message.get("id")
+    try:
+        outcome = await run_command(
+            hub.service,
+            feed.event_id,
+            message.get("name"),
+            message.get("args"),
+            conn.audience,
+            wall_clock_ms(),
+            dry_run=bool(message.get("dry_run", False)),
+        )
+    except MatchboardError as exc:
+        conn.send(
+            protocol.error(exc.code, exc.message, epoch=feed.epoch, version=conn.version,
+                           command_id=command_id, details=exc.details)
+        )  # fmt: skip
+        return
+    committed = outcome.record.version if outcome.record else None
+    conn.send(
+        protocol.result(command_id=command_id, committed=committed, preview=outcome.preview,
+                        epoch=feed.epoch, version=conn.version)
+    )  # fmt: skip
+
+
+async def _read_loop(websocket: WebSocket, conn: Connection, feed: Feed, hub: Hub) -> None:
     errors = 0
     while True:
         data = await _receive_data(websocket)
         try:
-            message = protocol.decode(data, conn.encoding)
-            if message["type"] != ClientType.PING:
-                raise ProtocolError("unknown_type", f"unknown message type {message['type']!r}")
-            conn.send(
-                protocol.pong(
-                    ping_id=message.get("id"),
-                    client_ms=message.get("client_ms"),
-                    server_ms=wall_clock_ms(),
-                    epoch=feed.epoch,
-                    version=conn.version,
-                )
-            )
+            handle_message(protocol.decode(data, conn.encoding), conn, feed, hub)
         except ProtocolError as exc:
             errors += 1
             error = protocol.error(exc.code, exc.message, epoch=feed.epoch, version=conn.version)

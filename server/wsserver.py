@@ -28,10 +28,9 @@ from server import protocol
 from server.auth import authenticate
 from server.errors import EventNotFound, MatchboardError, Unauthorized
 from server.hub import Connection, Feed, Hub
-from server.protocol import ClientType, CloseCode, Encoding, ProtocolError
-from server.service import wall_clock_ms
+from server.protocol import CloseCode, Encoding, ProtocolError
 from server.settings import Settings
-from server.sockets import choose_subprotocol, hello_fields, origin_allowed
+from server.sockets import choose_subprotocol, handle_message, hello_fields, origin_allowed
 from server.store import check_event_id
 from server.wsconn import ABORT_AFTER_S, TOO_SLOW_REASON, reset
 
@@ -219,18 +218,7 @@ class LeanWebSocket(asyncio.Protocol):
     def _after_hello(self, data: bytes | str) -> None:
         assert self.conn is not None and self.feed is not None
         try:
-            message = protocol.decode(data, self.encoding)
-            if message["type"] != ClientType.PING:
-                raise ProtocolError("unknown_type", f"unknown message type {message['type']!r}")
-            self.conn.send(
-                protocol.pong(
-                    ping_id=message.get("id"),
-                    client_ms=message.get("client_ms"),
-                    server_ms=wall_clock_ms(),
-                    epoch=self.feed.epoch,
-                    version=self.conn.version,
-                )
-            )
+            handle_message(protocol.decode(data, self.encoding), self.conn, self.feed, self.hub)
         except ProtocolError as exc:
             self._client_error(exc)
 

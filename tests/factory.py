@@ -27,7 +27,12 @@ NAMES = [
 
 
 def small_event_records(
-    *, event_id: str = "test-event", tables: int = 3, rounds: int = 4, people: int = 8
+    *,
+    event_id: str = "test-event",
+    tables: int = 3,
+    rounds: int = 4,
+    people: int = 8,
+    t0_ms: int = T0_MS,
 ) -> list[Record]:
     records: list[Record] = [Event(id=event_id, name="Test Matchmaking", timezone="Europe/Berlin")]
     records += [Table(number=n, label=f"Table {n}") for n in range(1, tables + 1)]
@@ -44,7 +49,7 @@ def small_event_records(
             )
         )
     records += [
-        Round(index=r, day=1, starts_at_ms=T0_MS + (r - 1) * 25 * 60_000)
+        Round(index=r, day=1, starts_at_ms=t0_ms + (r - 1) * 25 * 60_000)
         for r in range(1, rounds + 1)
     ]
     return records

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.embedded import EmbeddedRedis
 from server.model import Event
-from server.service import Service
+from server.service import Service, wall_clock_ms
 from server.settings import Settings
 from server.store import Store
 from tests.factory import small_event_records
@@ -26,7 +26,8 @@ def seed(url: str, event_id: str = "ev1") -> Event:
     async def run() -> Event:
         client = aioredis.from_url(url)
         try:
-            records = small_event_records(event_id=event_id)
+            later = wall_clock_ms() + 3_600_000  # the server's clock is real: rounds ahead
+            records = small_event_records(event_id=event_id, t0_ms=later)
             event = records[0]
             assert isinstance(event, Event)
             state = await Service(Store(client)).create_event(event, records[1:], actor="test")
@@ -167,3 +168,37 @@ def test_import_schedule_export_round(api: tuple[TestClient, Event]) -> None:
     state = client.get("/api/events/ev1", headers=auth(event)).json()
     assert all(p["token"] not in json_text for p in state["participants"])
     assert len(state["participants"]) > 8
+
+
+def test_commands_over_http(api: tuple[TestClient, Event]) -> None:
+    client, event = api
+    walk = {"name": "walk_in", "args": {"side_a": ["p0"], "side_b": ["p1"], "round": 1, "id": "w1"}}
+    dry = client.post(
+        "/api/events/ev1/commands", json={**walk, "dry_run": True}, headers=auth(event)
+    )
+    assert dry.json()["version"] is None
+    assert [m["after"]["table"] for m in dry.json()["preview"]["meetings"]] == [1]
+    done = client.post("/api/events/ev1/commands", json=walk, headers=auth(event)).json()
+    assert done["version"] == 2
+    state = client.get("/api/events/ev1", headers=auth(event)).json()
+    assert [(m["id"], m["table"], m["origin"]) for m in state["meetings"]] == [("w1", 1, "walk_in")]
+
+    again = {"name": "walk_in", "args": {"side_a": ["p0"], "side_b": ["p2"], "round": 1}}
+    busy = client.post("/api/events/ev1/commands", json=again, headers=auth(event))
+    assert_error(busy, 409, "participant_busy")
+    participant = state["participants"][3]["token"]
+    denied = client.post(
+        "/api/events/ev1/commands",
+        json={"name": "announce", "args": {"text": "hi"}},
+        headers={"authorization": f"Bearer {participant}"},
+    )
+    assert_error(denied, 403, "forbidden")
+    assert_error(client.post("/api/events/ev1/commands", json=walk), 401, "unauthorized")
+    not_json = client.post("/api/events/ev1/commands", content=b"{", headers=auth(event))
+    assert_error(not_json, 400, "bad_request")
+    unknown = client.post("/api/events/ev1/commands", json={"name": "fly"}, headers=auth(event))
+    assert_error(unknown, 404, "unknown_command")
+    bad = client.post(
+        "/api/events/ev1/commands", json={"name": "walk_in", "args": {}}, headers=auth(event)
+    )
+    assert_error(bad, 422, "invalid_argument")

@@ -22,7 +22,7 @@ from server.client import Client, ClientError, open_feed
 from server.embedded import EmbeddedRedis
 from server.model import Announcement, AnnouncementAudience, Event, Meeting
 from server.protocol import CloseCode, Encoding
-from server.service import Service
+from server.service import Service, wall_clock_ms
 from server.state import Change, EventState
 from server.store import Store
 from tests.factory import meeting, small_event_records
@@ -66,7 +66,8 @@ class Live:
 
 
 async def make_event(service: Service) -> EventState:
-    records = small_event_records(event_id=EVENT)
+    # The server runs on the real clock: round 1 starts in an hour, so nothing is over.
+    records = small_event_records(event_id=EVENT, t0_ms=wall_clock_ms() + 3_600_000)
     event = records[0]
     assert isinstance(event, Event)
     await service.create_event(event, [*records[1:], *PLACED], actor="test")
@@ -529,3 +530,48 @@ async def test_heartbeats_close_a_connection_that_stops_answering(
         assert await closed_with(silent, timeout=5) in (1006, 1011)
         assert await alive.ping()  # the healthy one is still there
         await alive.close()
+
+
+async def send_command(client: Client, command_id: str, name: str, **fields: Any) -> dict[str, Any]:
+    await client.send_raw(
+        protocol.encode(
+            {"type": "command", "id": command_id, "name": name, **fields}, client.encoding
+        )
+        if client.encoding is Encoding.MSGPACK
+        else orjson.dumps({"type": "command", "id": command_id, "name": name, **fields}).decode()
+    )
+    while True:
+        message = await client.recv(5)
+        if message["type"] in ("result", "error") and message.get("id") == command_id:
+            return message
+
+
+async def test_commands_over_the_websocket(live: Live) -> None:
+    moderator = live.client(live.event.moderator_token, Encoding.JSON)
+    phone = live.client(live.token("p0"))
+    await moderator.connect()
+    await phone.connect()
+    before = moderator.state.version
+
+    preview = await send_command(moderator, "c1", "move_meeting",
+                                 args={"meeting": "m1", "table": 3}, dry_run=True)  # fmt: skip
+    assert preview["type"] == "result"
+    assert preview["committed"] is None
+    assert {p["id"] for p in preview["preview"]["people"]} == {"p0", "p1"}
+
+    result = await send_command(moderator, "c2", "move_meeting", args={"meeting": "m1", "table": 3})
+    assert result["committed"] == before + 1
+    update = await next_of(phone, "update")
+    assert update["version"] == before + 1
+    assert phone.state.records["meeting"]["m1"]["table"] == 3
+
+    taken = await send_command(moderator, "c3", "move_meeting", args={"meeting": "m2", "table": 3})
+    assert (taken["type"], taken["code"]) == ("error", "table_taken")
+    assert "table 3" in taken["message"]
+    forbidden = await send_command(phone, "c4", "announce", args={"text": "hi"})
+    assert (forbidden["code"], forbidden["id"]) == ("forbidden", "c4")
+    bad = await send_command(moderator, "c5", "move_meeting", args={"meeting": "m2"})
+    assert (bad["code"], bad["details"]["arg"]) == ("invalid_argument", "table")
+    assert await phone.ping()  # errors never close the connection
+    await moderator.close()
+    await phone.close()

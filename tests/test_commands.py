@@ -1,0 +1,160 @@
+"""Commands: pure decisions, argument checks, and the command list against docs/api.md."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server import commands, rules
+from server.commands import COMMANDS, Args, RoundOver
+from server.errors import (
+    Forbidden,
+    InvalidArgument,
+    InvalidMeeting,
+    MatchboardError,
+    TableTaken,
+    UnknownCommand,
+    UnknownMeeting,
+)
+from server.model import Announcement, Meeting, MeetingOrigin, MeetingStatus
+from server.protocol import Role
+from server.state import Change, EventState
+from server.views import Audience
+from tests.factory import T0_MS, meeting, small_state
+
+MOD = Audience(Role.MODERATOR)
+BEFORE_ROUND_1 = T0_MS - 60_000
+DOC = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text()
+
+
+def event() -> EventState:
+    state = small_state()
+    state.apply(Change(upserts=(meeting("m1", "p0", "p1", 1, 1), meeting("m2", "p2", "p3", 1, 2))))
+    return state
+
+
+def run(state: EventState, name: str, now_ms: int = BEFORE_ROUND_1, **args: Any) -> Change:
+    change = COMMANDS[name].decide(state, Args(args), MOD, now_ms)
+    rules.check(state, change)
+    return change
+
+
+def test_every_command_is_documented() -> None:
+    for name in COMMANDS:
+        assert re.search(rf"^#### `{name}`$", DOC, re.MULTILINE), name
+    documented = set(re.findall(r"^#### `([a-z_]+)`$", DOC, re.MULTILINE))
+    assert documented == set(COMMANDS)
+
+
+def test_move_swap_cancel() -> None:
+    state = event()
+    (moved,) = run(state, "move_meeting", meeting="m1", table=3).upserts
+    assert isinstance(moved, Meeting)
+    assert (moved.round, moved.table) == (1, 3)
+    with pytest.raises(TableTaken, match="table 2 is taken in round 1"):
+        run(state, "move_meeting", meeting="m1", table=2)
+    a, b = run(state, "swap_tables", meeting_a="m1", meeting_b="m2").upserts
+    assert isinstance(a, Meeting)
+    assert isinstance(b, Meeting)
+    assert (a.table, b.table) == (2, 1)
+    (cancelled,) = run(state, "cancel_meeting", meeting="m1").upserts
+    assert isinstance(cancelled, Meeting)
+    assert cancelled.status is MeetingStatus.CANCELLED
+
+
+def test_round_over_refuses_changes_to_the_past() -> None:
+    state = event()
+    after_round_1 = state.rounds[1].ends_at_ms
+    with pytest.raises(RoundOver, match="round 1 is over"):
+        run(state, "move_meeting", now_ms=after_round_1, meeting="m1", table=3)
+    # Moving it into a later round that has not started is fine.
+    (moved,) = run(
+        state, "move_meeting", now_ms=after_round_1, meeting="m1", table=1, round=3
+    ).upserts
+    assert isinstance(moved, Meeting)
+    assert (moved.round, moved.table) == (3, 1)
+    with pytest.raises(RoundOver):
+        run(state, "cancel_meeting", now_ms=after_round_1 + 1, meeting="m2")
+
+
+def test_walk_in_takes_the_smallest_free_table() -> None:
+    state = event()
+    (walk,) = run(state, "walk_in", side_a=["p4"], side_b=["p5"], round=1, id="w1").upserts
+    assert isinstance(walk, Meeting)
+    assert (walk.table, walk.origin, walk.status) == (
+        3,
+        MeetingOrigin.WALK_IN,
+        MeetingStatus.SCHEDULED,
+    )
+    state.apply(Change(upserts=(walk,)))
+    with pytest.raises(TableTaken, match="no free table"):
+        run(state, "walk_in", side_a=["p6"], side_b=["p7"], round=1)
+
+
+def test_announcements() -> None:
+    state = event()
+    (note,) = run(state, "announce", text="Lunch at 12:30", expires_in_minutes=30, id="a1").upserts
+    assert isinstance(note, Announcement)
+    assert note.expires_at_ms == BEFORE_ROUND_1 + 30 * 60_000
+    state.apply(Change(upserts=(note,)))
+    assert run(state, "remove_announcement", announcement="a1").deletes == (("announcement", "a1"),)
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "error", "arg"),
+    [
+        ("move_meeting", {"table": 3}, InvalidArgument, "meeting"),
+        ("move_meeting", {"meeting": "m1", "table": "3"}, InvalidArgument, "table"),
+        ("move_meeting", {"meeting": "m1", "table": True}, InvalidArgument, "table"),
+        ("move_meeting", {"meeting": "", "table": 3}, InvalidArgument, "meeting"),
+        ("move_meeting", {"meeting": "nope", "table": 3}, UnknownMeeting, None),
+        ("swap_tables", {"meeting_a": "m1", "meeting_b": "m1"}, InvalidMeeting, None),
+        ("walk_in", {"side_a": [], "side_b": ["p1"], "round": 1}, InvalidArgument, "side_a"),
+        ("announce", {"text": "x" * 501}, InvalidArgument, "text"),
+        ("announce", {"text": "hi", "audience": "phones"}, InvalidArgument, "audience"),
+        (
+            "announce",
+            {"text": "hi", "expires_in_minutes": 0},
+            InvalidArgument,
+            "expires_in_minutes",
+        ),
+        ("remove_announcement", {"announcement": "a9"}, InvalidArgument, "announcement"),
+    ],
+)
+def test_bad_arguments_name_the_argument(
+    name: str, args: dict[str, Any], error: type[MatchboardError], arg: str | None
+) -> None:
+    with pytest.raises(error) as caught:
+        run(event(), name, **args)
+    if arg is not None:
+        assert caught.value.details["arg"] == arg
+        assert f"args.{arg}" in caught.value.message
+
+
+def test_args_must_be_an_object() -> None:
+    with pytest.raises(InvalidArgument):
+        Args(["not", "a", "map"])
+
+
+def test_roles_and_names_are_checked() -> None:
+    with pytest.raises(UnknownCommand):
+        commands.command("dance", MOD)
+    with pytest.raises(Forbidden, match="hall may not run move_meeting"):
+        commands.command("move_meeting", Audience(Role.HALL))
+    with pytest.raises(Forbidden):
+        commands.command("announce", Audience(Role.PARTICIPANT, "p0"))
+
+
+def test_preview_names_everyone_affected() -> None:
+    state = event()
+    change = run(state, "swap_tables", meeting_a="m1", meeting_b="m2")
+    preview = commands.preview(state, change)
+    assert [m["meeting"] for m in preview["meetings"]] == ["m1", "m2"]
+    assert preview["meetings"][0]["before"]["table"] == 1
+    assert preview["meetings"][0]["after"]["table"] == 2
+    assert [p["name"] for p in preview["people"]] == sorted(
+        state.participants[p].name for p in ("p0", "p1", "p2", "p3")
+    )
