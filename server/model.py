@@ -98,10 +98,21 @@ class Participant:
     # round lies inside one of `available_windows`.
     unavailable_rounds: frozenset[int] = frozenset()
     available_windows: tuple[TimeWindow, ...] = ()
+    check_in_code: str = ""  # private: printed on the badge as a QR code
+    checked_in_at_ms: int | None = None
+    departed_at_ms: int | None = None  # gone for the rest of the event
 
     @property
     def key(self) -> str:
         return self.id
+
+    @property
+    def checked_in(self) -> bool:
+        return self.checked_in_at_ms is not None
+
+    @property
+    def present(self) -> bool:
+        return self.checked_in_at_ms is not None and self.departed_at_ms is None
 
     @property
     def surname(self) -> str:
@@ -195,6 +206,35 @@ class Meeting:
         return ()
 
 
+class AlertKind(enum.StrEnum):
+    MISSING_PARTNER = "missing_partner"  # reported from a phone: "my partner is not here"
+
+
+class AlertStatus(enum.StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """Something a moderator must look at, e.g. someone waiting alone at a table."""
+
+    KIND: ClassVar[str] = "alert"
+    id: str
+    kind: AlertKind
+    meeting: str
+    round: int
+    table: int | None
+    reporter: str  # the participant who reported it
+    since_ms: int
+    status: AlertStatus = AlertStatus.OPEN
+    resolution: str = ""  # absent, waiting, substituted, ...
+
+    @property
+    def key(self) -> str:
+        return self.id
+
+
 @dataclass(frozen=True, slots=True)
 class Clock:
     """The event's one clock. Round times are absolute; while paused, every countdown
@@ -230,7 +270,7 @@ class Announcement:
         return self.expires_at_ms is None or now_ms < self.expires_at_ms
 
 
-Record = Event | Table | Participant | Round | Break | Meeting | Announcement | Clock
+Record = Event | Table | Participant | Round | Break | Meeting | Announcement | Clock | Alert
 
 # Kinds in the order a fresh load applies them; the value is the record class.
 KINDS: Final[dict[str, type[Record]]] = {
@@ -239,6 +279,6 @@ KINDS: Final[dict[str, type[Record]]] = {
 
 PRIVATE_FIELDS: Final[dict[str, frozenset[str]]] = {
     Event.KIND: frozenset({"moderator_token", "screen_key"}),
-    Participant.KIND: frozenset({"email", "phone", "token"}),
+    Participant.KIND: frozenset({"email", "phone", "token", "check_in_code"}),
     Meeting.KIND: frozenset({"note"}),  # moderators' remarks, e.g. about a no-show
 }

@@ -46,6 +46,11 @@ def participant_token(event_id: str) -> str:
     return f"{event_id}.{new_token()}"
 
 
+def check_in_code() -> str:
+    """A short code for the badge's QR code; staff may also type it."""
+    return secrets.token_hex(5).upper()
+
+
 def event_of_token(token: str) -> str:
     return token.partition(".")[0]
 
@@ -54,10 +59,14 @@ def with_tokens(event_id: str, state: EventState | None, records: Iterable[Recor
     """Give every new participant (and a new event) its secrets; keep existing ones."""
     out: list[Record] = []
     for record in records:
-        if isinstance(record, Participant) and not record.token:
+        if isinstance(record, Participant) and not (record.token and record.check_in_code):
             old = state.participants.get(record.id) if state else None
-            token = old.token if old else participant_token(event_id)
-            record = dataclasses.replace(record, token=token)
+            record = dataclasses.replace(
+                record,
+                token=record.token or (old.token if old else participant_token(event_id)),
+                check_in_code=record.check_in_code
+                or (old.check_in_code if old and old.check_in_code else check_in_code()),
+            )
         elif isinstance(record, Event) and not (record.moderator_token and record.screen_key):
             old_event = state.event if state else None
             record = dataclasses.replace(

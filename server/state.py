@@ -14,6 +14,7 @@ from typing import Any
 
 from server.model import (
     KINDS,
+    Alert,
     Announcement,
     Break,
     Clock,
@@ -65,6 +66,7 @@ class EventState:
         self.breaks: dict[str, Break] = {}
         self.meetings: dict[str, Meeting] = {}
         self.announcements: dict[str, Announcement] = {}
+        self.alerts: dict[str, Alert] = {}
         self.clock = Clock()
         # Indexes over meetings that occupy a seat (see Meeting.occupies).
         self.seat_of: dict[tuple[str, int], str] = {}  # (participant, round) -> meeting
@@ -93,6 +95,8 @@ class EventState:
             return self.announcements.get(key)
         if kind == Clock.KIND:
             return self.clock
+        if kind == Alert.KIND:
+            return self.alerts.get(key)
         raise KeyError(f"unknown record kind {kind!r}")
 
     def records(self) -> list[Record]:
@@ -106,6 +110,7 @@ class EventState:
             self.breaks,
             self.meetings,
             self.announcements,
+            self.alerts,
         ):
             out.extend(group.values())
         return out
@@ -151,6 +156,8 @@ class EventState:
             self.announcements[record.id] = record
         elif isinstance(record, Clock):
             self.clock = record
+        elif isinstance(record, Alert):
+            self.alerts[record.id] = record
         else:
             self.event = record
 
@@ -189,6 +196,8 @@ class EventState:
             del self.announcements[old.id]
         elif isinstance(old, Clock):
             self.clock = Clock()
+        elif isinstance(old, Alert):
+            del self.alerts[old.id]
         else:
             self.event = None
 

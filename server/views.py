@@ -93,6 +93,7 @@ def snapshot(state: EventState, audience: Audience) -> dict[str, Any]:
         ]
         data["meetings"] = [plain_record(m, private=True) for m in _sorted(state.meetings.values())]
         data["announcements"] = [to_plain(a) for a in _sorted(state.announcements.values())]
+        data["alerts"] = [to_plain(a) for a in _sorted(state.alerts.values())]
         return data
     if audience.role is Role.HALL:
         data = _public_lists(state, private=False)
