@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from server import rules
+from server import attendance, rules
+from server.command_args import (
+    EVERYONE_BUT_HALL,
+    MODERATORS,
+    Args,
+    Command,
+    RoundOver,
+    find_meeting,
+    free_table,
+    in_range,
+)
 from server.errors import (
     Forbidden,
     InvalidArgument,
     InvalidMeeting,
-    RuleError,
-    TableTaken,
     UnknownCommand,
-    UnknownMeeting,
 )
 from server.model import (
     Announcement,
@@ -31,92 +37,11 @@ from server.model import (
     MeetingOrigin,
     MeetingStatus,
 )
-from server.protocol import Role
 from server.service import Service
 from server.state import Change, ChangeRecord, EventState
 from server.views import Audience
 
-
-class RoundOver(RuleError):
-    code = "round_over"
-
-
-class Args:
-    """A command's arguments with typed, checked access; errors name the argument."""
-
-    def __init__(self, raw: Any) -> None:
-        if raw is None:
-            raw = {}
-        if not isinstance(raw, dict):
-            raise InvalidArgument("args must be an object", arg="args")
-        self.raw: dict[str, Any] = raw
-
-    def _get(self, name: str, kinds: tuple[type, ...], what: str, default: Any) -> Any:
-        value = self.raw.get(name, default)
-        if value is _REQUIRED:
-            raise InvalidArgument(f"args.{name} is required ({what})", arg=name)
-        if value is None and default is None:
-            return None
-        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-            raise InvalidArgument(f"args.{name} must be {what}, not {value!r}", arg=name)
-        return value
-
-    def text(self, name: str) -> str:
-        value: str = self._get(name, (str,), "a string", _REQUIRED)
-        if not value.strip():
-            raise InvalidArgument(f"args.{name} must not be empty", arg=name)
-        return value
-
-    def number(self, name: str, *, low: int | None = None, high: int | None = None) -> int:
-        value: int = self._get(name, (int,), "a whole number", _REQUIRED)
-        return _in_range(name, value, low, high)
-
-    def opt_number(self, name: str) -> int | None:
-        value: int | None = self._get(name, (int,), "a whole number", None)
-        return value
-
-    def opt_text(self, name: str, default: str) -> str:
-        value: str = self._get(name, (str,), "a string", default)
-        return value
-
-    def ids(self, name: str) -> tuple[str, ...]:
-        value: list[Any] = self._get(name, (list,), "a list of ids", _REQUIRED)
-        if not value or not all(isinstance(v, str) and v for v in value):
-            raise InvalidArgument(f"args.{name} must be a non-empty list of ids", arg=name)
-        return tuple(value)
-
-
-_REQUIRED: Final = object()
-
-
-def _in_range(name: str, value: int, low: int | None, high: int | None) -> int:
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise InvalidArgument(f"args.{name} must be between {low} and {high}", arg=name)
-    return value
-
-
-Decide = Callable[[EventState, Args, Audience, int], Change]
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    name: str
-    roles: frozenset[Role]
-    decide: Decide
-    summary: str
-
-
-MODERATORS: Final = frozenset({Role.MODERATOR})
-
-
 # -- meetings and tables
-
-
-def _meeting(state: EventState, mid: str) -> Meeting:
-    meeting = state.meetings.get(mid)
-    if meeting is None:
-        raise UnknownMeeting(f"there is no meeting {mid!r}", meeting=mid)
-    return meeting
 
 
 def _not_over(state: EventState, meeting: Meeting, now_ms: int) -> None:
@@ -130,7 +55,7 @@ def _not_over(state: EventState, meeting: Meeting, now_ms: int) -> None:
 
 
 def move_meeting(state: EventState, args: Args, _actor: Audience, now_ms: int) -> Change:
-    meeting = _meeting(state, args.text("meeting"))
+    meeting = find_meeting(state, args.text("meeting"))
     target_round = args.opt_number("round")
     if target_round is None or target_round == meeting.round:
         _not_over(state, meeting, now_ms)  # a table change in a round that is over
@@ -145,7 +70,7 @@ def move_meeting(state: EventState, args: Args, _actor: Audience, now_ms: int) -
 
 
 def swap_tables(state: EventState, args: Args, _actor: Audience, now_ms: int) -> Change:
-    a, b = _meeting(state, args.text("meeting_a")), _meeting(state, args.text("meeting_b"))
+    a, b = find_meeting(state, args.text("meeting_a")), find_meeting(state, args.text("meeting_b"))
     if a.id == b.id or a.round != b.round or a.table is None or b.table is None:
         raise InvalidMeeting(
             f"meetings {a.id} and {b.id} must be two placed meetings of the same round",
@@ -158,21 +83,9 @@ def swap_tables(state: EventState, args: Args, _actor: Audience, now_ms: int) ->
 
 
 def cancel_meeting(state: EventState, args: Args, _actor: Audience, now_ms: int) -> Change:
-    meeting = _meeting(state, args.text("meeting"))
+    meeting = find_meeting(state, args.text("meeting"))
     _not_over(state, meeting, now_ms)
     return Change(upserts=(dataclasses.replace(meeting, status=MeetingStatus.CANCELLED),))
-
-
-def free_table(state: EventState, rnd: int, people: int) -> int:
-    """The smallest free table of the round that seats `people`."""
-    free = [
-        t
-        for t in state.tables.values()
-        if t.capacity >= people and (t.number, rnd) not in state.table_use
-    ]
-    if not free:
-        raise TableTaken(f"no free table for {people} people in round {rnd}", round=rnd)
-    return min(free, key=lambda t: (t.capacity, t.number)).number
 
 
 def walk_in(state: EventState, args: Args, _actor: Audience, now_ms: int) -> Change:
@@ -212,7 +125,7 @@ def announce(state: EventState, args: Args, _actor: Audience, now_ms: int) -> Ch
         ) from None
     minutes = args.opt_number("expires_in_minutes")
     if minutes is not None:
-        _in_range("expires_in_minutes", minutes, 1, 24 * 60)
+        in_range("expires_in_minutes", minutes, 1, 24 * 60)
     announcement = Announcement(
         id=args.opt_text("id", f"a-{secrets.token_hex(4)}"),
         text=text,
@@ -240,6 +153,20 @@ COMMANDS: Final[dict[str, Command]] = {
         Command("walk_in", MODERATORS, walk_in, "create an ad-hoc meeting"),
         Command("announce", MODERATORS, announce, "show an announcement"),
         Command("remove_announcement", MODERATORS, remove_announcement, "take it down"),
+        Command("check_in", EVERYONE_BUT_HALL, attendance.check_in, "arrived"),
+        Command("undo_check_in", EVERYONE_BUT_HALL, attendance.undo_check_in, "a mistake"),
+        Command(
+            "report_missing_partner",
+            EVERYONE_BUT_HALL,
+            attendance.report_missing_partner,
+            "my partner is not here",
+        ),
+        Command("mark_absent", MODERATORS, attendance.mark_absent, "record a no-show"),
+        Command("keep_waiting", MODERATORS, attendance.keep_waiting, "close an alert"),
+        Command(
+            "accept_substitute", MODERATORS, attendance.accept_substitute, "seat a substitute"
+        ),
+        Command("depart", EVERYONE_BUT_HALL, attendance.depart, "gone for the event"),
     )
 }
 
@@ -285,8 +212,9 @@ def preview(state: EventState, change: Change) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    record: ChangeRecord | None  # None for a dry run or a change that changed nothing
+    record: ChangeRecord | None  # None for a dry run, a query, or a change of nothing
     preview: dict[str, Any]
+    data: dict[str, Any] | None = None  # a query's answer
 
 
 async def run_command(
@@ -301,6 +229,9 @@ async def run_command(
 ) -> Outcome:
     spec = command(name, audience)
     args = Args(raw_args)
+    if spec.query is not None:
+        state = await service.state(event_id)
+        return Outcome(None, {}, spec.query(state, args, audience, now_ms))
     if dry_run:
         state = await service.state(event_id)
         change = spec.decide(state, args, audience, now_ms)

@@ -141,3 +141,44 @@ class InvalidArgument(MatchboardError):
 class UnknownCommand(MatchboardError):
     code = "unknown_command"
     status = 404
+
+
+# -- The event clock (server/clock_rules.py). Bad minutes raise `InvalidArgument` above.
+
+
+class ClockPaused(RuleError):
+    """The command needs a running clock: resume it first."""
+
+    code = "clock_paused"
+
+
+class AlreadyPaused(RuleError):
+    code = "already_paused"
+
+
+class NotPaused(RuleError):
+    code = "not_paused"
+
+
+class NoCurrentRound(RuleError):
+    """No round is running (or none is left to start)."""
+
+    code = "no_current_round"
+
+
+class RoundRunning(RuleError):
+    """Another round is still running."""
+
+    code = "round_running"
+
+
+class RoundOver(RuleError):
+    """The round has already started or ended."""
+
+    code = "round_over"
+
+
+class ScheduleConflict(RuleError):
+    """Moving rounds would put one in the past or onto the round before it."""
+
+    code = "schedule_conflict"

@@ -182,9 +182,15 @@ def pong(
 
 
 def result(
-    *, command_id: Any, committed: int | None, preview: dict[str, Any], epoch: str, version: int
+    *,
+    command_id: Any,
+    committed: int | None,
+    preview: dict[str, Any],
+    data: dict[str, Any] | None,
+    epoch: str,
+    version: int,
 ) -> dict[str, Any]:
-    return {
+    out = {
         "type": ServerType.RESULT.value,
         "id": command_id,
         "committed": committed,
@@ -192,6 +198,9 @@ def result(
         "epoch": epoch,
         "version": version,
     }
+    if data is not None:
+        out["data"] = data
+    return out
 
 
 def error(

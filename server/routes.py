@@ -185,7 +185,10 @@ async def command(request: Request) -> Response:
         dry_run=bool(body.get("dry_run", False)),
     )
     version = outcome.record.version if outcome.record else None
-    return ORJSONResponse({"ok": True, "version": version, "preview": outcome.preview})
+    body = {"ok": True, "version": version, "preview": outcome.preview}
+    if outcome.data is not None:
+        body["data"] = outcome.data
+    return ORJSONResponse(body)
 
 
 routes = [

@@ -185,7 +185,7 @@ async def _run_command(message: dict[str, Any], conn: Connection, feed: Feed, hu
     committed = outcome.record.version if outcome.record else None
     conn.send(
         protocol.result(command_id=command_id, committed=committed, preview=outcome.preview,
-                        epoch=feed.epoch, version=conn.version)
+                        data=outcome.data, epoch=feed.epoch, version=conn.version)
     )  # fmt: skip
 
 

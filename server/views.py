@@ -49,7 +49,11 @@ def plain_record(record: Record, *, private: bool) -> dict[str, Any]:
 
 
 def public_profile(person: Participant) -> dict[str, Any]:
-    return {name: to_plain(getattr(person, name)) for name in PUBLIC_PROFILE}
+    profile = {name: to_plain(getattr(person, name)) for name in PUBLIC_PROFILE}
+    # Whether they are here (checked in, not departed): a phone tells its owner before
+    # walking to the table that the partner has not arrived.
+    profile["present"] = person.present
+    return profile
 
 
 def own_profile(person: Participant) -> dict[str, Any]:

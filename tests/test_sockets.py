@@ -199,6 +199,7 @@ async def test_each_role_sees_exactly_its_audience(live: Live) -> None:
         "title",
         "tags",
         "languages",
+        "present",
     }
     for secret in [*secrets, *emails]:
         assert secret not in str(snapshot_raw)

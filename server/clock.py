@@ -1,0 +1,200 @@
+"""Round-phase maths: where the event's one clock stands at a given instant. Pure.
+
+Owns the derivation of phases from absolute round times (architecture principle 5: time is
+data). Nothing here reads a clock or does I/O; `now_ms` (UTC ms) is always an argument.
+While the clock is paused every phase and countdown stands still at `paused_at_ms`, so the
+rules that move rounds (server/clock_rules.py) and the views all agree on one "now".
+
+- `phase_at` / `countdown_target_ms`: one round at one instant;
+- `moment`: what a hall screen shows right now (round, break or idle, and the countdown);
+- `boundaries` / `due` / `next_boundary_ms`: the instants at which a cue (seating, start,
+  last-minutes warning, end) fires, for whatever records or announces them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from server.model import Break, Clock, EventSettings, Round
+from server.state import EventState
+
+
+class Phase(StrEnum):
+    UPCOMING = "upcoming"
+    SEATING = "seating"
+    RUNNING = "running"
+    LAST_MINUTES = "last_minutes"
+    ENDED = "ended"
+    SKIPPED = "skipped"
+    # Only in a `Moment`: no round is current.
+    BREAK = "break"  # a break is in progress
+    IDLE = "idle"  # no round left in the event
+
+
+class Cue(StrEnum):
+    SEATING = "seating"  # go to your table
+    START = "start"  # start bell
+    WARNING = "warning"  # last-minutes bell
+    END = "end"  # end bell
+
+
+# A round is "current" (shown as the round on the hall screens) in these phases.
+ACTIVE_PHASES = frozenset({Phase.SEATING, Phase.RUNNING, Phase.LAST_MINUTES})
+# The meetings of a round are under way in these phases.
+STARTED_PHASES = frozenset({Phase.RUNNING, Phase.LAST_MINUTES})
+
+
+def effective_now(now_ms: int, clock: Clock) -> int:
+    """The instant every phase is computed at: the pause instant while paused."""
+    return now_ms if clock.paused_at_ms is None else clock.paused_at_ms
+
+
+def warning_s_of(state: EventState) -> int:
+    settings = state.event.settings if state.event is not None else EventSettings()
+    return settings.warning_s
+
+
+def phase_at(rnd: Round, now_ms: int, *, warning_s: int, clock: Clock = Clock()) -> Phase:
+    """The phase of `rnd` at `now_ms`. A warning at least as long as the meeting makes the
+    whole meeting LAST_MINUTES; without changeover there is no SEATING phase."""
+    if rnd.skipped:
+        return Phase.SKIPPED
+    t = effective_now(now_ms, clock)
+    if t < rnd.seating_at_ms:
+        return Phase.UPCOMING
+    if t < rnd.starts_at_ms:
+        return Phase.SEATING
+    if t < rnd.ends_at_ms - max(warning_s, 0) * 1000:
+        return Phase.RUNNING
+    if t < rnd.ends_at_ms:
+        return Phase.LAST_MINUTES
+    return Phase.ENDED
+
+
+def countdown_target_ms(rnd: Round, phase: Phase) -> int | None:
+    """The instant the countdown of `rnd` in `phase` runs to, or None when there is none."""
+    if phase is Phase.UPCOMING:
+        return rnd.seating_at_ms
+    if phase is Phase.SEATING:
+        return rnd.starts_at_ms
+    if phase in STARTED_PHASES:
+        return rnd.ends_at_ms
+    return None
+
+
+def rounds_in_order(state: EventState) -> list[Round]:
+    """All rounds by index, which is their time order across all days."""
+    return [state.rounds[i] for i in sorted(state.rounds)]
+
+
+def current_round(state: EventState, now_ms: int) -> Round | None:
+    """The first round in SEATING, RUNNING or LAST_MINUTES at effective now."""
+    warning_s = warning_s_of(state)
+    for rnd in rounds_in_order(state):
+        if phase_at(rnd, now_ms, warning_s=warning_s, clock=state.clock) in ACTIVE_PHASES:
+            return rnd
+    return None
+
+
+def upcoming_round(state: EventState, now_ms: int) -> Round | None:
+    """The first round not skipped whose seating has not begun at effective now."""
+    t = effective_now(now_ms, state.clock)
+    return next((r for r in rounds_in_order(state) if not r.skipped and t < r.seating_at_ms), None)
+
+
+def round_after(state: EventState, rnd: Round) -> Round | None:
+    """The next round (by index) after `rnd` that is not skipped."""
+    later = (state.rounds[i] for i in sorted(state.rounds) if i > rnd.index)
+    return next((r for r in later if not r.skipped), None)
+
+
+def current_day(state: EventState, now_ms: int) -> int | None:
+    """The day of the current round, else of the next upcoming one; None when none is left."""
+    rnd = current_round(state, now_ms) or upcoming_round(state, now_ms)
+    return None if rnd is None else rnd.day
+
+
+def break_at(state: EventState, now_ms: int) -> Break | None:
+    t = effective_now(now_ms, state.clock)
+    covering = [b for b in state.breaks.values() if b.starts_at_ms <= t < b.ends_at_ms]
+    return min(covering, key=lambda b: (b.starts_at_ms, b.id), default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """What a hall screen shows right now."""
+
+    phase: Phase  # of `round`; BREAK or IDLE when no round is current or upcoming
+    round: Round | None  # the current round, else the upcoming one (outside breaks)
+    next_round: Round | None  # the round after `round`, or after the break
+    break_: Break | None  # the break in progress, if any
+    target_ms: int | None  # the countdown target (absolute server ms)
+    paused: bool
+    remaining_ms: int | None  # target - effective now (frozen while paused)
+
+
+def moment(state: EventState, now_ms: int) -> Moment:
+    """The current round if one is seating or running; else the break in progress; else
+    the next round to come (UPCOMING, counting down to its seating); else IDLE."""
+    t = effective_now(now_ms, state.clock)
+    paused = state.clock.paused_at_ms is not None
+    brk = break_at(state, now_ms)
+    rnd = current_round(state, now_ms)
+    phase: Phase
+    if rnd is not None:
+        phase = phase_at(rnd, now_ms, warning_s=warning_s_of(state), clock=state.clock)
+        target = countdown_target_ms(rnd, phase)
+        following = round_after(state, rnd)
+    else:
+        following = upcoming_round(state, now_ms)
+        if brk is not None:
+            phase, target = Phase.BREAK, brk.ends_at_ms
+        elif following is not None:
+            rnd, phase, target = following, Phase.UPCOMING, following.seating_at_ms
+            following = round_after(state, following)
+        else:
+            phase, target = Phase.IDLE, None
+    remaining = None if target is None else target - t
+    return Moment(phase, rnd, following, brk, target, paused, remaining)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Boundary:
+    at_ms: int
+    round: int
+    cue: Cue
+
+
+def round_boundaries(rnd: Round, warning_s: int) -> list[Boundary]:
+    """The cues of one round; none when it is skipped."""
+    if rnd.skipped:
+        return []
+    out: list[Boundary] = []
+    if rnd.changeover_s > 0:
+        out.append(Boundary(rnd.seating_at_ms, rnd.index, Cue.SEATING))
+    out.append(Boundary(rnd.starts_at_ms, rnd.index, Cue.START))
+    if 0 < warning_s < rnd.meeting_s:
+        out.append(Boundary(rnd.ends_at_ms - warning_s * 1000, rnd.index, Cue.WARNING))
+    out.append(Boundary(rnd.ends_at_ms, rnd.index, Cue.END))
+    return out
+
+
+def boundaries(state: EventState) -> list[Boundary]:
+    """Every cue of every round not skipped, in time order."""
+    warning_s = warning_s_of(state)
+    return sorted(b for rnd in state.rounds.values() for b in round_boundaries(rnd, warning_s))
+
+
+def due(state: EventState, after_ms: int, until_ms: int) -> list[Boundary]:
+    """The cues with after_ms < at_ms <= until_ms; none while paused (time stands still)."""
+    if state.clock.paused_at_ms is not None:
+        return []
+    return [b for b in boundaries(state) if after_ms < b.at_ms <= until_ms]
+
+
+def next_boundary_ms(state: EventState, now_ms: int) -> int | None:
+    """The first cue strictly after now; None while paused or when none is left."""
+    if state.clock.paused_at_ms is not None:
+        return None
+    return next((b.at_ms for b in boundaries(state) if b.at_ms > now_ms), None)
