@@ -23,6 +23,7 @@ LIST_KINDS: Final = {
     "participants": "participant",
     "meetings": "meeting",
     "announcements": "announcement",
+    "alerts": "alert",
 }
 SINGLE_KINDS: Final = ("event", "me", "clock")  # one record each, stored under its kind as key
 _KEY_FIELD: Final = {"table": "number", "round": "index"}  # others: "id"

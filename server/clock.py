@@ -45,6 +45,9 @@ ACTIVE_PHASES = frozenset({Phase.SEATING, Phase.RUNNING, Phase.LAST_MINUTES})
 STARTED_PHASES = frozenset({Phase.RUNNING, Phase.LAST_MINUTES})
 
 
+RUNNING_CLOCK = Clock()  # the default: not paused
+
+
 def effective_now(now_ms: int, clock: Clock) -> int:
     """The instant every phase is computed at: the pause instant while paused."""
     return now_ms if clock.paused_at_ms is None else clock.paused_at_ms
@@ -55,7 +58,7 @@ def warning_s_of(state: EventState) -> int:
     return settings.warning_s
 
 
-def phase_at(rnd: Round, now_ms: int, *, warning_s: int, clock: Clock = Clock()) -> Phase:
+def phase_at(rnd: Round, now_ms: int, *, warning_s: int, clock: Clock = RUNNING_CLOCK) -> Phase:
     """The phase of `rnd` at `now_ms`. A warning at least as long as the meeting makes the
     whole meeting LAST_MINUTES; without changeover there is no SEATING phase."""
     if rnd.skipped:

@@ -163,9 +163,7 @@ COMMANDS: Final[dict[str, Command]] = {
         ),
         Command("mark_absent", MODERATORS, attendance.mark_absent, "record a no-show"),
         Command("keep_waiting", MODERATORS, attendance.keep_waiting, "close an alert"),
-        Command(
-            "accept_substitute", MODERATORS, attendance.accept_substitute, "seat a substitute"
-        ),
+        Command("accept_substitute", MODERATORS, attendance.accept_substitute, "seat a substitute"),
         Command("depart", EVERYONE_BUT_HALL, attendance.depart, "gone for the event"),
     )
 }

@@ -274,7 +274,8 @@ Record = Event | Table | Participant | Round | Break | Meeting | Announcement | 
 
 # Kinds in the order a fresh load applies them; the value is the record class.
 KINDS: Final[dict[str, type[Record]]] = {
-    cls.KIND: cls for cls in (Event, Table, Participant, Round, Break, Meeting, Announcement, Clock)
+    cls.KIND: cls
+    for cls in (Event, Table, Participant, Round, Break, Meeting, Announcement, Clock, Alert)
 }
 
 PRIVATE_FIELDS: Final[dict[str, frozenset[str]]] = {

@@ -182,6 +182,13 @@ async def _run_command(message: dict[str, Any], conn: Connection, feed: Feed, hu
                            command_id=command_id, details=exc.details)
         )  # fmt: skip
         return
+    except Exception:
+        log.exception("command %r failed", message.get("name"))
+        conn.send(
+            protocol.error("internal_error", "the command failed on the server",
+                           epoch=feed.epoch, version=conn.version, command_id=command_id)
+        )  # fmt: skip
+        return
     committed = outcome.record.version if outcome.record else None
     conn.send(
         protocol.result(command_id=command_id, committed=committed, preview=outcome.preview,

@@ -576,3 +576,37 @@ async def test_commands_over_the_websocket(live: Live) -> None:
     assert await phone.ping()  # errors never close the connection
     await moderator.close()
     await phone.close()
+
+
+async def test_the_no_show_story_reaches_both_phones_and_the_hall(live: Live) -> None:
+    moderator = live.client(live.event.moderator_token)
+    anna, ayse = live.client(live.token("p0")), live.client(live.token("p4"), Encoding.JSON)
+    hall = live.client(live.event.screen_key)
+    for c in (moderator, anna, ayse, hall):
+        await c.connect()
+    assert (await send_command(anna, "1", "check_in"))["type"] == "result"
+    assert (await send_command(moderator, "2", "check_in", args={"participant": "p4"}))["committed"]
+    # Anna's partner (p1) never came: she reports it; the moderators get the alert.
+    report = await send_command(anna, "3", "report_missing_partner", args={"meeting": "m1"})
+    version = report["committed"]
+    while moderator.state.version != version:
+        await moderator.recv(5)
+    (alert,) = moderator.state.records["alert"].values()
+    assert (alert["reporter"], alert["table"], alert["status"]) == ("p0", 1, "open")
+    assert not hall.state.records.get("alert")  # only moderators see alerts
+    await send_command(moderator, "4", "mark_absent", args={"meeting": "m1"})
+    seated = await send_command(moderator, "5", "accept_substitute",
+                                args={"participant": "p0", "substitute": "p4", "round": 1})  # fmt: skip
+    final = seated["committed"]
+    for c in (anna, ayse, hall, moderator):
+        while c.state.version != final:
+            await c.recv(5)
+    new_id = "sub-1-p0-p4"
+    for phone, partner in ((anna, "p4"), (ayse, "p0")):
+        assert phone.state.records["meeting"][new_id]["table"] == 1
+        assert phone.state.records["participant"][partner]["present"] is True
+    assert hall.state.records["meeting"][new_id]["origin"] == "substitute"
+    assert hall.state.records["meeting"]["m1"]["status"] == "no_show"
+    assert moderator.state.records["alert"][alert["id"]]["status"] == "resolved"
+    for c in (moderator, anna, ayse, hall):
+        await c.close()
