@@ -595,8 +595,8 @@ async def test_the_no_show_story_reaches_both_phones_and_the_hall(live: Live) ->
     assert (alert["reporter"], alert["table"], alert["status"]) == ("p0", 1, "open")
     assert not hall.state.records.get("alert")  # only moderators see alerts
     await send_command(moderator, "4", "mark_absent", args={"meeting": "m1"})
-    seated = await send_command(moderator, "5", "accept_substitute",
-                                args={"participant": "p0", "substitute": "p4", "round": 1})  # fmt: skip
+    substitute = {"participant": "p0", "substitute": "p4", "round": 1}
+    seated = await send_command(moderator, "5", "accept_substitute", args=substitute)
     final = seated["committed"]
     for c in (anna, ayse, hall, moderator):
         while c.state.version != final:
