@@ -6,14 +6,14 @@ attendance, the clock) lives in a module of its own. Pure.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from server.errors import InvalidArgument, RuleError, TableTaken, UnknownMeeting
 from server.model import Meeting
 from server.protocol import Role
-from server.state import Change, EventState
+from server.state import Change, ChangeRecord, EventState
 from server.views import Audience
 
 
@@ -77,6 +77,8 @@ def in_range(name: str, value: int, low: int | None, high: int | None) -> int:
 
 Decide = Callable[[EventState, "Args", Audience, int], Change]
 Query = Callable[[EventState, "Args", Audience, int], dict[str, Any]]
+# (service, event id, actor name) -> the committed change record
+Custom = Callable[[Any, str, str], Awaitable[ChangeRecord]]
 
 
 def no_change(_state: EventState, _args: Args, _actor: Audience, _now: int) -> Change:
@@ -91,6 +93,8 @@ class Command:
     summary: str
     # A command with a query only reads: its answer is `query(...)`, nothing is committed.
     query: Query | None = None
+    # A command that needs more than the state (undo reads the change log) runs itself.
+    custom: Custom | None = None
 
 
 MODERATORS: Final = frozenset({Role.MODERATOR})

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Final
 
-from server import attendance, rules
+from server import attendance, audit, rules
 from server.command_args import (
     EVERYONE_BUT_HALL,
     MODERATORS,
@@ -23,6 +23,7 @@ from server.command_args import (
     find_meeting,
     free_table,
     in_range,
+    no_change,
 )
 from server.errors import (
     Forbidden,
@@ -144,6 +145,10 @@ def remove_announcement(state: EventState, args: Args, _actor: Audience, _now: i
     return Change(deletes=((Announcement.KIND, aid),))
 
 
+async def _undo(service: Service, event_id: str, actor: str) -> ChangeRecord:
+    return await audit.undo_last(service, event_id, actor=actor)
+
+
 COMMANDS: Final[dict[str, Command]] = {
     c.name: c
     for c in (
@@ -165,6 +170,7 @@ COMMANDS: Final[dict[str, Command]] = {
         Command("keep_waiting", MODERATORS, attendance.keep_waiting, "close an alert"),
         Command("accept_substitute", MODERATORS, attendance.accept_substitute, "seat a substitute"),
         Command("depart", EVERYONE_BUT_HALL, attendance.depart, "gone for the event"),
+        Command("undo", MODERATORS, no_change, "undo the last moderator action", custom=_undo),
     )
 }
 
@@ -230,6 +236,9 @@ async def run_command(
     if spec.query is not None:
         state = await service.state(event_id)
         return Outcome(None, {}, spec.query(state, args, audience, now_ms))
+    if spec.custom is not None:
+        done = await spec.custom(service, event_id, actor_name(audience))
+        return Outcome(done, {"undone": done.args})
     if dry_run:
         state = await service.state(event_id)
         change = spec.decide(state, args, audience, now_ms)

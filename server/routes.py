@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server import exporter, planning
+from server import audit, exporter, planning
 from server.auth import authenticate, request_token, require_moderator
 from server.commands import run_command
 from server.errors import BadRequest, MatchboardError, Unavailable
@@ -106,9 +106,13 @@ async def export(request: Request) -> Response:
         body, media = CSV_BOM + exporter.export_participants_csv(state), CSV_MEDIA
     elif (what, fmt) == ("event", "json"):
         body, media = exporter.export_json(state), "application/json"
+    elif (what, fmt) == ("audit", "csv"):
+        records = await audit.log(_service(request), state.event.id if state.event else "")
+        body, media = CSV_BOM + audit.log_csv(records), CSV_MEDIA
     else:
         raise BadRequest(
-            f"cannot export {what}.{fmt}: use schedule.csv, participants.csv or event.json"
+            f"cannot export {what}.{fmt}: use schedule.csv, participants.csv, event.json "
+            "or audit.csv"
         )
     filename = f"{state.event.id if state.event else 'event'}-{what}.{fmt}"
     headers = {"content-disposition": f'attachment; filename="{filename}"'}
@@ -163,6 +167,13 @@ async def schedule(request: Request) -> Response:
     )
 
 
+async def audit_log(request: Request) -> Response:
+    state = await _moderated_state(request)
+    records = await audit.log(_service(request), request.path_params["event_id"])
+    return ORJSONResponse({"ok": True, "version": state.version,
+                           "entries": [audit.entry(r) for r in records]})  # fmt: skip
+
+
 async def command(request: Request) -> Response:
     """One command by name; moderators, or participants for their own actions."""
     event_id = request.path_params["event_id"]
@@ -199,4 +210,5 @@ routes = [
     Route("/api/events/{event_id}/import/{kind}", import_file, methods=["POST"]),
     Route("/api/events/{event_id}/schedule", schedule, methods=["POST"]),
     Route("/api/events/{event_id}/commands", command, methods=["POST"]),
+    Route("/api/events/{event_id}/audit", audit_log),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -202,3 +203,48 @@ def test_commands_over_http(api: tuple[TestClient, Event]) -> None:
         "/api/events/ev1/commands", json={"name": "walk_in", "args": {}}, headers=auth(event)
     )
     assert_error(bad, 422, "invalid_argument")
+
+
+def command(client: TestClient, event: Event, name: str, **args: Any) -> Any:
+    return client.post(
+        "/api/events/ev1/commands", json={"name": name, "args": args}, headers=auth(event)
+    )
+
+
+def table_of(client: TestClient, event: Event, mid: str) -> int:
+    state = client.get("/api/events/ev1", headers=auth(event)).json()
+    return next(m["table"] for m in state["meetings"] if m["id"] == mid)
+
+
+def test_audit_log_and_undo(api: tuple[TestClient, Event]) -> None:
+    client, event = api
+    assert_error(command(client, event, "undo"), 409, "nothing_to_undo")
+    command(client, event, "walk_in", side_a=["p0"], side_b=["p1"], round=1, table=1, id="w1")
+    command(client, event, "walk_in", side_a=["p2"], side_b=["p3"], round=1, table=2, id="w2")
+    assert command(client, event, "move_meeting", meeting="w1", table=3).status_code == 200
+    undone = command(client, event, "undo").json()
+    assert undone["preview"]["undone"] == {"version": 4, "command": "move_meeting"}
+    assert table_of(client, event, "w1") == 1
+    # The next undo takes back the walk-in before it (the move is already undone).
+    command(client, event, "undo")
+    state = client.get("/api/events/ev1", headers=auth(event)).json()
+    assert [m["id"] for m in state["meetings"]] == ["w1"]
+    # A later change to the same meeting blocks undoing the earlier one.
+    command(client, event, "move_meeting", meeting="w1", table=2)
+    token = next(p["token"] for p in state["participants"] if p["id"] == "p0")
+    client.post("/api/events/ev1/commands", json={"name": "depart"},
+                headers={"authorization": f"Bearer {token}"})  # fmt: skip
+    refused = command(client, event, "undo")
+    assert_error(refused, 409, "undo_refused")
+    assert "meeting w1 was changed again" in refused.json()["error"]["message"]
+
+    entries = client.get("/api/events/ev1/audit", headers=auth(event)).json()["entries"]
+    assert [e["command"] for e in entries[-3:]] == ["undo", "move_meeting", "depart"]
+    move = entries[-2]
+    assert move["actor"] == "moderator"
+    assert move["changes"][0]["before"]["table"] == 1
+    assert move["changes"][0]["after"]["table"] == 2
+    assert entries[-1]["actor"] == "participant:p0"
+    csv_text = client.get("/api/events/ev1/export/audit.csv", headers=auth(event)).text
+    assert "move_meeting" in csv_text
+    assert csv_text.lstrip("\ufeff").startswith("version,at_ms,actor,command")

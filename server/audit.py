@@ -1,0 +1,131 @@
+"""The audit log (every committed change: who, what, when, before and after) and undo.
+
+The log is the event's change stream; this module reads it, flattens it for people and
+spreadsheets, and undoes a moderator's action when nothing later depends on it: every
+record the action wrote must still be exactly what it wrote (else a later change built
+on it, and the undo is refused naming that record).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Final
+
+from server.codec import to_plain
+from server.errors import MatchboardError, RuleError
+from server.model import Record
+from server.service import Service
+from server.state import Change, ChangeRecord, EventState
+
+# How far back undo and the log look; an event of the reference size makes a few
+# thousand changes in two days, so this covers the day in practice.
+LOOKBACK: Final = 5000
+UNDO: Final = "undo"
+
+
+class NothingToUndo(MatchboardError):
+    code = "nothing_to_undo"
+    status = 409
+
+
+class UndoRefused(RuleError):
+    code = "undo_refused"
+
+
+def entry(record: ChangeRecord) -> dict[str, Any]:
+    """One audit log entry, as plain data (moderators only: it holds private fields)."""
+    keys = [(r.KIND, r.key) for r in record.change.upserts] + list(record.change.deletes)
+    afters: list[Record | None] = [*record.change.upserts, *([None] * len(record.change.deletes))]
+    changes = [
+        {
+            "kind": kind,
+            "key": key,
+            "before": None if before is None else to_plain(before),
+            "after": None if after is None else to_plain(after),
+        }
+        for (kind, key), before, after in zip(keys, record.before, afters, strict=False)
+    ]
+    return {
+        "version": record.version,
+        "at_ms": record.at_ms,
+        "actor": record.actor,
+        "command": record.command,
+        "args": record.args,
+        "changes": changes,
+    }
+
+
+async def log(service: Service, event_id: str, *, limit: int = LOOKBACK) -> list[ChangeRecord]:
+    state = await service.state(event_id)
+    changes = await service.store.changes_since(event_id, max(0, state.version - limit))
+    return changes.records
+
+
+def log_csv(records: list[ChangeRecord]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["version", "at_ms", "actor", "command", "kind", "key", "before", "after"])
+    for record in records:
+        for change in entry(record)["changes"]:
+            writer.writerow([
+                record.version, record.at_ms, record.actor, record.command,
+                change["kind"], change["key"], _brief(change["before"]), _brief(change["after"]),
+            ])  # fmt: skip
+    return out.getvalue()
+
+
+def _brief(data: dict[str, Any] | None) -> str:
+    if data is None:
+        return ""
+    return "; ".join(f"{k}={v}" for k, v in data.items() if v not in (None, "", [], ()))
+
+
+def undo_target(records: list[ChangeRecord], actor_prefix: str) -> ChangeRecord:
+    """The latest change by `actor_prefix` that is not an undo and was not undone."""
+    undone = {r.args.get("version") for r in records if r.command == UNDO}
+    for record in reversed(records):
+        if (
+            record.actor.startswith(actor_prefix)
+            and record.command not in (UNDO, "create_event")
+            and record.version not in undone
+        ):
+            return record
+    raise NothingToUndo("there is no action of yours left to undo")
+
+
+def undo_change(state: EventState, target: ChangeRecord) -> Change:
+    """Put back what `target` replaced, if every record it wrote is still as it left it."""
+    upserts: list[Record] = []
+    deletes: list[tuple[str, str]] = []
+    written: list[tuple[str, str, Record | None]] = [
+        (r.KIND, r.key, r) for r in target.change.upserts
+    ] + [(kind, key, None) for kind, key in target.change.deletes]
+    for (kind, key, after), before in zip(written, target.before, strict=False):
+        if state.get(kind, key) != after:
+            raise UndoRefused(
+                f"cannot undo {target.command} (version {target.version}): {kind} {key} "
+                "was changed again since",
+                version=target.version,
+                kind=kind,
+                key=key,
+            )
+        if before is None:
+            deletes.append((kind, key))
+        else:
+            upserts.append(before)
+    return Change(upserts=tuple(upserts), deletes=tuple(deletes))
+
+
+async def undo_last(service: Service, event_id: str, *, actor: str) -> ChangeRecord:
+    target = undo_target(await log(service, event_id), actor)
+    record = await service.execute(
+        event_id,
+        UNDO,
+        lambda state: undo_change(state, target),
+        actor=actor,
+        args={"version": target.version, "command": target.command},
+    )
+    if record is None:
+        raise NothingToUndo(f"{target.command} (version {target.version}) changed nothing")
+    return record
