@@ -20,6 +20,7 @@ from server.service import Service
 from server.settings import Settings
 from server.sockets import ws_endpoint
 from server.store import Store
+from server.timekeeper import Timekeeper
 from server.wsconn import RawFrameProtocol
 from server.wsserver import LeanWebSocket
 
@@ -49,12 +50,15 @@ def create_app(settings: Settings) -> Starlette:
             service = Service(Store(client))
             hub = Hub(service)
             hub.start_heartbeat(settings.ws_ping_interval_s)
+            timekeeper = Timekeeper(service)
+            timekeeper.start()
             app.state.service = service
             app.state.hub = hub
             try:
                 # The lifespan state reaches uvicorn's protocol objects (wsserver.py).
                 yield {"hub": hub, "settings": settings}
             finally:
+                await timekeeper.stop()
                 await app.state.hub.stop()
                 await client.aclose()
 

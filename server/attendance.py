@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from server.command_args import Args, RoundOver, find_meeting, free_table
-from server.errors import Forbidden, InvalidArgument, UnknownParticipant
+from server.command_args import Args, find_meeting, free_table
+from server.errors import Forbidden, InvalidArgument, RoundOver, UnknownParticipant
 from server.model import (
     Alert,
     AlertKind,

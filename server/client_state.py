@@ -24,6 +24,7 @@ LIST_KINDS: Final = {
     "meetings": "meeting",
     "announcements": "announcement",
     "alerts": "alert",
+    "bells": "bell",
 }
 SINGLE_KINDS: Final = ("event", "me", "clock")  # one record each, stored under its kind as key
 _KEY_FIELD: Final = {"table": "number", "round": "index"}  # others: "id"

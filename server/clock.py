@@ -91,13 +91,16 @@ def rounds_in_order(state: EventState) -> list[Round]:
     return [state.rounds[i] for i in sorted(state.rounds)]
 
 
+def phase_in(state: EventState, rnd: Round, now_ms: int) -> Phase:
+    """`phase_at` with the event's warning time and clock."""
+    return phase_at(rnd, now_ms, warning_s=warning_s_of(state), clock=state.clock)
+
+
 def current_round(state: EventState, now_ms: int) -> Round | None:
     """The first round in SEATING, RUNNING or LAST_MINUTES at effective now."""
-    warning_s = warning_s_of(state)
-    for rnd in rounds_in_order(state):
-        if phase_at(rnd, now_ms, warning_s=warning_s, clock=state.clock) in ACTIVE_PHASES:
-            return rnd
-    return None
+    return next(
+        (r for r in rounds_in_order(state) if phase_in(state, r, now_ms) in ACTIVE_PHASES), None
+    )
 
 
 def upcoming_round(state: EventState, now_ms: int) -> Round | None:
@@ -116,6 +119,19 @@ def current_day(state: EventState, now_ms: int) -> int | None:
     """The day of the current round, else of the next upcoming one; None when none is left."""
     rnd = current_round(state, now_ms) or upcoming_round(state, now_ms)
     return None if rnd is None else rnd.day
+
+
+def day_rounds(state: EventState, day: int) -> list[Round]:
+    """The rounds of `day` not skipped, in order."""
+    return [r for r in rounds_in_order(state) if r.day == day and not r.skipped]
+
+
+def rounds_left_today(state: EventState, now_ms: int) -> list[Round]:
+    """The rounds of the current day, not skipped, that have not ended, in order."""
+    day = current_day(state, now_ms)
+    if day is None:
+        return []
+    return [r for r in day_rounds(state, day) if phase_in(state, r, now_ms) is not Phase.ENDED]
 
 
 def break_at(state: EventState, now_ms: int) -> Break | None:
@@ -146,7 +162,7 @@ def moment(state: EventState, now_ms: int) -> Moment:
     rnd = current_round(state, now_ms)
     phase: Phase
     if rnd is not None:
-        phase = phase_at(rnd, now_ms, warning_s=warning_s_of(state), clock=state.clock)
+        phase = phase_in(state, rnd, now_ms)
         target = countdown_target_ms(rnd, phase)
         following = round_after(state, rnd)
     else:

@@ -19,14 +19,8 @@ import dataclasses
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from server.clock import (
-    STARTED_PHASES,
-    Phase,
-    current_day,
-    phase_at,
-    rounds_in_order,
-    warning_s_of,
-)
+from server.clock import STARTED_PHASES, Phase, current_day, day_rounds, phase_in, rounds_in_order
+from server.clock import rounds_left_today as rounds_left_today  # re-exported
 from server.errors import (
     AlreadyPaused,
     ClockPaused,
@@ -51,10 +45,6 @@ def hhmm(state: EventState, at_ms: int) -> str:
     return datetime.fromtimestamp(at_ms / 1000, tz).strftime("%H:%M")
 
 
-def _phase(state: EventState, rnd: Round, now_ms: int) -> Phase:
-    return phase_at(rnd, now_ms, warning_s=warning_s_of(state), clock=state.clock)
-
-
 def _shifted(rnd: Round, by_ms: int) -> Round:
     return dataclasses.replace(rnd, starts_at_ms=rnd.starts_at_ms + by_ms)
 
@@ -63,10 +53,6 @@ def _shifted_break(brk: Break, by_ms: int) -> Break:
     return dataclasses.replace(
         brk, starts_at_ms=brk.starts_at_ms + by_ms, ends_at_ms=brk.ends_at_ms + by_ms
     )
-
-
-def _day_rounds(state: EventState, day: int) -> list[Round]:
-    return [r for r in rounds_in_order(state) if r.day == day and not r.skipped]
 
 
 def _day_breaks(state: EventState, day: int) -> list[Break]:
@@ -95,22 +81,14 @@ def _check_minutes(minutes: int, low: int, high: int, *, zero_ok: bool = True) -
 def _started_round(state: EventState, now_ms: int) -> Round:
     """The round whose meetings are under way, or NoCurrentRound naming what comes next."""
     for rnd in rounds_in_order(state):
-        if _phase(state, rnd, now_ms) in STARTED_PHASES:
+        if phase_in(state, rnd, now_ms) in STARTED_PHASES:
             return rnd
     message = f"no round is running at {hhmm(state, now_ms)}"
     for rnd in rounds_in_order(state):
-        if _phase(state, rnd, now_ms) in (Phase.UPCOMING, Phase.SEATING):
+        if phase_in(state, rnd, now_ms) in (Phase.UPCOMING, Phase.SEATING):
             message += f"; round {rnd.index} starts at {hhmm(state, rnd.starts_at_ms)}"
             break
     raise NoCurrentRound(message)
-
-
-def rounds_left_today(state: EventState, now_ms: int) -> list[Round]:
-    """The rounds of the current day, not skipped, that have not ended, in order."""
-    day = current_day(state, now_ms)
-    if day is None:
-        return []
-    return [r for r in _day_rounds(state, day) if _phase(state, r, now_ms) is not Phase.ENDED]
 
 
 def pause(state: EventState, now_ms: int) -> Change:
@@ -132,7 +110,7 @@ def resume(state: EventState, now_ms: int) -> Change:
     day = current_day(state, now_ms)  # at the pause moment: the clock is still paused
     upserts: list[Record] = []
     if shift and day is not None:
-        upserts += [_shifted(r, shift) for r in _day_rounds(state, day) if r.ends_at_ms > paused_at]
+        upserts += [_shifted(r, shift) for r in day_rounds(state, day) if r.ends_at_ms > paused_at]
         upserts += [
             _shifted_break(b, shift) for b in _day_breaks(state, day) if b.ends_at_ms > paused_at
         ]
@@ -146,7 +124,7 @@ def start_next_round_now(state: EventState, now_ms: int) -> Change:
     _require_running_clock(state)
     upcoming: Round | None = None
     for rnd in rounds_in_order(state):
-        phase = _phase(state, rnd, now_ms)
+        phase = phase_in(state, rnd, now_ms)
         if phase in STARTED_PHASES:
             raise RoundRunning(
                 f"round {rnd.index} is still running until {hhmm(state, rnd.ends_at_ms)}",
@@ -178,7 +156,7 @@ def extend_round(state: EventState, now_ms: int, minutes: int) -> Change:
     moved: dict[int, Round] = {
         rnd.index: dataclasses.replace(rnd, meeting_s=rnd.meeting_s + minutes * 60)
     }
-    later = [r for r in _day_rounds(state, rnd.day) if r.index > rnd.index]
+    later = [r for r in day_rounds(state, rnd.day) if r.index > rnd.index]
     shifts: dict[int, int] = {}
     prev_end = moved[rnd.index].ends_at_ms
     for r in later:
@@ -213,7 +191,7 @@ def delay_remaining(state: EventState, now_ms: int, minutes: int) -> Change:
     shift = minutes * MINUTE_MS
     rounds: list[Round] = []
     prev: Round | None = None
-    for rnd in _day_rounds(state, day):
+    for rnd in day_rounds(state, day):
         if rnd.starts_at_ms <= now_ms:
             prev = rnd
             continue
@@ -275,7 +253,7 @@ def skip_round(state: EventState, now_ms: int, index: int) -> Change:
         raise UnknownRound(f"round {index} does not exist", round=index)
     if rnd.skipped:
         return Change()
-    phase = _phase(state, rnd, now_ms)
+    phase = phase_in(state, rnd, now_ms)
     if phase in STARTED_PHASES:
         raise RoundOver(
             f"round {index} already started at {hhmm(state, rnd.starts_at_ms)}", round=index

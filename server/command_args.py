@@ -10,15 +10,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from server.errors import InvalidArgument, RuleError, TableTaken, UnknownMeeting
+from server.errors import InvalidArgument, TableTaken, UnknownMeeting
 from server.model import Meeting
 from server.protocol import Role
 from server.state import Change, ChangeRecord, EventState
 from server.views import Audience
-
-
-class RoundOver(RuleError):
-    code = "round_over"
 
 
 class Args:

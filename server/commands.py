@@ -19,7 +19,6 @@ from server.command_args import (
     MODERATORS,
     Args,
     Command,
-    RoundOver,
     find_meeting,
     free_table,
     in_range,
@@ -29,6 +28,7 @@ from server.errors import (
     Forbidden,
     InvalidArgument,
     InvalidMeeting,
+    RoundOver,
     UnknownCommand,
 )
 from server.model import (

@@ -208,6 +208,7 @@ class Meeting:
 
 class AlertKind(enum.StrEnum):
     MISSING_PARTNER = "missing_partner"  # reported from a phone: "my partner is not here"
+    AT_RISK = "at_risk"  # at seating time, someone in the meeting has not checked in
 
 
 class AlertStatus(enum.StrEnum):
@@ -229,6 +230,23 @@ class Alert:
     since_ms: int
     status: AlertStatus = AlertStatus.OPEN
     resolution: str = ""  # absent, waiting, substituted, ...
+
+    @property
+    def key(self) -> str:
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Bell:
+    """A phase boundary that happened (seating, start, warning, end of a round): recorded
+    exactly once, whichever server process got there first. Screens sound it."""
+
+    KIND: ClassVar[str] = "bell"
+    id: str  # "<round>-<cue>"
+    round: int
+    cue: str  # server.clock.Cue
+    at_ms: int  # the boundary's planned time
+    recorded_at_ms: int
 
     @property
     def key(self) -> str:
@@ -270,12 +288,12 @@ class Announcement:
         return self.expires_at_ms is None or now_ms < self.expires_at_ms
 
 
-Record = Event | Table | Participant | Round | Break | Meeting | Announcement | Clock | Alert
+Record = Event | Table | Participant | Round | Break | Meeting | Announcement | Clock | Alert | Bell
 
 # Kinds in the order a fresh load applies them; the value is the record class.
 KINDS: Final[dict[str, type[Record]]] = {
     cls.KIND: cls
-    for cls in (Event, Table, Participant, Round, Break, Meeting, Announcement, Clock, Alert)
+    for cls in (Event, Table, Participant, Round, Break, Meeting, Announcement, Clock, Alert, Bell)
 }
 
 PRIVATE_FIELDS: Final[dict[str, frozenset[str]]] = {

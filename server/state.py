@@ -16,6 +16,7 @@ from server.model import (
     KINDS,
     Alert,
     Announcement,
+    Bell,
     Break,
     Clock,
     Event,
@@ -67,6 +68,7 @@ class EventState:
         self.meetings: dict[str, Meeting] = {}
         self.announcements: dict[str, Announcement] = {}
         self.alerts: dict[str, Alert] = {}
+        self.bells: dict[str, Bell] = {}
         self.clock = Clock()
         # Indexes over meetings that occupy a seat (see Meeting.occupies).
         self.seat_of: dict[tuple[str, int], str] = {}  # (participant, round) -> meeting
@@ -97,6 +99,8 @@ class EventState:
             return self.clock
         if kind == Alert.KIND:
             return self.alerts.get(key)
+        if kind == Bell.KIND:
+            return self.bells.get(key)
         raise KeyError(f"unknown record kind {kind!r}")
 
     def records(self) -> list[Record]:
@@ -111,6 +115,7 @@ class EventState:
             self.meetings,
             self.announcements,
             self.alerts,
+            self.bells,
         ):
             out.extend(group.values())
         return out
@@ -158,6 +163,8 @@ class EventState:
             self.clock = record
         elif isinstance(record, Alert):
             self.alerts[record.id] = record
+        elif isinstance(record, Bell):
+            self.bells[record.id] = record
         else:
             self.event = record
 
@@ -198,6 +205,8 @@ class EventState:
             self.clock = Clock()
         elif isinstance(old, Alert):
             del self.alerts[old.id]
+        elif isinstance(old, Bell):
+            del self.bells[old.id]
         else:
             self.event = None
 

@@ -31,7 +31,7 @@ from server.state import ChangeRecord, EventState
 
 PUBLIC_PROFILE: Final = ("id", "name", "organisation", "country", "title", "tags", "languages")
 # Record kinds every audience sees in full (after private fields are removed).
-_SHARED_KINDS: Final = frozenset({"table", "round", "break", "clock"})
+_SHARED_KINDS: Final = frozenset({"table", "round", "break", "clock", "bell"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,7 @@ def _public_lists(state: EventState, private: bool) -> dict[str, Any]:
         "rounds": plain(sorted(state.rounds.values(), key=lambda r: r.index)),
         "breaks": plain(sorted(state.breaks.values(), key=lambda b: b.starts_at_ms)),
         "clock": to_plain(state.clock),
+        "bells": [to_plain(b) for b in sorted(state.bells.values(), key=lambda b: b.at_ms)],
     }
 
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from server import rules
-from server.command_args import Args, RoundOver
+from server.command_args import Args
 from server.commands import COMMANDS
-from server.errors import Forbidden, InvalidArgument, UnknownParticipant
+from server.errors import Forbidden, InvalidArgument, RoundOver, UnknownParticipant
 from server.model import AlertStatus, Meeting, MeetingOrigin, MeetingStatus
 from server.protocol import Role
 from server.service import with_tokens

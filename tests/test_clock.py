@@ -41,11 +41,11 @@ def two_days(*, skipped: tuple[int, ...] = (), warning_s: int = 120) -> EventSta
     starts |= {5: (2, "09:05"), 6: (2, "09:30")}
     records: list[Record] = [
         Event("ev", "Two days", timezone="Europe/Berlin", settings=EventSettings(warning_s)),
-        Break("lunch", day=1, starts_at_ms=at(1, "10:25"), ends_at_ms=at(1, "11:30"), label="Lunch"),
+        Break(
+            "lunch", day=1, starts_at_ms=at(1, "10:25"), ends_at_ms=at(1, "11:30"), label="Lunch"
+        ),
     ]
-    records += [
-        Round(i, day, at(day, t), skipped=i in skipped) for i, (day, t) in starts.items()
-    ]
+    records += [Round(i, day, at(day, t), skipped=i in skipped) for i, (day, t) in starts.items()]
     return state_from_records(records, epoch="e", version=1)
 
 

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 
 from server import commands, rules
-from server.commands import COMMANDS, Args, RoundOver
+from server.commands import COMMANDS, Args
 from server.errors import (
     Forbidden,
     InvalidArgument,
     InvalidMeeting,
     MatchboardError,
+    RoundOver,
     TableTaken,
     UnknownCommand,
     UnknownMeeting,

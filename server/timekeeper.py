@@ -1,0 +1,124 @@
+"""Records each phase boundary (seating, start, warning, end of a round) exactly once.
+
+Every server process runs a timekeeper for every event. When boundaries are due, each
+process proposes the same change: the missing `Bell` records, plus, at a round's
+seating, an `at_risk` alert for each meeting with someone who has not checked in. The
+versioned commit lets one of them win; the others re-decide against the new state, find
+the bells there and commit nothing. No process is special, so losing one never stops
+the clock, and a process that starts late records what is missing (up to CATCH_UP_MS).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Final
+
+from server import clock
+from server.errors import EventNotFound
+from server.model import Alert, AlertKind, Bell, MeetingStatus, Record
+from server.service import Service, wall_clock_ms
+from server.state import Change, EventState
+
+log = logging.getLogger("matchboard.timekeeper")
+# Bells this far in the past are still recorded (a restart, a paused process); older
+# ones are history: nobody wants a start bell an hour late.
+CATCH_UP_MS: Final = 10 * 60_000
+# Round times can be moved by moderators at any moment, so the next boundary is looked
+# up again at least this often.
+MAX_SLEEP_S: Final = 1.0
+EVENTS_REFRESH_S: Final = 10.0
+
+
+def bell_id(boundary: clock.Boundary) -> str:
+    return f"{boundary.round}-{boundary.cue}"
+
+
+def record_bells(state: EventState, now_ms: int) -> Change:
+    """The bells due by now that are not recorded yet, and the seating-time alerts."""
+    upserts: list[Record] = []
+    for boundary in clock.due(state, now_ms - CATCH_UP_MS, now_ms):
+        bid = bell_id(boundary)
+        if bid in state.bells:
+            continue
+        upserts.append(Bell(bid, boundary.round, boundary.cue, boundary.at_ms, now_ms))
+        if boundary.cue is clock.Cue.SEATING:
+            upserts.extend(at_risk_alerts(state, boundary.round, now_ms))
+    return Change(upserts=tuple(upserts))
+
+
+def at_risk_alerts(state: EventState, rnd: int, now_ms: int) -> list[Alert]:
+    alerts = []
+    for mid in sorted(state.meetings_in_round.get(rnd, ())):
+        meeting = state.meetings[mid]
+        if meeting.status is not MeetingStatus.SCHEDULED or not meeting.occupies:
+            continue
+        missing = [p for p in meeting.people if not state.participants[p].present]
+        if missing and f"risk-{mid}" not in state.alerts:
+            alerts.append(
+                Alert(
+                    id=f"risk-{mid}",
+                    kind=AlertKind.AT_RISK,
+                    meeting=mid,
+                    round=rnd,
+                    table=meeting.table,
+                    reporter=missing[0],  # the first person not here
+                    since_ms=now_ms,
+                )
+            )
+    return alerts
+
+
+class Timekeeper:
+    def __init__(self, service: Service, *, clock_ms: Callable[[], int] = wall_clock_ms) -> None:
+        self.service = service
+        self.clock_ms = clock_ms
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self._watcher: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._watcher = asyncio.create_task(self._watch_events(), name="timekeeper")
+
+    async def stop(self) -> None:
+        tasks = [*self.tasks.values(), *([self._watcher] if self._watcher else [])]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _watch_events(self) -> None:
+        while True:
+            try:
+                for event_id in await self.service.store.event_ids():
+                    if event_id not in self.tasks or self.tasks[event_id].done():
+                        self.tasks[event_id] = asyncio.create_task(self.keep(event_id))
+            except Exception:
+                log.exception("listing events failed")
+            await asyncio.sleep(EVENTS_REFRESH_S)
+
+    async def tick(self, event_id: str) -> float:
+        """Record what is due; how long to wait before looking again (seconds)."""
+        now = self.clock_ms()
+        await self.service.execute(
+            event_id, "bells", lambda s: record_bells(s, self.clock_ms()), actor="timekeeper"
+        )
+        state = await self.service.state(event_id)
+        upcoming = clock.next_boundary_ms(state, now)
+        if upcoming is None:
+            return MAX_SLEEP_S
+        return max(0.0, min(MAX_SLEEP_S, (upcoming - self.clock_ms()) / 1000))
+
+    async def keep(self, event_id: str) -> None:
+        while True:
+            try:
+                await asyncio.sleep(await self.tick(event_id))
+            except EventNotFound:
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("timekeeping for %s failed; retrying", event_id)
+                await asyncio.sleep(MAX_SLEEP_S)

@@ -1,0 +1,86 @@
+"""Bells: every phase boundary recorded exactly once, by whichever process gets there."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections import Counter
+from pathlib import Path
+
+import redis.asyncio as aioredis
+
+from server.embedded import EmbeddedRedis
+from server.model import AlertKind, Event, EventSettings, Round
+from server.service import Service, wall_clock_ms
+from server.state import Change, EventState
+from server.store import Store
+from server.timekeeper import CATCH_UP_MS, record_bells
+from tests.factory import T0_MS, meeting, small_event_records, small_state
+from tests.servers import server_process
+
+
+def test_due_bells_are_recorded_once_with_seating_alerts() -> None:
+    state = small_state()
+    state.apply(Change(upserts=(meeting("m1", "p0", "p1", 1, 1),)))
+    anna = dataclasses.replace(state.participants["p0"], checked_in_at_ms=T0_MS - 600_000)
+    state.apply(Change(upserts=(anna,)))
+    seating = state.rounds[1].seating_at_ms
+    assert not record_bells(state, seating - 1)
+    change = record_bells(state, seating)
+    kinds = sorted((r.KIND, r.key) for r in change.upserts)
+    assert kinds == [("alert", "risk-m1"), ("bell", "1-seating")]
+    (alert,) = [r for r in change.upserts if r.KIND == "alert"]
+    assert alert.kind is AlertKind.AT_RISK  # type: ignore[union-attr]
+    assert alert.reporter == "p1"  # type: ignore[union-attr]
+    state.apply(change)
+    assert not record_bells(state, seating + 1)  # already there: nothing twice
+    start = record_bells(state, state.rounds[1].starts_at_ms)
+    assert [r.key for r in start.upserts] == ["1-start"]
+
+
+def test_a_late_process_catches_up_but_not_forever() -> None:
+    state = small_state()
+    end = state.rounds[1].ends_at_ms
+    late = record_bells(state, end + 1000)  # the 20-minute round is long over
+    # Within the last 10 minutes: round 1 warning and end, and round 2 seating (at 1-end).
+    assert {r.key for r in late.upserts} == {"1-warning", "1-end", "2-seating"}
+    way_later = record_bells(small_state(), end + CATCH_UP_MS + 1)
+    assert "1-end" not in {r.key for r in way_later.upserts}
+
+
+def test_paused_clock_rings_nothing() -> None:
+    state = small_state()
+    state.apply(Change(upserts=(dataclasses.replace(state.clock, paused_at_ms=T0_MS - 10**6),)))
+    assert not record_bells(state, state.rounds[2].ends_at_ms)
+
+
+async def test_two_server_processes_record_each_bell_exactly_once(
+    redis: aioredis.Redis, redis_server: EmbeddedRedis, tmp_path: Path
+) -> None:
+    service = Service(Store(redis))
+    start = wall_clock_ms() + 1500
+    records = small_event_records(event_id="bells", rounds=2, t0_ms=start)
+    event = dataclasses.replace(records[0], settings=EventSettings(warning_s=1))
+    assert isinstance(event, Event)
+    short = [  # 2 rounds: 1 s seating, 2 s meetings, 1 s warning: 8 bells in ~6 s
+        dataclasses.replace(
+            r, starts_at_ms=start + (r.index - 1) * 3000, meeting_s=2, changeover_s=1
+        )
+        for r in records
+        if isinstance(r, Round)
+    ]
+    others = [r for r in records[1:] if not isinstance(r, Round)]
+    await service.create_event(event, [*others, *short], actor="t")
+    expected = {f"{r}-{c}" for r in (1, 2) for c in ("seating", "start", "warning", "end")}
+    with server_process(redis_server.url, tmp_path), server_process(redis_server.url, tmp_path):
+        state: EventState = await service.state("bells")
+        async with asyncio.timeout(20):
+            while set(state.bells) != expected:
+                await asyncio.sleep(0.1)  # bounded by the timeout; the bells ring on time
+                state = await service.state("bells")
+    log = (await service.store.changes_since("bells", 0)).records
+    written = Counter(r.key for rec in log for r in rec.change.upserts if r.KIND == "bell")
+    assert written == dict.fromkeys(expected, 1)
+    assert {rec.actor for rec in log if rec.command == "bells"} == {"timekeeper"}
+    for bell in state.bells.values():
+        assert 0 <= bell.recorded_at_ms - bell.at_ms < 2000  # on time, give or take
