@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from server import attendance, audit, rules
+from server import attendance, audit, clock_rules, rules
 from server.command_args import (
     EVERYONE_BUT_HALL,
     MODERATORS,
     Args,
     Command,
+    Decide,
     find_meeting,
     free_table,
     in_range,
@@ -145,6 +147,18 @@ def remove_announcement(state: EventState, args: Args, _actor: Audience, _now: i
     return Change(deletes=((Announcement.KIND, aid),))
 
 
+def _clock(operation: Callable[[EventState, int], Change]) -> Decide:
+    return lambda state, _args, _actor, now_ms: operation(state, now_ms)
+
+
+def _clock_minutes(operation: Callable[[EventState, int, int], Change]) -> Decide:
+    return lambda state, args, _actor, now_ms: operation(state, now_ms, args.number("minutes"))
+
+
+def _skip_round(state: EventState, args: Args, _actor: Audience, now_ms: int) -> Change:
+    return clock_rules.skip_round(state, now_ms, args.number("round"))
+
+
 async def _undo(service: Service, event_id: str, actor: str) -> ChangeRecord:
     return await audit.undo_last(service, event_id, actor=actor)
 
@@ -171,6 +185,15 @@ COMMANDS: Final[dict[str, Command]] = {
         Command("accept_substitute", MODERATORS, attendance.accept_substitute, "seat a substitute"),
         Command("depart", EVERYONE_BUT_HALL, attendance.depart, "gone for the event"),
         Command("undo", MODERATORS, no_change, "undo the last moderator action", custom=_undo),
+        Command("pause_clock", MODERATORS, _clock(clock_rules.pause), "freeze every countdown"),
+        Command("resume_clock", MODERATORS, _clock(clock_rules.resume), "carry on"),
+        Command(
+            "start_next_round", MODERATORS, _clock(clock_rules.start_next_round_now), "start now"
+        ),
+        Command("extend_round", MODERATORS, _clock_minutes(clock_rules.extend_round), "more time"),
+        Command("delay_rounds", MODERATORS, _clock_minutes(clock_rules.delay_remaining), "delay"),
+        Command("end_round", MODERATORS, _clock(clock_rules.end_round_early), "end it now"),
+        Command("skip_round", MODERATORS, _skip_round, "skip a round"),
     )
 }
 

@@ -610,3 +610,28 @@ async def test_the_no_show_story_reaches_both_phones_and_the_hall(live: Live) ->
     assert moderator.state.records["alert"][alert["id"]]["status"] == "resolved"
     for c in (moderator, anna, ayse, hall):
         await c.close()
+
+
+async def test_pause_freezes_and_resume_shifts_every_screen_alike(live: Live) -> None:
+    moderator = live.client(live.event.moderator_token)
+    screens = [live.client(live.event.screen_key), live.client(live.token("p0"), Encoding.JSON)]
+    for c in (moderator, *screens):
+        await c.connect()
+    paused = await send_command(moderator, "p", "pause_clock")
+    for c in screens:
+        while c.state.version != paused["committed"]:
+            await c.recv(5)
+        assert c.state.records["clock"]["clock"]["paused_at_ms"] is not None
+    before = screens[0].state.records["round"]["1"]["starts_at_ms"]
+    resumed = await send_command(moderator, "r", "resume_clock")
+    starts = []
+    for c in screens:
+        while c.state.version != resumed["committed"]:
+            await c.recv(5)
+        assert c.state.records["clock"]["clock"]["paused_at_ms"] is None
+        starts.append(c.state.records["round"]["1"]["starts_at_ms"])
+    assert starts[0] == starts[1] > before  # the same shifted plan on every screen
+    again = await send_command(moderator, "x", "resume_clock")
+    assert again["code"] == "not_paused"
+    for c in (moderator, *screens):
+        await c.close()
