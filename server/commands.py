@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from server import attendance, audit, clock_rules, rules
+from server import attendance, audit, clock_rules, proposals, rules
 from server.command_args import (
     EVERYONE_BUT_HALL,
     MODERATORS,
@@ -194,6 +194,13 @@ COMMANDS: Final[dict[str, Command]] = {
         Command("delay_rounds", MODERATORS, _clock_minutes(clock_rules.delay_remaining), "delay"),
         Command("end_round", MODERATORS, _clock(clock_rules.end_round_early), "end it now"),
         Command("skip_round", MODERATORS, _skip_round, "skip a round"),
+        Command(
+            "suggest_rounds",
+            MODERATORS,
+            no_change,
+            "later rounds where a meeting fits",
+            query=proposals.suggest_rounds,
+        ),
     )
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -159,3 +160,16 @@ def test_preview_names_everyone_affected() -> None:
     assert [p["name"] for p in preview["people"]] == sorted(
         state.participants[p].name for p in ("p0", "p1", "p2", "p3")
     )
+
+
+def test_suggest_rounds_lists_later_rounds_where_everyone_is_free() -> None:
+    state = event()
+    busy = meeting("m3", "p0", "p4", 3, 1)
+    away = dataclasses.replace(state.participants["p1"], unavailable_rounds=frozenset({4}))
+    state.apply(Change(upserts=(busy, away)))
+    spec = COMMANDS["suggest_rounds"]
+    assert spec.query is not None
+    data = spec.query(state, Args({"meeting": "m1"}), MOD, BEFORE_ROUND_1)
+    # Round 1 is its own, 3 has p0 busy, 4 has p1 away: only round 2, with every table.
+    assert data == {"rounds": [{"round": 2, "starts_at_ms": state.rounds[2].starts_at_ms,
+                                "tables": [1, 2, 3]}]}  # fmt: skip
