@@ -201,6 +201,14 @@ COMMANDS: Final[dict[str, Command]] = {
             "later rounds where a meeting fits",
             query=proposals.suggest_rounds,
         ),
+        Command(
+            "suggest_substitutes",
+            MODERATORS,
+            no_change,
+            "who could replace a missing partner",
+            query=proposals.suggest_substitutes,
+        ),
+        Command("stats", MODERATORS, no_change, "live statistics", query=proposals.live_stats),
     )
 }
 

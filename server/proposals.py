@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server import clock
+from server import clock, stats, substitutes
 from server.command_args import Args, find_meeting
 from server.state import EventState
 from server.views import Audience
@@ -36,3 +36,27 @@ def free_rounds(state: EventState, meeting_id: str, now_ms: int) -> list[dict[st
 
 def suggest_rounds(state: EventState, args: Args, _actor: Audience, now_ms: int) -> dict[str, Any]:
     return {"rounds": free_rounds(state, args.text("meeting"), now_ms)}
+
+
+def suggest_substitutes(
+    state: EventState, args: Args, _actor: Audience, _now_ms: int
+) -> dict[str, Any]:
+    candidates = substitutes.rank_substitutes(
+        state, args.text("participant"), args.number("round"), limit=args.opt_number("limit") or 5
+    )
+    return {
+        "candidates": [
+            {
+                "participant": c.participant,
+                "name": state.participants[c.participant].name,
+                "organisation": state.participants[c.participant].organisation,
+                "score": c.score,
+                "reasons": list(c.reasons),
+            }
+            for c in candidates
+        ]
+    }
+
+
+def live_stats(state: EventState, _args: Args, _actor: Audience, now_ms: int) -> dict[str, Any]:
+    return stats.stats_to_plain(stats.live_stats(state, now_ms))

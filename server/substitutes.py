@@ -12,12 +12,13 @@ organisation (trimmed, case-insensitive; an empty organisation matches nobody).
 Score: +2 per shared interest tag (case-insensitive), +1 for a different country (when
 both are known), +1.5 when the candidate is also waiting alone (partner absent or departed,
 or their meeting in the round was marked a no-show), and up to +0.5 for having had fewer
-meetings earlier that day. Ties go by name, then id.
+meetings earlier that day. Ties go by name (accents and case aside), then id.
 """
 
 from __future__ import annotations
 
 import heapq
+import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
@@ -29,6 +30,7 @@ TAG_WEIGHT: Final = 2.0
 COUNTRY_WEIGHT: Final = 1.0
 WAITING_WEIGHT: Final = 1.5
 FEWER_MEETINGS_WEIGHT: Final = 0.5  # scaled by the share of the day's earlier rounds free
+_NO_ACCENTS: Final = dict.fromkeys(range(0x300, 0x370))  # combining diacritical marks
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,18 +44,20 @@ def _fold(text: str) -> str:
     return text.strip().casefold()
 
 
+def _collation_key(name: str) -> str:
+    """Accents and case set aside, so "Jānis" sorts before "Jonas"."""
+    if name.isascii():
+        return name.casefold()
+    return unicodedata.normalize("NFKD", name).translate(_NO_ACCENTS).casefold()
+
+
 def _partners_gone(state: EventState, meeting: Meeting, pid: str, absent: frozenset[str]) -> bool:
     """Whether everyone on the other side of `pid`'s meeting is absent or has departed."""
-    partners = meeting.partners_of(pid)
-    if not partners:
-        return False
-    for other in partners:
-        if other in absent:
-            continue
-        person = state.participants.get(other)
-        if person is None or person.departed_at_ms is None:
-            return False
-    return True
+    partners, people = meeting.partners_of(pid), state.participants
+    return bool(partners) and all(
+        other in absent or ((p := people.get(other)) is not None and p.departed_at_ms is not None)
+        for other in partners
+    )
 
 
 def free_in_round(
@@ -66,9 +70,7 @@ def free_in_round(
     if mid is None:
         return True
     meeting = state.meetings[mid]
-    if meeting.status not in ACTIVE_STATUSES:
-        return True
-    return _partners_gone(state, meeting, pid, absent)
+    return meeting.status not in ACTIVE_STATUSES or _partners_gone(state, meeting, pid, absent)
 
 
 def rank_substitutes(
@@ -96,19 +98,10 @@ def rank_substitutes(
     if limit <= 0:
         return []
 
-    met: set[str] = set()
-    missing = set(absent)
-    for mid in state.meetings_of.get(participant, ()):
-        m = state.meetings[mid]
-        if m.status in ACTIVE_STATUSES:
-            met.update(m.partners_of(participant))
-        elif m.status is MeetingStatus.NO_SHOW and m.round == rnd:
-            missing.update(m.partners_of(participant))  # my no-show partner is not coming
-    gone = frozenset(missing)
-    no_show: set[str] = set()
+    met, gone = _met_and_missing(state, participant, rnd, absent)
+    no_show: set[str] = set()  # people whose meeting in the round was marked a no-show
     for mid in state.meetings_in_round.get(rnd, ()):
-        m = state.meetings[mid]
-        if m.status is MeetingStatus.NO_SHOW:
+        if (m := state.meetings[mid]).status is MeetingStatus.NO_SHOW:
             no_show.update(m.people)
     my_org = _fold(me.organisation)
     my_country = _fold(me.country)
@@ -116,8 +109,12 @@ def rank_substitutes(
     folded: dict[str, str] = {}  # tag or country as written -> folded, per call
     seat_of = state.seat_of
 
-    # Pass 1: every eligible person with the score before the small "fewer meetings" part.
-    found: list[_Found] = []
+    # Pass 1: every eligible person, scored without the small "fewer meetings" part. Kept
+    # in flat lists (no object per person) to stay cheap for the garbage collector.
+    bases: list[float] = []
+    people: list[Participant] = []
+    waiting: set[str] = set()
+    foreign: set[str] = set()
     for person in state.participants.values():
         pid = person.id
         if person.checked_in_at_ms is None or person.departed_at_ms is not None:
@@ -129,62 +126,96 @@ def rank_substitutes(
         ):
             continue
         seat = seat_of.get((pid, rnd))
-        if seat is None:
-            waiting = pid in no_show
-        elif _partners_gone(state, state.meetings[seat], pid, gone):
-            waiting = True
-        else:
+        if seat is not None and not _partners_gone(state, state.meetings[seat], pid, gone):
             continue
         org = person.organisation
         if my_org and (org == me.organisation or org.strip().casefold() == my_org):
             continue
-        shared: set[str] = set()
+        base = 0.0
+        if seat is not None or pid in no_show:
+            waiting.add(pid)
+            base += WAITING_WEIGHT
         if my_tags:
+            shared = 0
             for tag in person.tags:
                 key = folded.get(tag)
                 if key is None:
                     key = folded[tag] = _fold(tag)
-                if key in my_tags:
-                    shared.add(key)
+                shared += key in my_tags
+            if shared > 1:  # a tag given twice counts once
+                shared = len(my_tags.intersection(folded[t] for t in person.tags))
+            base += TAG_WEIGHT * shared
         country = folded.get(person.country)
         if country is None:
             country = folded[person.country] = _fold(person.country)
-        foreign = bool(my_country and country and country != my_country)
-        base = (
-            TAG_WEIGHT * len(shared)
-            + (COUNTRY_WEIGHT if foreign else 0.0)
-            + (WAITING_WEIGHT if waiting else 0.0)
-        )
-        found.append(_Found(base, person, waiting, foreign))
-    if not found:
+        if my_country and country and country != my_country:
+            foreign.add(pid)
+            base += COUNTRY_WEIGHT
+        bases.append(base)
+        people.append(person)
+    if not people:
         return []
 
-    # Pass 2: only those whose full score can still reach the top `limit`.
-    cutoff = heapq.nlargest(limit, (f.base for f in found))[-1] - FEWER_MEETINGS_WEIGHT
+    # Pass 2: add "fewer meetings" for those who can still reach the top `limit`.
+    cutoff = heapq.nlargest(limit, bases)[-1] - FEWER_MEETINGS_WEIGHT
+    hopeful = [i for i, base in enumerate(bases) if base >= cutoff]
     earlier = [r.index for r in state.rounds.values() if r.day == the_round.day and r.index < rnd]
-    ranked: list[tuple[tuple[float, str, str, str], _Found, int]] = []
-    for f in found:
-        if f.base < cutoff:
-            continue
-        count = sum(1 for r in earlier if (f.person.id, r) in seat_of)
-        fewer = (len(earlier) - count) / len(earlier) if earlier else 1.0
-        score = round(f.base + FEWER_MEETINGS_WEIGHT * fewer, 4)
-        name = f.person.name
-        ranked.append(((-score, name.casefold(), name, f.person.id), f, count))
-    ranked.sort(key=lambda item: item[0])
-    return [_candidate(f, -key[0], count, my_tags) for key, f, count in ranked[:limit]]
+    counts = _meetings_so_far(state, earlier, [people[i].id for i in hopeful])
+    scores: dict[int, float] = {}
+    for i in hopeful:
+        fewer = 1.0 - counts.get(people[i].id, 0) / len(earlier) if earlier else 1.0
+        scores[i] = round(bases[i] + FEWER_MEETINGS_WEIGHT * fewer, 4)
+
+    def order(i: int) -> tuple[float, str, str, str]:
+        name = people[i].name
+        return (-scores[i], _collation_key(name), name, people[i].id)
+
+    return [
+        _candidate(people[i], scores[i], counts.get(people[i].id, 0), my_tags, waiting, foreign)
+        for i in heapq.nsmallest(limit, scores, key=order)
+    ]
 
 
-@dataclass(slots=True)
-class _Found:
-    base: float
-    person: Participant
-    waiting: bool
-    foreign: bool
+def _met_and_missing(
+    state: EventState, participant: str, rnd: int, absent: frozenset[str]
+) -> tuple[set[str], frozenset[str]]:
+    """Whom `participant` has met (SCHEDULED or HELD, any round), and who is known to be
+    missing in `rnd`: `absent` plus the partners of the participant's no-show there."""
+    met: set[str] = set()
+    missing = set(absent)
+    for mid in state.meetings_of.get(participant, ()):
+        m = state.meetings[mid]
+        if m.status in ACTIVE_STATUSES:
+            met.update(m.partners_of(participant))
+        elif m.status is MeetingStatus.NO_SHOW and m.round == rnd:
+            missing.update(m.partners_of(participant))
+    return met, frozenset(missing)
 
 
-def _candidate(f: _Found, score: float, count: int, my_tags: set[str]) -> Candidate:
-    person = f.person
+def _meetings_so_far(state: EventState, earlier: list[int], pids: list[str]) -> dict[str, int]:
+    """Seated meetings in the `earlier` rounds per person of `pids` (people with none may
+    be left out): a lookup per person and round, or one pass over those rounds if cheaper."""
+    seat_of = state.seat_of
+    per_round = [state.meetings_in_round.get(r, set()) for r in earlier]
+    if len(pids) * len(earlier) <= sum(map(len, per_round)):
+        return {pid: sum((pid, r) in seat_of for r in earlier) for pid in pids}
+    out: dict[str, int] = {}
+    for mids in per_round:
+        for mid in mids:
+            if (m := state.meetings[mid]).occupies:
+                for pid in m.people:
+                    out[pid] = out.get(pid, 0) + 1
+    return out
+
+
+def _candidate(
+    person: Participant,
+    score: float,
+    count: int,
+    my_tags: set[str],
+    waiting: set[str],
+    foreign: set[str],
+) -> Candidate:
     reasons: list[str] = []
     shared: dict[str, str] = {}
     for tag in person.tags:
@@ -192,8 +223,8 @@ def _candidate(f: _Found, score: float, count: int, my_tags: set[str]) -> Candid
             shared.setdefault(key, tag.strip())
     if shared:
         reasons.append("shares " + ", ".join(shared.values()))
-    if f.foreign:
+    if person.id in foreign:
         reasons.append(f"from {person.country.strip().upper()} (different country)")
-    reasons.append("also waiting (partner absent)" if f.waiting else "free this round")
+    reasons.append("also waiting (partner absent)" if person.id in waiting else "free this round")
     reasons.append(f"{count} meeting{'' if count == 1 else 's'} so far today")
     return Candidate(participant=person.id, score=score, reasons=tuple(reasons))

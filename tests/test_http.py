@@ -248,3 +248,17 @@ def test_audit_log_and_undo(api: tuple[TestClient, Event]) -> None:
     csv_text = client.get("/api/events/ev1/export/audit.csv", headers=auth(event)).text
     assert "move_meeting" in csv_text
     assert csv_text.lstrip("\ufeff").startswith("version,at_ms,actor,command")
+
+
+def test_substitutes_and_stats_are_answered_in_data(api: tuple[TestClient, Event]) -> None:
+    client, event = api
+    for pid in ("p0", "p2", "p4"):
+        command(client, event, "check_in", participant=pid)
+    answer = command(client, event, "suggest_substitutes", participant="p0", round=1).json()
+    assert answer["version"] is None  # a question commits nothing
+    names = [c["participant"] for c in answer["data"]["candidates"]]
+    assert names
+    assert set(names) <= {"p2", "p4"}  # only people who are here
+    stats = command(client, event, "stats").json()["data"]
+    assert stats["checked_in"] == 3
+    assert stats["participants"] == 8

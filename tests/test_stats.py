@@ -1,0 +1,110 @@
+"""Live statistics: counts per round, attendance, and the share of meetings kept."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields, replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from server.model import Meeting, MeetingOrigin, MeetingStatus, Participant, Record
+from server.state import EventState, state_from_records
+from server.stats import RoundStats, Stats, live_stats, round_stats, stats_to_plain
+from tests.factory import T0_MS, small_event_records
+
+S = MeetingStatus
+Src = MeetingOrigin
+ROUND_MS = 25 * 60_000  # the factory's rounds start 25 minutes apart and last 20
+
+
+def m(mid: str, a: str, b: str, rnd: int, table: int | None, status: S, origin: Src) -> Meeting:
+    return Meeting(mid, (a,), (b,), rnd, table, status, origin)
+
+
+def event() -> EventState:
+    """8 people (p0-p2 here, p3 came and left, p4-p7 not yet in), 4 tables, 3 rounds."""
+    departed = {"p0": None, "p1": None, "p2": None, "p3": T0_MS}
+    records: list[Record] = []
+    for r in small_event_records(tables=4, rounds=3):
+        if isinstance(r, Participant) and r.id in departed:
+            r = replace(r, checked_in_at_ms=T0_MS - 1, departed_at_ms=departed[r.id])
+        records.append(r)
+    meetings = [
+        m("a", "p0", "p1", 1, 1, S.SCHEDULED, Src.PLANNED),
+        m("b", "p2", "p3", 1, 2, S.HELD, Src.SUBSTITUTE),
+        m("c", "p4", "p5", 1, 3, S.NO_SHOW, Src.PLANNED),
+        m("d", "p6", "p7", 1, 4, S.CANCELLED, Src.WALK_IN),
+        m("e", "p0", "p2", 2, 1, S.HELD, Src.WALK_IN),
+        m("f", "p4", "p6", 2, 2, S.NO_SHOW, Src.SUBSTITUTE),
+        m("g", "p1", "p3", 2, None, S.REQUESTED, Src.PLANNED),  # wanted, not placed
+    ]
+    return state_from_records([*records, *meetings])
+
+
+def test_counts_per_round_and_attendance() -> None:
+    stats = live_stats(event(), T0_MS)
+    assert (stats.participants, stats.checked_in, stats.departed) == (8, 4, 1)
+    assert stats.rounds == (
+        RoundStats(1, scheduled=3, held=1, no_show=1, cancelled=1, substituted=1, walk_in=1,
+                   seated=3),  # p0, p1, p2 (p3 left, p4-p7 are in broken meetings)
+        RoundStats(2, scheduled=2, held=1, no_show=1, cancelled=0, substituted=1, walk_in=1,
+                   seated=2),
+        RoundStats(3, scheduled=0, held=0, no_show=0, cancelled=0, substituted=0, walk_in=0,
+                   seated=0),
+    )  # fmt: skip
+
+
+def test_kept_rate_counts_only_ended_rounds() -> None:
+    state = event()
+    round_1_ends = state.rounds[1].ends_at_ms
+    assert live_stats(state, T0_MS).kept_rate is None  # nothing has ended
+    assert live_stats(state, round_1_ends - 1).kept_rate is None
+    assert live_stats(state, round_1_ends).kept_rate == 0.5  # 1 held, 1 no-show
+    assert live_stats(state, round_1_ends + ROUND_MS).kept_rate == 0.5  # 2 of 4
+    assert live_stats(state, T0_MS + 10 * ROUND_MS).kept_rate == 0.5
+
+
+def test_kept_rate_is_none_when_ended_rounds_have_no_outcome() -> None:
+    records = small_event_records(rounds=2)
+    state = state_from_records([*records, m("a", "p0", "p1", 1, 1, S.SCHEDULED, Src.PLANNED)])
+    assert live_stats(state, T0_MS + 10 * ROUND_MS).kept_rate is None
+    held = m("b", "p2", "p3", 2, 1, S.HELD, Src.PLANNED)
+    state = state_from_records([*records, held])
+    assert live_stats(state, T0_MS + 10 * ROUND_MS).kept_rate == 1.0
+
+
+def test_empty_event() -> None:
+    assert live_stats(EventState(), T0_MS) == Stats(0, 0, 0, (), None)
+
+
+def test_plain_form_is_json_ready_with_the_same_names() -> None:
+    plain = stats_to_plain(live_stats(event(), T0_MS + 10 * ROUND_MS))
+    assert set(plain) == {f.name for f in fields(Stats)}
+    assert [set(r) for r in plain["rounds"]] == [{f.name for f in fields(RoundStats)}] * 3
+    assert plain["rounds"][0]["scheduled"] == 3
+    assert plain["kept_rate"] == 0.5
+    assert json.loads(json.dumps(plain)) == plain
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 3), st.sampled_from(list(S)), st.sampled_from(list(Src))),
+        max_size=20,
+    )
+)
+def test_round_counts_add_up(rows: list[tuple[int, S, Src]]) -> None:
+    meetings = [
+        m(f"m{i}", "p0", "p1", rnd, None if status is S.REQUESTED else 1, status, origin)
+        for i, (rnd, status, origin) in enumerate(rows)
+    ]
+    state = state_from_records([*small_event_records(rounds=3), *meetings])
+    for rnd in (1, 2, 3):
+        counts = round_stats(state, rnd)
+        mine = [x for x in meetings if x.round == rnd]
+        assert counts.scheduled == sum(x.status in (S.SCHEDULED, S.HELD, S.NO_SHOW) for x in mine)
+        assert counts.held == sum(x.status is S.HELD for x in mine)
+        assert counts.cancelled == sum(x.status is S.CANCELLED for x in mine)
+        assert counts.substituted + counts.walk_in == sum(x.origin is not Src.PLANNED for x in mine)
+        assert counts.seated == 0  # nobody has checked in
