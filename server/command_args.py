@@ -55,6 +55,10 @@ class Args:
         value: str = self._get(name, (str,), "a string", default)
         return value
 
+    def flag(self, name: str) -> bool:
+        value: bool = self._get(name, (bool,), "true or false", _REQUIRED)
+        return value
+
     def ids(self, name: str) -> tuple[str, ...]:
         value: list[Any] = self._get(name, (list,), "a list of ids", _REQUIRED)
         if not value or not all(isinstance(v, str) and v for v in value):

@@ -159,6 +159,21 @@ def _skip_round(state: EventState, args: Args, _actor: Audience, now_ms: int) ->
     return clock_rules.skip_round(state, now_ms, args.number("round"))
 
 
+def set_auto_substitute(state: EventState, args: Args, _actor: Audience, _now: int) -> Change:
+    """Seat substitutes automatically after a grace period (or stop doing so)."""
+    if state.event is None:
+        raise InvalidArgument("the event has no settings yet", arg="on")
+    grace = args.opt_number("grace_minutes")
+    settings = dataclasses.replace(
+        state.event.settings,
+        auto_substitute=args.flag("on"),
+        substitute_grace_s=state.event.settings.substitute_grace_s
+        if grace is None
+        else in_range("grace_minutes", grace, 1, 30) * 60,
+    )
+    return Change(upserts=(dataclasses.replace(state.event, settings=settings),))
+
+
 async def _undo(service: Service, event_id: str, actor: str) -> ChangeRecord:
     return await audit.undo_last(service, event_id, actor=actor)
 
@@ -209,6 +224,7 @@ COMMANDS: Final[dict[str, Command]] = {
             query=proposals.suggest_substitutes,
         ),
         Command("stats", MODERATORS, no_change, "live statistics", query=proposals.live_stats),
+        Command("set_auto_substitute", MODERATORS, set_auto_substitute, "automatic mode"),
     )
 }
 

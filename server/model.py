@@ -36,6 +36,9 @@ ACTIVE_STATUSES: Final = frozenset({MeetingStatus.SCHEDULED, MeetingStatus.HELD}
 class EventSettings:
     warning_s: int = 120  # "last minutes" phase before a round ends
     default_capacity: int = 2
+    # Seat a substitute by itself when someone is still missing this long into a round.
+    auto_substitute: bool = False
+    substitute_grace_s: int = 300
 
 
 @dataclass(frozen=True, slots=True)

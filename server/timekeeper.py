@@ -17,10 +17,15 @@ from collections.abc import Callable
 from typing import Final
 
 from server import clock
+from server.attendance import accept_substitute
+from server.command_args import Args
 from server.errors import EventNotFound
-from server.model import Alert, AlertKind, Bell, MeetingStatus, Record
+from server.model import Alert, AlertKind, Announcement, Bell, MeetingStatus, Record
+from server.protocol import Role
 from server.service import Service, wall_clock_ms
 from server.state import Change, EventState
+from server.substitutes import rank_substitutes
+from server.views import Audience
 
 log = logging.getLogger("matchboard.timekeeper")
 # Bells this far in the past are still recorded (a restart, a paused process); older
@@ -30,10 +35,48 @@ CATCH_UP_MS: Final = 10 * 60_000
 # up again at least this often.
 MAX_SLEEP_S: Final = 1.0
 EVENTS_REFRESH_S: Final = 10.0
+TIMEKEEPER: Final = Audience(Role.MODERATOR)  # acts with a moderator's rights
 
 
 def bell_id(boundary: clock.Boundary) -> str:
     return f"{boundary.round}-{boundary.cue}"
+
+
+def housekeeping(state: EventState, now_ms: int) -> Change:
+    """Everything that happens because time passed: bells (and seating-time alerts),
+    expired announcements taken down, and, if the event wants it, one automatic
+    substitute per call for a meeting still missing someone after the grace period."""
+    bells = record_bells(state, now_ms)
+    expired = tuple(
+        (Announcement.KIND, a.id) for a in state.announcements.values() if not a.is_active(now_ms)
+    )
+    change = Change(upserts=bells.upserts, deletes=expired)
+    if change:
+        return change
+    return auto_substitute(state, now_ms)
+
+
+def auto_substitute(state: EventState, now_ms: int) -> Change:
+    settings = state.event.settings if state.event else None
+    if settings is None or not settings.auto_substitute:
+        return Change()
+    rnd = clock.current_round(state, now_ms)
+    if rnd is None or now_ms < rnd.starts_at_ms + settings.substitute_grace_s * 1000:
+        return Change()
+    for mid in sorted(state.meetings_in_round.get(rnd.index, ())):
+        meeting = state.meetings[mid]
+        if meeting.status is not MeetingStatus.SCHEDULED or not meeting.occupies:
+            continue
+        missing = [p for p in meeting.people if not state.participants[p].present]
+        here = [p for p in meeting.people if state.participants[p].present]
+        if not missing or not here:
+            continue
+        candidates = rank_substitutes(state, here[0], rnd.index, absent=frozenset(missing))
+        if candidates:
+            args = Args({"participant": here[0], "substitute": candidates[0].participant,
+                         "round": rnd.index})  # fmt: skip
+            return accept_substitute(state, args, TIMEKEEPER, now_ms)
+    return Change()
 
 
 def record_bells(state: EventState, now_ms: int) -> Change:
@@ -103,7 +146,7 @@ class Timekeeper:
         """Record what is due; how long to wait before looking again (seconds)."""
         now = self.clock_ms()
         await self.service.execute(
-            event_id, "bells", lambda s: record_bells(s, self.clock_ms()), actor="timekeeper"
+            event_id, "housekeeping", lambda s: housekeeping(s, self.clock_ms()), actor="timekeeper"
         )
         state = await self.service.state(event_id)
         upcoming = clock.next_boundary_ms(state, now)

@@ -10,11 +10,11 @@ from pathlib import Path
 import redis.asyncio as aioredis
 
 from server.embedded import EmbeddedRedis
-from server.model import AlertKind, Event, EventSettings, Round
+from server.model import AlertKind, Announcement, Event, EventSettings, Round
 from server.service import Service, wall_clock_ms
 from server.state import Change, EventState
 from server.store import Store
-from server.timekeeper import CATCH_UP_MS, record_bells
+from server.timekeeper import CATCH_UP_MS, housekeeping, record_bells
 from tests.factory import T0_MS, meeting, small_event_records, small_state
 from tests.servers import server_process
 
@@ -81,6 +81,47 @@ async def test_two_server_processes_record_each_bell_exactly_once(
     log = (await service.store.changes_since("bells", 0)).records
     written = Counter(r.key for rec in log for r in rec.change.upserts if r.KIND == "bell")
     assert written == dict.fromkeys(expected, 1)
-    assert {rec.actor for rec in log if rec.command == "bells"} == {"timekeeper"}
+    assert {rec.actor for rec in log if rec.command == "housekeeping"} == {"timekeeper"}
     for bell in state.bells.values():
         assert 0 <= bell.recorded_at_ms - bell.at_ms < 2000  # on time, give or take
+
+
+def present(state: EventState, *pids: str) -> None:
+    state.apply(
+        Change(
+            upserts=tuple(
+                dataclasses.replace(state.participants[p], checked_in_at_ms=T0_MS - 900_000)
+                for p in pids
+            )
+        )
+    )
+
+
+def test_automatic_substitute_after_the_grace_period() -> None:
+    state = small_state()
+    state.apply(Change(upserts=(meeting("m1", "p0", "p1", 1, 1), meeting("m2", "p2", "p3", 1, 2))))
+    present(state, "p0", "p4")  # p1 never came; p4 is here with nothing to do
+    assert state.event is not None
+    on = dataclasses.replace(state.event.settings, auto_substitute=True, substitute_grace_s=300)
+    state.apply(Change(upserts=(dataclasses.replace(state.event, settings=on),)))
+    # Bells are recorded first (one concern per tick); then, once the grace is over:
+    state.apply(housekeeping(state, T0_MS + 299_000))
+    assert not housekeeping(state, T0_MS + 299_000)
+    change = housekeeping(state, T0_MS + 300_000)
+    state.apply(change)
+    new = state.meetings["sub-1-p0-p4"]
+    assert (new.table, new.origin.value, new.status.value) == (1, "substitute", "scheduled")
+    assert state.meetings["m1"].status.value == "no_show"
+    assert not housekeeping(state, T0_MS + 301_000)  # p2 and p3 are both missing: no one waits
+
+
+def test_automatic_mode_is_off_by_default_and_announcements_expire() -> None:
+    state = small_state()
+    state.apply(Change(upserts=(meeting("m1", "p0", "p1", 1, 1),)))
+    present(state, "p0", "p4")
+    state.apply(housekeeping(state, T0_MS + 600_000))  # bells only
+    assert not housekeeping(state, T0_MS + 600_000)
+    note = Announcement("a1", "Coffee", expires_at_ms=T0_MS + 700_000)
+    state.apply(Change(upserts=(note,)))
+    assert not housekeeping(state, T0_MS + 699_999).deletes
+    assert housekeeping(state, T0_MS + 700_000).deletes == (("announcement", "a1"),)
