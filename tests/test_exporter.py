@@ -173,7 +173,12 @@ def test_json_is_readable() -> None:
         "name": "ICMC",
         "timezone": "Europe/Berlin",
         "venue": "Stuttgart",
-        "settings": {"warning_s": 120, "default_capacity": 2},
+        "settings": {
+            "warning_s": 120,
+            "default_capacity": 2,
+            "auto_substitute": False,
+            "substitute_grace_s": 300,
+        },
     }
     assert doc["rounds"][0] == {
         "index": 1,
