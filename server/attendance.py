@@ -85,7 +85,11 @@ def report_missing_partner(state: EventState, args: Args, actor: Audience, now_m
     """A participant at the table says their partner is not there: alert the moderators."""
     reporter = _subject(state, args, actor)
     meeting = _my_meeting_now(state, reporter.id, args, now_ms)
-    assert meeting.round is not None
+    if not meeting.occupies or meeting.round is None:
+        raise InvalidArgument(
+            f"args.meeting: meeting {meeting.id} is {meeting.status}, not at a table",
+            arg="meeting",
+        )
     rnd = state.rounds[meeting.round]
     if rnd.ends_at_ms <= now_ms:
         raise RoundOver(f"round {rnd.index} is over", round=rnd.index)

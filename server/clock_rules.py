@@ -32,7 +32,7 @@ from server.errors import (
     ScheduleConflict,
     UnknownRound,
 )
-from server.model import MINUTE_MS, Break, Clock, Record, Round
+from server.model import MINUTE_MS, Break, Clock, MeetingStatus, Record, Round
 from server.state import Change, EventState
 
 
@@ -262,4 +262,11 @@ def skip_round(state: EventState, now_ms: int, index: int) -> Change:
         raise RoundOver(
             f"round {index} already ended at {hhmm(state, rnd.ends_at_ms)}", round=index
         )
-    return Change(upserts=(dataclasses.replace(rnd, skipped=True),))
+    # Its meetings will not happen: cancel them (moderators can move them first; see
+    # suggest_rounds), so that nobody is sent to a table in a round that is not held.
+    cancelled = tuple(
+        dataclasses.replace(m, status=MeetingStatus.CANCELLED, note="round skipped")
+        for mid in sorted(state.meetings_in_round.get(index, ()))
+        if (m := state.meetings[mid]).status is MeetingStatus.SCHEDULED
+    )
+    return Change(upserts=(dataclasses.replace(rnd, skipped=True), *cancelled))

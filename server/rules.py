@@ -135,6 +135,13 @@ def _check_meeting(view: _View, meeting: Meeting) -> None:
         )
     if meeting.status not in (MeetingStatus.REQUESTED, *_PLACED_STATUSES):
         return  # a cancelled meeting keeps its old place for the record only
+    if rnd.skipped and meeting.occupies:
+        raise InvalidMeeting(
+            f"round {rnd.index} is skipped: no meeting can be held in it "
+            f"({where} between {view.names(people)})",
+            meeting=meeting.id,
+            round=rnd.index,
+        )
     for pid in people:
         person = view.participant(pid)
         assert person is not None

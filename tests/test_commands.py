@@ -173,3 +173,13 @@ def test_suggest_rounds_lists_later_rounds_where_everyone_is_free() -> None:
     # Round 1 is its own, 3 has p0 busy, 4 has p1 away: only round 2, with every table.
     assert data == {"rounds": [{"round": 2, "starts_at_ms": state.rounds[2].starts_at_ms,
                                 "tables": [1, 2, 3]}]}  # fmt: skip
+
+
+def test_a_skipped_round_cancels_its_meetings_and_takes_no_new_ones() -> None:
+    state = event()
+    change = run(state, "skip_round", round=1)
+    state.apply(change)
+    assert state.rounds[1].skipped
+    assert {state.meetings[m].status for m in ("m1", "m2")} == {MeetingStatus.CANCELLED}
+    with pytest.raises(InvalidMeeting, match="round 1 is skipped"):
+        run(state, "walk_in", side_a=["p4"], side_b=["p5"], round=1, table=1)
