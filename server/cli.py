@@ -189,10 +189,15 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 def cmd_export(args: argparse.Namespace) -> None:
     settings = _settings(args)
-    writers = {
+
+    def badges(state: EventState) -> str:
+        return exporter.export_badges_csv(state, settings.base_url)
+
+    writers: dict[str, Callable[[EventState], str]] = {
         "schedule": exporter.export_schedule_csv,
         "participants": exporter.export_participants_csv,
         "event": exporter.export_json,
+        "badges": badges,
     }
     texts: list[str] = []
 
@@ -271,8 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="default: from the file name and header")  # fmt: skip
 
     exp = command("export", cmd_export, "Export the schedule and outcomes.")
-    exp.add_argument("--what", choices=["schedule", "participants", "event"], default="schedule",
-                     help="schedule (CSV), participants (CSV) or event (JSON)")  # fmt: skip
+    exp.add_argument("--what", choices=["schedule", "participants", "event", "badges"],
+                     default="schedule",
+                     help="schedule, participants or badges (CSV), or event (JSON)")  # fmt: skip
     exp.add_argument("-o", "--output", help="file to write (default: standard output)")
 
     command("schedule", cmd_schedule, "Place unscheduled meeting requests in rounds and tables.")

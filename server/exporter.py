@@ -100,6 +100,16 @@ def export_participants_csv(state: EventState) -> str:
     return _csv(PARTICIPANT_EXPORT_COLUMNS, rows)
 
 
+def export_badges_csv(state: EventState, base_url: str) -> str:
+    """For printing badges: the check-in code staff scan, and the participant's own
+    phone link (personal: it opens their agenda), each to be printed as a QR code."""
+    rows = [
+        [p.name, p.organisation, p.country, p.check_in_code, f"{base_url}/p/{p.token}"]
+        for p in sorted(state.participants.values(), key=_participant_order)
+    ]
+    return _csv(("name", "organisation", "country", "check_in_code", "phone_link"), rows)
+
+
 def export_json(state: EventState) -> str:
     tz = _timezone(state)
     doc = {

@@ -106,13 +106,16 @@ async def export(request: Request) -> Response:
         body, media = CSV_BOM + exporter.export_participants_csv(state), CSV_MEDIA
     elif (what, fmt) == ("event", "json"):
         body, media = exporter.export_json(state), "application/json"
+    elif (what, fmt) == ("badges", "csv"):
+        base = request.app.state.settings.base_url
+        body, media = CSV_BOM + exporter.export_badges_csv(state, base), CSV_MEDIA
     elif (what, fmt) == ("audit", "csv"):
         records = await audit.log(_service(request), state.event.id if state.event else "")
         body, media = CSV_BOM + audit.log_csv(records), CSV_MEDIA
     else:
         raise BadRequest(
-            f"cannot export {what}.{fmt}: use schedule.csv, participants.csv, event.json "
-            "or audit.csv"
+            f"cannot export {what}.{fmt}: use schedule.csv, participants.csv, event.json, "
+            "badges.csv or audit.csv"
         )
     filename = f"{state.event.id if state.event else 'event'}-{what}.{fmt}"
     headers = {"content-disposition": f'attachment; filename="{filename}"'}

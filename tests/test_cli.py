@@ -74,3 +74,15 @@ def test_missing_redis_server_says_what_to_install(
     with pytest.raises(Unavailable, match="MATCHBOARD_REDIS_URL") as caught:
         EmbeddedRedis(tmp_path).start()
     assert "apt-get install redis-server" in caught.value.message
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_badges_carry_check_in_codes_and_phone_links(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["create", "cmc", "--name", "Cluster Matchmaking"]) == 0
+    assert main(["import", "cmc", str(DATA / "participants.csv")]) == 0
+    capsys.readouterr()
+    assert main(["export", "cmc", "--what", "badges"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 12
+    assert all(len(r["check_in_code"]) == 10 for r in rows)
+    assert all(r["phone_link"].startswith("http://127.0.0.1:8000/p/cmc.") for r in rows)
