@@ -15,6 +15,7 @@ from server import routes
 from server.embedded import redis_url_for
 from server.errors import MatchboardError
 from server.hub import Hub
+from server.pages import page_routes
 from server.protocol import MAX_CLIENT_MESSAGE_BYTES
 from server.service import Service
 from server.settings import Settings
@@ -63,7 +64,7 @@ def create_app(settings: Settings) -> Starlette:
                 await client.aclose()
 
     app = Starlette(
-        routes=[*routes.routes, WebSocketRoute("/ws", ws_endpoint)],
+        routes=[*routes.routes, WebSocketRoute("/ws", ws_endpoint), *page_routes()],
         lifespan=lifespan,
         exception_handlers={
             MatchboardError: routes.on_matchboard_error,

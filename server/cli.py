@@ -68,20 +68,18 @@ def print_access(state: EventState, settings: Settings, *, participants: int = 3
     print(f"\n  {event.name}  ({len(state.participants)} participants, "
           f"{len(state.meetings)} meetings, {len(state.rounds)} rounds, "
           f"{len(state.tables)} tables)")  # fmt: skip
+    print(f"\n  Hall screen:      {base}/hall/{event.id}?key={event.screen_key}")
+    print(f"  Moderator:        {base}/moderate/{event.id}?token={event.moderator_token}")
+    people = sorted(state.participants.values(), key=lambda p: p.name)[:participants]
+    for person in people:
+        print(f"  Phone of {person.name + ':':<24}{base}/p/{person.token}")
     print(f"\n  Moderator token:  {event.moderator_token}")
     print(f"  Hall screen key:  {event.screen_key}")
-    print(f"\n  Event state (JSON):  curl -H 'Authorization: Bearer {event.moderator_token}' "
+    print(f"  Event state (JSON):  curl -H 'Authorization: Bearer {event.moderator_token}' "
           f"{base}/api/events/{event.id}")  # fmt: skip
-    print(f"  Schedule (CSV):      {base}/api/events/{event.id}/export/schedule.csv"
-          f"?token={event.moderator_token}")  # fmt: skip
     ws_base = base.replace("https://", "wss://").replace("http://", "ws://")
     print(f"  Live feed:           {ws_base}/ws  (docs/protocol.md)")
     print(f"  Ready check:         {base}/readyz")
-    people = sorted(state.participants.values(), key=lambda p: p.name)[:participants]
-    if people:
-        print("\n  Participant tokens:")
-        for person in people:
-            print(f"    {person.name:<28} {person.token}")
     print()
 
 
