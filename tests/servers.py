@@ -55,12 +55,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def server_process(redis_url: str, log_dir: Path, **env: str) -> Iterator[str]:
+def server_process(
+    redis_url: str, log_dir: Path, *, port: int | None = None, **env: str
+) -> Iterator[str]:
     """`matchboard serve` as its own process; yields the ws:// URL of /ws."""
-    port = free_port()
+    port = port or free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MATCHBOARD_")}
     environ.update(MATCHBOARD_REDIS_URL=redis_url, MATCHBOARD_LOG_LEVEL="warning", **env)
-    log = log_dir / f"server-{port}.log"
+    log = log_dir / f"server-{port}-{time.monotonic_ns()}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],

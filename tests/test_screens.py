@@ -1,0 +1,197 @@
+"""The three screens in a real browser (Debian's Chromium) against a real server and Redis.
+
+Screenshots of each screen go to artifacts/ (git-ignored) for people to look at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+
+from server.embedded import EmbeddedRedis
+from server.model import Event, EventSettings, Round
+from server.pages import DEFAULT_DIST
+from server.service import Service, wall_clock_ms
+from server.state import EventState
+from server.store import Store
+from tests.factory import meeting, small_event_records
+from tests.servers import free_port, server_process
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"  # git-ignored
+EVENT = "screens"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _built() -> None:
+    assert (DEFAULT_DIST / "hall.html").is_file(), "build the screens first: scripts/setup"
+
+
+def create_event(url: str) -> EventState:
+    """Round 1 is seating now (it starts in 2 minutes), so every screen has a countdown."""
+
+    async def run() -> EventState:
+        client = aioredis.from_url(url)
+        try:
+            service = Service(Store(client))
+            start = wall_clock_ms() + 120_000
+            records = small_event_records(event_id=EVENT, t0_ms=start)
+            event = dataclasses.replace(records[0], name="Screen Test Matchmaking")
+            assert isinstance(event, Event)
+            event = dataclasses.replace(event, settings=EventSettings(warning_s=60))
+            placed = [meeting("m1", "p0", "p1", 1, 1), meeting("m2", "p2", "p3", 1, 2)]
+            rounds = [r for r in records if isinstance(r, Round)]
+            others = [r for r in records[1:] if not isinstance(r, Round)]
+            await service.create_event(event, [*others, *rounds, *placed], actor="test")
+            return await service.state(EVENT)
+        finally:
+            await client.aclose()
+
+    # Playwright's sync API keeps an event loop running in this thread: use another one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists(), "install Debian's chromium (scripts/test does in CI)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(redis_server: EmbeddedRedis, tmp_path: Path) -> Iterator[tuple[str, EventState, int]]:
+    import redis as sync_redis
+
+    sync_redis.Redis.from_url(redis_server.url).flushall()
+    state = create_event(redis_server.url)
+    port = free_port()
+    with server_process(redis_server.url, tmp_path, port=port):
+        yield f"http://127.0.0.1:{port}", state, port
+
+
+def open_page(browser: Browser, url: str, errors: list[str], *, width: int = 1280,
+              height: int = 800) -> Page:  # fmt: skip
+    page = browser.new_page(viewport={"width": width, "height": height})
+    hosts: set[str] = set()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(f"{url}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("request", lambda request: hosts.add(re.sub(r"^\w+://([^/]+).*", r"\1", request.url)))
+    page.goto(url)
+    page.hosts = hosts  # type: ignore[attr-defined]
+    return page
+
+
+def command(base: str, state: EventState, name: str, **args: Any) -> dict[str, Any]:
+    assert state.event is not None
+    response = httpx.post(
+        f"{base}/api/events/{EVENT}/commands",
+        json={"name": name, "args": args},
+        headers={"authorization": f"Bearer {state.event.moderator_token}"},
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_screens_live_together(browser: Browser, site: tuple[str, EventState, int]) -> None:
+    base, state, port = site
+    assert state.event is not None
+    errors: list[str] = []
+    hall = open_page(browser, f"{base}/hall/{EVENT}?key={state.event.screen_key}", errors,
+                     width=1920, height=1080)  # fmt: skip
+    anna = open_page(browser, f"{base}/p/{state.participants['p0'].token}", errors,
+                     width=360, height=740)  # fmt: skip
+    jonas = open_page(browser, f"{base}/p/{state.participants['p1'].token}", errors,
+                      width=360, height=740)  # fmt: skip
+    console = open_page(browser, f"{base}/moderate/{EVENT}?token={state.event.moderator_token}",
+                        errors)  # fmt: skip
+    for page in (hall, anna, jonas, console):
+        expect(page.locator("#conn")).to_have_text(re.compile("live", re.I), timeout=10_000)
+    expect(anna.locator("#card-table")).to_contain_text("1", timeout=5_000)
+    expect(hall.locator("#countdown")).to_have_text(re.compile(r"\d+:\d\d"))
+
+    # A moderator moves Anna's meeting: her phone and Jonas's show the new table at
+    # once, with a change notice; the hall's list follows.
+    command(base, state, "move_meeting", meeting="m1", table=3)
+    for phone in (anna, jonas):
+        expect(phone.locator("#card-table")).to_contain_text("3", timeout=1_000)
+        expect(phone.locator("#notice")).not_to_be_empty(timeout=1_000)
+    expect(hall.locator("#dir-list")).to_contain_text("3", timeout=1_000)
+
+    # Pause: every countdown stands still and shows the same time; resume: they run on.
+    command(base, state, "pause_clock")
+    expect(hall.locator("#paused")).to_be_visible(timeout=1_000)
+    frozen = hall.locator("#countdown").inner_text()
+    hall.wait_for_timeout(1_500)  # a countdown that runs would have moved by now
+    assert hall.locator("#countdown").inner_text() == frozen
+    assert anna.locator("#card-countdown").inner_text() == frozen
+    command(base, state, "resume_clock")
+    expect(hall.locator("#paused")).to_be_hidden(timeout=1_000)
+    expect(hall.locator("#countdown")).not_to_have_text(frozen, timeout=3_000)
+
+    # A participant's page shows nothing of other participants' private data.
+    anna_text = anna.content()
+    for other in ("p1", "p2", "p3"):
+        person = state.participants[other]
+        assert person.email not in anna_text
+        assert person.token not in anna_text
+    assert state.participants["p2"].name not in anna_text  # not her meeting
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name, page in (("hall", hall), ("phone", anna), ("moderator", console)):
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    assert all(hosts <= {f"127.0.0.1:{port}"} for hosts in
+               (p.hosts for p in (hall, anna, jonas, console)))  # type: ignore[attr-defined]  # fmt: skip
+    assert not errors, errors
+
+
+def test_pages_recover_when_the_server_restarts(
+    browser: Browser, redis_server: EmbeddedRedis, tmp_path: Path
+) -> None:
+    import redis as sync_redis
+
+    sync_redis.Redis.from_url(redis_server.url).flushall()
+    state = create_event(redis_server.url)
+    assert state.event is not None
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    errors: list[str] = []
+    with server_process(redis_server.url, tmp_path, port=port):
+        hall = open_page(browser, f"{base}/hall/{EVENT}?key={state.event.screen_key}", errors)
+        anna = open_page(browser, f"{base}/p/{state.participants['p0'].token}", errors)
+        for page in (hall, anna):
+            expect(page.locator("#conn")).to_have_text(re.compile("live", re.I), timeout=10_000)
+    for page in (hall, anna):  # the server is gone
+        expect(page.locator("#conn")).not_to_have_text(re.compile("^live", re.I), timeout=10_000)
+    with server_process(redis_server.url, tmp_path, port=port):
+        for page in (hall, anna):
+            expect(page.locator("#conn")).to_have_text(re.compile("live", re.I), timeout=20_000)
+        command(base, state, "move_meeting", meeting="m1", table=3)
+        expect(anna.locator("#card-table")).to_contain_text("3", timeout=2_000)
