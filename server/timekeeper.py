@@ -99,6 +99,7 @@ def at_risk_alerts(state: EventState, rnd: int, now_ms: int) -> list[Alert]:
         if meeting.status is not MeetingStatus.SCHEDULED or not meeting.occupies:
             continue
         missing = [p for p in meeting.people if not state.participants[p].present]
+        here = [p for p in meeting.people if state.participants[p].present]
         if missing and f"risk-{mid}" not in state.alerts:
             alerts.append(
                 Alert(
@@ -107,7 +108,7 @@ def at_risk_alerts(state: EventState, rnd: int, now_ms: int) -> list[Alert]:
                     meeting=mid,
                     round=rnd,
                     table=meeting.table,
-                    reporter=missing[0],  # the first person not here
+                    reporter=here[0] if here else "",  # who will wait; "" if no one came
                     since_ms=now_ms,
                 )
             )

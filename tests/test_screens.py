@@ -146,13 +146,14 @@ def test_screens_live_together(browser: Browser, site: tuple[str, EventState, in
     expect(hall.locator("#dir-list")).to_contain_text("3", timeout=1_000)
 
     # Pause: every countdown stands still and shows the same time; resume: they run on.
-    command(base, state, "pause_clock")
+    # The moderator pauses from the console, one click.
+    console.locator("#clock-controls button", has_text="Pause").click()
     expect(hall.locator("#paused")).to_be_visible(timeout=1_000)
     frozen = hall.locator("#countdown").inner_text()
     hall.wait_for_timeout(1_500)  # a countdown that runs would have moved by now
     assert hall.locator("#countdown").inner_text() == frozen
     assert anna.locator("#card-countdown").inner_text() == frozen
-    command(base, state, "resume_clock")
+    console.locator("#clock-controls button", has_text="Resume").click()
     expect(hall.locator("#paused")).to_be_hidden(timeout=1_000)
     expect(hall.locator("#countdown")).not_to_have_text(frozen, timeout=3_000)
 

@@ -31,7 +31,7 @@ def test_due_bells_are_recorded_once_with_seating_alerts() -> None:
     assert kinds == [("alert", "risk-m1"), ("bell", "1-seating")]
     (alert,) = [r for r in change.upserts if r.KIND == "alert"]
     assert alert.kind is AlertKind.AT_RISK  # type: ignore[union-attr]
-    assert alert.reporter == "p1"  # type: ignore[union-attr]
+    assert alert.reporter == "p0"  # type: ignore[union-attr]  # Anna is here and will wait
     state.apply(change)
     assert not record_bells(state, seating + 1)  # already there: nothing twice
     start = record_bells(state, state.rounds[1].starts_at_ms)

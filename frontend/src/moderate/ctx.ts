@@ -1,0 +1,108 @@
+/** What every panel of the console shares: the connection, names, and the dry-run → confirm flow. */
+import { CommandError, type Connection } from "../lib/connection";
+import type { MeetingRecord, ResultMessage } from "../lib/protocol";
+import type { Store } from "../lib/store";
+import { byId, h, setText } from "../ui/dom";
+import { formatPreview } from "./logic";
+
+export interface Ctx {
+  conn: Connection;
+  store: Store;
+  nameOf(id: string): string;
+  people(m: MeetingRecord): string;
+  tz(): string | undefined;
+  /** Dry run, show the preview, run it for real on Confirm. */
+  confirm(title: string, name: string, args: Record<string, unknown>): Promise<void>;
+  /** Run at once (no preview); shows the outcome. */
+  run(name: string, args?: Record<string, unknown>): Promise<ResultMessage | null>;
+  /** A question's `data`, or null after showing the error. */
+  ask(name: string, args?: Record<string, unknown>): Promise<Record<string, unknown> | null>;
+  notice(text: string, error?: boolean): void;
+  selected: string | null;
+  select(meeting: string | null): void;
+  onSelect: (() => void)[];
+}
+
+export const errText = (name: string, err: unknown): string => (err instanceof CommandError ? `${name}: ${err.message}` : `${name}: ${String(err)}`);
+
+export function makeCtx(conn: Connection): Ctx {
+  const store = conn.store;
+  const noticeEl = byId("notice");
+  const dlg = byId("confirm");
+  const dlgTitle = byId("confirm-title");
+  const dlgBody = byId("confirm-body");
+  const dlgOk = byId<HTMLButtonElement>("confirm-ok");
+  const dlgCancel = byId<HTMLButtonElement>("confirm-cancel");
+  let pending: (() => Promise<void>) | null = null;
+  const close = (): void => {
+    dlg.hidden = true;
+    pending = null;
+  };
+  dlgCancel.addEventListener("click", close);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !dlg.hidden) close();
+  });
+  dlgOk.addEventListener("click", () => {
+    const go = pending;
+    close();
+    if (go) void go();
+  });
+
+  const ctx: Ctx = {
+    conn,
+    store,
+    nameOf: (id) => store.get("participant", id)?.name ?? id,
+    people: (m) => `${m.side_a.map(ctx.nameOf).join(", ")} – ${m.side_b.map(ctx.nameOf).join(", ")}`,
+    tz: () => store.single("event")?.timezone,
+    notice(text, error = false) {
+      setText(noticeEl, text);
+      noticeEl.className = error ? "notice notice-error" : "notice";
+    },
+    async run(name, args = {}) {
+      ctx.notice(`${name}…`);
+      try {
+        const res = await conn.command(name, args);
+        const undone = res.preview?.undone;
+        ctx.notice(undone ? `Undone: ${undone.command}` : `${name}: done`);
+        return res;
+      } catch (err) {
+        ctx.notice(errText(name, err), true);
+        return null;
+      }
+    },
+    async ask(name, args = {}) {
+      try {
+        const res = await conn.command(name, args);
+        return res.data ?? {};
+      } catch (err) {
+        ctx.notice(errText(name, err), true);
+        return null;
+      }
+    },
+    async confirm(title, name, args) {
+      ctx.notice(`Checking ${title}…`);
+      let res: ResultMessage;
+      try {
+        res = await conn.command(name, args, { dryRun: true });
+      } catch (err) {
+        ctx.notice(errText(title, err), true);
+        return;
+      }
+      ctx.notice("");
+      setText(dlgTitle, title);
+      dlgBody.replaceChildren(...formatPreview(res.preview).map((line) => h("li", { text: line })));
+      pending = async () => {
+        await ctx.run(name, args);
+      };
+      dlg.hidden = false;
+      dlgOk.focus();
+    },
+    selected: null,
+    select(meeting) {
+      ctx.selected = meeting;
+      for (const f of ctx.onSelect) f();
+    },
+    onSelect: [],
+  };
+  return ctx;
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import type { MeetingRecord, TableRecord } from "../lib/protocol";
+import { cellClasses, formatAge, formatPreview, freeTables, meetingChange, pushAudit, searchPeople, swapCandidates, throttle } from "./logic";
+
+const T = (number: number, capacity = 2): TableRecord => ({ number, label: "", zone: "", capacity });
+const M = (id: string, round: number | null, table: number | null, status: MeetingRecord["status"] = "scheduled", extra: Partial<MeetingRecord> = {}): MeetingRecord => ({
+  id, side_a: ["a" + id], side_b: ["b" + id], round, table, status, origin: "planned", external_id: "", ...extra,
+});
+
+describe("freeTables", () => {
+  const tables = [T(3), T(1), T(2), T(4, 4)];
+  it("skips tables held by active meetings of that round only", () => {
+    const ms = [M("m1", 4, 1), M("m2", 4, 2, "cancelled"), M("m3", 5, 3), M("m4", 4, 3, "held")];
+    expect(freeTables(ms, tables, 4).map((t) => t.number)).toEqual([2, 4]);
+  });
+  it("respects capacity", () => {
+    expect(freeTables([], tables, 1, 3).map((t) => t.number)).toEqual([4]);
+  });
+});
+
+describe("swapCandidates", () => {
+  it("same round, placed, active, not itself", () => {
+    const me = M("m1", 4, 1);
+    const ms = [me, M("m2", 4, 5), M("m3", 4, 2, "no_show"), M("m4", 5, 2), M("m5", 4, 3)];
+    expect(swapCandidates(ms, me).map((m) => m.id)).toEqual(["m5", "m2"]);
+  });
+});
+
+describe("cellClasses", () => {
+  it("flags at risk only while live and someone is absent", () => {
+    const m = M("m1", 4, 1);
+    const absent = (id: string) => id !== "am1";
+    expect(cellClasses(m, "seating", absent, false)).toContain("at-risk");
+    expect(cellClasses(m, "upcoming", absent, false)).not.toContain("at-risk");
+    expect(cellClasses(m, "running", () => true, false)).not.toContain("at-risk");
+    expect(cellClasses(m, "running", () => undefined, false)).not.toContain("at-risk");
+  });
+  it("marks origin and alerts", () => {
+    expect(cellClasses(M("m", 1, 1, "scheduled", { origin: "walk_in" }), "ended", () => true, true)).toEqual(["cell", "st-scheduled", "or-walk_in", "has-alert"]);
+  });
+});
+
+describe("formatAge", () => {
+  it("reads like a person", () => {
+    expect(formatAge(0, 30_000)).toBe("just now");
+    expect(formatAge(0, 3 * 60_000 + 5)).toBe("3 min");
+    expect(formatAge(0, 65 * 60_000)).toBe("1 h 05 min");
+    expect(formatAge(1000, 0)).toBe("just now");
+  });
+});
+
+describe("formatPreview", () => {
+  it("names people and the table change", () => {
+    const lines = formatPreview({
+      meetings: [{ meeting: "m12", before: { round: 4, table: 9, status: "scheduled" }, after: { round: 4, table: 14, status: "scheduled" } }],
+      people: [{ id: "p1", name: "Anna Berg" }, { id: "p2", name: "Jonas Weber" }],
+    });
+    expect(lines).toEqual(["Affects: Anna Berg, Jonas Weber", "m12: round 4 table 9 → table 14"]);
+  });
+  it("round moves, cancellations, new meetings", () => {
+    expect(meetingChange({ meeting: "m1", before: { round: 4, table: 9, status: "scheduled" }, after: { round: 6, table: 3, status: "scheduled" } })).toBe("m1: round 4 table 9 → round 6 table 3");
+    expect(meetingChange({ meeting: "m1", before: { round: 4, table: 9, status: "scheduled" }, after: { round: 4, table: 9, status: "cancelled" } })).toBe("m1: round 4 table 9 → cancelled");
+    expect(meetingChange({ meeting: "m9", before: null, after: { round: 2, table: 5, status: "scheduled" } })).toBe("m9: new at round 2 table 5");
+    expect(formatPreview(undefined)).toEqual(["Affects: nobody directly"]);
+  });
+});
+
+describe("searchPeople", () => {
+  const p = (id: string, name: string, organisation = "", departed: number | null = null) => ({ id, name, organisation, country: "", title: "", tags: [], languages: [], departed_at_ms: departed });
+  it("matches every word of name or organisation, skips departed", () => {
+    const people = [p("1", "Anna Berg", "Cluster Nord"), p("2", "Jonas Weber", "Automotive BW"), p("3", "Anna Gone", "", 5)];
+    expect(searchPeople(people, "anna").map((x) => x.id)).toEqual(["1"]);
+    expect(searchPeople(people, "weber auto").map((x) => x.id)).toEqual(["2"]);
+    expect(searchPeople(people, "").length).toBe(2);
+  });
+});
+
+describe("throttle", () => {
+  it("runs at once, then once at the end of the window", () => {
+    let t = 0;
+    let calls = 0;
+    const timers: (() => void)[] = [];
+    const f = throttle(() => calls++, 2000, () => t, (fn) => timers.push(fn));
+    f();
+    expect(calls).toBe(1);
+    t = 500;
+    f();
+    f();
+    expect(calls).toBe(1);
+    expect(timers.length).toBe(1);
+    t = 2000;
+    timers[0]!();
+    expect(calls).toBe(2);
+  });
+});
+
+describe("pushAudit", () => {
+  it("keeps the newest ten", () => {
+    let list: ReturnType<typeof pushAudit> = [];
+    for (let v = 1; v <= 12; v++) list = pushAudit(list, { version: v, atMs: v, actor: "moderator", command: "x" });
+    expect(list.length).toBe(10);
+    expect(list[0]!.version).toBe(12);
+  });
+});

@@ -1,0 +1,114 @@
+/** Pure helpers of the moderator console: free tables, cell states, preview text, ages. */
+import type { MeetingRecord, ParticipantRecord, Preview, PreviewMeeting, TableRecord } from "../lib/protocol";
+import { ACTIVE_STATUSES } from "../lib/views";
+import type { Phase } from "../lib/phases";
+
+/** Tables of `round` that hold no active meeting and seat `seats` people, by number. */
+export function freeTables(meetings: readonly MeetingRecord[], tables: readonly TableRecord[], round: number, seats = 0): TableRecord[] {
+  const taken = new Set<number>();
+  for (const m of meetings) if (m.round === round && m.table !== null && ACTIVE_STATUSES.has(m.status)) taken.add(m.table);
+  return tables.filter((t) => !taken.has(t.number) && t.capacity >= seats).sort((a, b) => a.number - b.number);
+}
+
+/** Other placed, active meetings of the same round (candidates for a swap). */
+export function swapCandidates(meetings: readonly MeetingRecord[], meeting: MeetingRecord): MeetingRecord[] {
+  return meetings
+    .filter((m) => m.id !== meeting.id && m.round === meeting.round && m.table !== null && ACTIVE_STATUSES.has(m.status))
+    .sort((a, b) => (a.table ?? 0) - (b.table ?? 0));
+}
+
+export function seatsOf(m: Pick<MeetingRecord, "side_a" | "side_b">): number {
+  return m.side_a.length + m.side_b.length;
+}
+
+const LIVE: ReadonlySet<Phase> = new Set(["seating", "running", "last_minutes"]);
+
+/** The CSS classes of a grid cell: status, origin, and at-risk (someone of a scheduled
+ * meeting not present while its round is seating or running). */
+export function cellClasses(m: MeetingRecord, phase: Phase, presentOf: (id: string) => boolean | undefined, alerted: boolean): string[] {
+  const out = ["cell", `st-${m.status}`];
+  if (m.origin !== "planned") out.push(`or-${m.origin}`);
+  if (m.status === "scheduled" && LIVE.has(phase) && [...m.side_a, ...m.side_b].some((id) => presentOf(id) === false)) out.push("at-risk");
+  if (alerted) out.push("has-alert");
+  return out;
+}
+
+/** "just now", "3 min", "1 h 05 min" since `sinceMs`. */
+export function formatAge(sinceMs: number, nowMs: number): string {
+  const min = Math.floor(Math.max(0, nowMs - sinceMs) / 60_000);
+  if (min < 1) return "just now";
+  if (min < 60) return `${min} min`;
+  return `${Math.floor(min / 60)} h ${String(min % 60).padStart(2, "0")} min`;
+}
+
+type Place = PreviewMeeting["before"];
+
+function placeText(p: NonNullable<Place>): string {
+  const where = p.round === null ? "unplaced" : `round ${p.round}${p.table !== null ? ` table ${p.table}` : ""}`;
+  return p.status === "scheduled" ? where : `${where} (${p.status.replace("_", "-")})`;
+}
+
+/** "m12: round 4 table 9 → table 14": only what changes on the right. */
+export function meetingChange(pm: PreviewMeeting): string {
+  const { before: b, after: a } = pm;
+  if (b === null && a === null) return `${pm.meeting}: unchanged`;
+  if (b === null) return `${pm.meeting}: new at ${placeText(a!)}`;
+  if (a === null) return `${pm.meeting}: removed (was ${placeText(b)})`;
+  const parts: string[] = [];
+  if (a.round !== b.round) parts.push(a.round === null ? "unplaced" : `round ${a.round}`);
+  if (a.table !== b.table || (a.round !== b.round && a.table !== null)) parts.push(a.table === null ? "no table" : `table ${a.table}`);
+  if (a.status !== b.status) parts.push(a.status.replace("_", "-"));
+  const before = `round ${b.round ?? "–"}${b.table !== null ? ` table ${b.table}` : ""}${b.status !== "scheduled" && a.status !== b.status ? ` ${b.status.replace("_", "-")}` : ""}`;
+  return `${pm.meeting}: ${before} → ${parts.length ? parts.join(" ") : "unchanged"}`;
+}
+
+/** The preview of a dry run as lines: "Affects: …", then one per meeting. */
+export function formatPreview(p: Preview | undefined): string[] {
+  const people = p?.people ?? [];
+  const lines = [people.length ? `Affects: ${people.map((x) => x.name).join(", ")}` : "Affects: nobody directly"];
+  for (const m of p?.meetings ?? []) lines.push(meetingChange(m));
+  if (p?.undone) lines.push(`Undoes: ${p.undone.command} (version ${p.undone.version})`);
+  return lines;
+}
+
+/** People whose name or organisation contains every word of `query`, by name. */
+export function searchPeople(people: readonly ParticipantRecord[], query: string, limit = 50): ParticipantRecord[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  return people
+    .filter((p) => !p.departed_at_ms && words.every((w) => `${p.name} ${p.organisation}`.toLowerCase().includes(w)))
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .slice(0, limit);
+}
+
+/** A function that runs `fn` at most once per `ms` (trailing call kept). */
+export function throttle(fn: () => void, ms: number, now: () => number = Date.now, later: (f: () => void, ms: number) => unknown = setTimeout): () => void {
+  let last = -Infinity;
+  let pending = false;
+  return () => {
+    if (pending) return;
+    const wait = last + ms - now();
+    if (wait <= 0) {
+      last = now();
+      fn();
+      return;
+    }
+    pending = true;
+    later(() => {
+      pending = false;
+      last = now();
+      fn();
+    }, wait);
+  };
+}
+
+export interface AuditEntry {
+  version: number;
+  atMs: number;
+  actor: string;
+  command: string;
+}
+
+/** Append to a list kept at `max` newest-first entries. */
+export function pushAudit(list: readonly AuditEntry[], e: AuditEntry, max = 10): AuditEntry[] {
+  return [e, ...list].slice(0, max);
+}

@@ -1,0 +1,76 @@
+/** Actions on the selected meeting: move, swap, re-slot, cancel, depart — all dry-run first. */
+import { MEETING_STATUS_LABEL } from "../ui/labels";
+import { byId, h } from "../ui/dom";
+import type { Ctx } from "./ctx";
+import { freeTables, seatsOf, swapCandidates } from "./logic";
+
+type Opt = [value: string, label: string];
+
+function select(options: Opt[], placeholder: string): HTMLSelectElement {
+  return h("select", {}, h("option", { text: placeholder, attrs: { value: "" } }), ...options.map(([v, l]) => h("option", { text: l, attrs: { value: v } })));
+}
+
+export function meetingPanel(ctx: Ctx): { render(): void } {
+  const box = byId("selected");
+  const { store } = ctx;
+  let slots: { round: number; tables: number[] }[] | null = null;
+  let slotsFor: string | null = null;
+
+  const row = (label: string, ...controls: HTMLElement[]): HTMLElement => h("div", { class: "action-row" }, h("span", { class: "action-label", text: label }), ...controls);
+  const btn = (text: string, click: () => void, cls = ""): HTMLButtonElement => h("button", { text, class: cls, attrs: { type: "button" }, on: { click } });
+
+  function render(): void {
+    const m = ctx.selected ? store.get("meeting", ctx.selected) : undefined;
+    if (!m) {
+      box.replaceChildren(h("p", { class: "empty", text: "Click a meeting in the grid (or “Select” on an alert) to act on it." }));
+      return;
+    }
+    if (slotsFor !== m.id) {
+      slots = null;
+      slotsFor = m.id;
+    }
+    const placed = m.round !== null && m.table !== null;
+    const title = h("div", { class: "sel-title" }, h("b", { text: `${m.id}` }), ` · ${m.round !== null ? `round ${m.round}` : "unplaced"}${m.table !== null ? ` · table ${m.table}` : ""} · ${MEETING_STATUS_LABEL[m.status]}${m.origin !== "planned" ? ` · ${m.origin.replace("_", "-")}` : ""}`);
+    const who = h("div", { class: "sel-people" }, ...[...m.side_a, ...m.side_b].map((id) => h("span", { class: store.get("participant", id)?.present === false ? "absent" : "present", text: ctx.nameOf(id) })));
+    const rows: HTMLElement[] = [];
+    if (placed && m.round !== null) {
+      const free = select(freeTables(store.list("meeting"), store.list("table"), m.round, seatsOf(m)).map((t) => [String(t.number), `${t.number}${t.label ? ` ${t.label}` : ""}${t.zone ? ` (${t.zone})` : ""}`]), "free table…");
+      rows.push(row("Move to table", free, btn("Move", () => free.value && void ctx.confirm(`Move ${m.id} to table ${free.value}`, "move_meeting", { meeting: m.id, table: Number(free.value) }))));
+      const swap = select(swapCandidates(store.list("meeting"), m).map((o) => [o.id, `T${o.table}: ${ctx.people(o)}`]), "meeting…");
+      rows.push(row("Swap with", swap, btn("Swap", () => swap.value && void ctx.confirm(`Swap tables of ${m.id} and ${swap.value}`, "swap_tables", { meeting_a: m.id, meeting_b: swap.value }))));
+    }
+    if (slots === null) {
+      rows.push(row("Re-slot", btn("Find later rounds", () => void findSlots(m.id))));
+    } else {
+      const later = select(slots.flatMap((s) => (s.tables[0] !== undefined ? [[`${s.round}:${s.tables[0]}`, `round ${s.round} · table ${s.tables[0]} (${s.tables.length} free)`] as Opt] : [])), slots.length ? "round…" : "no free round");
+      rows.push(row("Re-slot", later, btn("Re-slot", () => {
+        if (!later.value) return;
+        const [round, table] = later.value.split(":").map(Number);
+        void ctx.confirm(`Re-slot ${m.id} to round ${round}`, "move_meeting", { meeting: m.id, round, table });
+      })));
+    }
+    if (m.status === "scheduled" || m.status === "held") {
+      rows.push(row("", btn("Cancel meeting", () => void ctx.confirm(`Cancel ${m.id}`, "cancel_meeting", { meeting: m.id }), "danger"), btn("Mark no-show", () => void ctx.confirm(`No-show ${m.id}`, "mark_absent", { meeting: m.id }))));
+    }
+    const dep = select([...m.side_a, ...m.side_b].map((id) => [id, ctx.nameOf(id)]), "person…");
+    rows.push(row("Depart", dep, btn("Departs", () => dep.value && void ctx.confirm(`${ctx.nameOf(dep.value)} leaves the event`, "depart", { participant: dep.value }), "danger")));
+    // An update must not reset what the moderator is choosing: keep the selects' values.
+    const kept = box.dataset.meeting === m.id ? [...box.querySelectorAll("select")].map((s) => s.value) : [];
+    box.replaceChildren(title, who, ...rows, btn("Close", () => ctx.select(null), "quiet"));
+    box.dataset.meeting = m.id;
+    box.querySelectorAll("select").forEach((s, i) => {
+      const v = kept[i];
+      if (v && [...s.options].some((o) => o.value === v)) s.value = v;
+    });
+  }
+
+  async function findSlots(id: string): Promise<void> {
+    const data = await ctx.ask("suggest_rounds", { meeting: id });
+    if (data === null) return;
+    slots = ((data.rounds as { round: number; tables: number[] }[] | undefined) ?? []).map((r) => ({ round: r.round, tables: r.tables }));
+    slotsFor = id;
+    render();
+  }
+  ctx.onSelect.push(render);
+  return { render };
+}

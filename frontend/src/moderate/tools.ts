@@ -1,0 +1,140 @@
+/** Clock controls, undo, walk-in, announcements, statistics and the audit list. */
+import type { UpdateMessage } from "../lib/protocol";
+import { phaseAt } from "../lib/phases";
+import { activeAnnouncements, formatClockTime, timelineOf } from "../lib/views";
+import { byId, h, setText } from "../ui/dom";
+import type { Ctx } from "./ctx";
+import { formatAge, pushAudit, searchPeople, throttle, type AuditEntry } from "./logic";
+
+const btn = (text: string, click: () => void, cls = ""): HTMLButtonElement => h("button", { text, class: cls, attrs: { type: "button" }, on: { click } });
+
+export function clockBar(ctx: Ctx): { render(): void } {
+  const box = byId("clock-controls");
+  const pause = btn("Pause", () => void (ctx.store.single("clock")?.paused_at_ms ? ctx.run("resume_clock") : ctx.run("pause_clock")), "primary");
+  box.replaceChildren(
+    pause,
+    btn("+1 min", () => void ctx.run("extend_round", { minutes: 1 })),
+    btn("+5 min", () => void ctx.run("extend_round", { minutes: 5 })),
+    btn("Delay day +5", () => void ctx.confirm("Delay the rest of the day by 5 min", "delay_rounds", { minutes: 5 })),
+    btn("End round now", () => void ctx.confirm("End the running round now", "end_round", {}), "danger"),
+    btn("Start next round", () => void ctx.confirm("Start the next round now", "start_next_round", {})),
+    btn("↶ Undo", () => void ctx.run("undo"), "undo"),
+  );
+  return {
+    render() {
+      const paused = Boolean(ctx.store.single("clock")?.paused_at_ms);
+      setText(pause, paused ? "▶ Resume" : "❚❚ Pause");
+      pause.className = paused ? "primary paused" : "primary";
+    },
+  };
+}
+
+export function walkInPanel(ctx: Ctx): { render(): void } {
+  const { store } = ctx;
+  const mk = (label: string): { wrap: HTMLElement; sel: HTMLSelectElement; fill(): void } => {
+    const input = h("input", { attrs: { type: "search", placeholder: `${label}: type a name…` } });
+    const sel = h("select", {});
+    const fill = (): void => {
+      const keep = sel.value;
+      sel.replaceChildren(h("option", { text: `${label}…`, attrs: { value: "" } }), ...searchPeople(store.list("participant"), input.value).map((p) => h("option", { text: `${p.name}${p.organisation ? ` (${p.organisation})` : ""}${p.present === false ? " – not here" : ""}`, attrs: { value: p.id } })));
+      sel.value = keep;
+      if (sel.value === "" && input.value && sel.options.length === 2) sel.selectedIndex = 1;
+    };
+    input.addEventListener("input", fill);
+    return { wrap: h("div", { class: "pick" }, input, sel), sel, fill };
+  };
+  const a = mk("Person A");
+  const b = mk("Person B");
+  const round = h("select", {});
+  const go = btn("Add walk-in", () => {
+    if (!a.sel.value || !b.sel.value || !round.value) return ctx.notice("Walk-in: choose two people and a round", true);
+    void ctx.confirm(`Walk-in: ${ctx.nameOf(a.sel.value)} + ${ctx.nameOf(b.sel.value)}`, "walk_in", { side_a: [a.sel.value], side_b: [b.sel.value], round: Number(round.value) });
+  }, "primary");
+  byId("walkin").replaceChildren(a.wrap, b.wrap, h("div", { class: "action-row" }, round, go));
+  return {
+    render() {
+      a.fill();
+      b.fill();
+      const now = ctx.conn.serverNowMs();
+      const t = timelineOf(store);
+      const keep = round.value;
+      const open = store.list("round").filter((r) => !["ended", "skipped"].includes(phaseAt(r, now, t.warningS, t.clock)));
+      round.replaceChildren(...open.map((r) => h("option", { text: `Round ${r.index} · ${formatClockTime(r.starts_at_ms, ctx.tz())}`, attrs: { value: String(r.index) } })));
+      if (keep) round.value = keep;
+    },
+  };
+}
+
+export function announcePanel(ctx: Ctx): { render(): void } {
+  const text = h("textarea", { attrs: { maxlength: "500", rows: "2", placeholder: "Announcement…" } });
+  const audience = h("select", {}, h("option", { text: "Everyone", attrs: { value: "everyone" } }), h("option", { text: "Hall screens only", attrs: { value: "hall" } }));
+  const expiry = h("input", { attrs: { type: "number", min: "1", max: "1440", placeholder: "min", value: "15", title: "expires in minutes (empty: never)" } });
+  const list = h("ul", { class: "ann-list" });
+  const send = btn("Announce", () => {
+    const t = text.value.trim();
+    if (!t) return;
+    const args: Record<string, unknown> = { text: t, audience: audience.value };
+    if (expiry.value) args.expires_in_minutes = Number(expiry.value);
+    void ctx.run("announce", args).then((r) => {
+      if (r) text.value = "";
+    });
+  }, "primary");
+  byId("announce").replaceChildren(text, h("div", { class: "action-row" }, audience, h("label", {}, expiry, " min"), send), list);
+  return {
+    render() {
+      const now = ctx.conn.serverNowMs();
+      const items = activeAnnouncements(ctx.store.list("announcement"), now);
+      list.replaceChildren(...items.map((a) => h("li", {}, h("span", { text: `${a.audience === "hall" ? "[hall] " : ""}${a.text}`, title: a.expires_at_ms ? `until ${formatClockTime(a.expires_at_ms, ctx.tz())}` : "no expiry" }), btn("Remove", () => void ctx.run("remove_announcement", { announcement: a.id }), "quiet"))));
+    },
+  };
+}
+
+interface Stats {
+  participants?: number;
+  checked_in?: number;
+  departed?: number;
+  kept_rate?: number | null;
+  rounds?: Record<string, number>[];
+}
+
+export function statsPanel(ctx: Ctx): { refresh(): void } {
+  const box = byId("stats");
+  const cols = ["scheduled", "held", "no_show", "cancelled", "substituted", "walk_in", "seated"];
+  const load = async (): Promise<void> => {
+    if (ctx.conn.status !== "live") return;
+    let s: Stats;
+    try {
+      s = ((await ctx.conn.command("stats")).data ?? {}) as Stats;
+    } catch {
+      return; // shown on the next refresh; the stats are not worth a notice
+    }
+    const kept = s.kept_rate === null || s.kept_rate === undefined ? "–" : `${Math.round(s.kept_rate * 100)} %`;
+    box.replaceChildren(
+      h("div", { class: "kpis" }, ...[["people", s.participants], ["checked in", s.checked_in], ["departed", s.departed], ["kept", kept]].map(([l, v]) => h("div", { class: "kpi" }, h("b", { text: String(v ?? "–") }), h("span", { text: String(l) })))),
+      h("table", { class: "stats-table" },
+        h("thead", {}, h("tr", {}, h("th", { text: "R" }), ...cols.map((c) => h("th", { text: c.replace("_", "-").replace("substituted", "subst").replace("scheduled", "sched") })))),
+        h("tbody", {}, ...(s.rounds ?? []).map((r) => h("tr", {}, h("th", { text: String(r.round) }), ...cols.map((c) => h("td", { text: String(r[c] ?? "") }))))),
+      ),
+    );
+  };
+  return { refresh: throttle(() => void load(), 2000) };
+}
+
+export function auditPanel(ctx: Ctx): { add(msg: UpdateMessage): void; tick(): void } {
+  const list = byId("audit");
+  let entries: AuditEntry[] = [];
+  const render = (): void => {
+    const now = ctx.conn.serverNowMs();
+    list.replaceChildren(...entries.map((e) => h("li", {}, h("b", { text: e.command }), ` · ${e.actor} · ${formatAge(e.atMs, now)} · v${e.version}`)));
+    if (!entries.length) list.append(h("li", { class: "empty", text: "No changes seen yet." }));
+  };
+  render();
+  return {
+    add(msg) {
+      if (!msg.meta) return;
+      entries = pushAudit(entries, { version: msg.version, atMs: msg.at_ms, actor: msg.meta.actor, command: msg.meta.command });
+      render();
+    },
+    tick: render,
+  };
+}
