@@ -58,8 +58,20 @@ def page_routes(dist: Path = DEFAULT_DIST) -> list[BaseRoute]:
         token = request.query_params.get("token", "")
         return render(dist, "moderate", config(event_id, token, "moderator"))
 
+    async def service_worker(_request: Request) -> Response:
+        # Served under /p/ so that it may control the phone pages (scope /p/).
+        path = dist / "sw.js"
+        if not path.is_file():
+            raise Unavailable("the screens are not built: run scripts/setup")
+        return Response(
+            path.read_bytes(),
+            media_type="text/javascript",
+            headers={"cache-control": "no-cache"},
+        )
+
     routes: list[BaseRoute] = [
         Route("/hall/{event_id}", hall),
+        Route("/p/sw.js", service_worker),
         Route("/p/{token}", phone),
         Route("/moderate/{event_id}", moderate),
     ]

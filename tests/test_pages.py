@@ -29,6 +29,7 @@ def built(tmp_path: Path) -> Path:
             f"<html><head>{PLACEHOLDER}</head><body>{page}</body></html>"
         )
     (dist / "assets" / "app.js").write_text("console.log('hi')")
+    (dist / "sw.js").write_text("self.addEventListener('fetch', () => {})")
     return dist
 
 
@@ -58,6 +59,9 @@ def test_each_page_gets_its_config(tmp_path: Path) -> None:
     assert (mod["role"], mod["token"]) == ("moderator", "m0d")
     assert client.get("/static/assets/app.js").text == "console.log('hi')"
     assert client.get("/p/icmc-2026.x").headers["cache-control"] == "no-store"
+    worker = client.get("/p/sw.js")  # under /p/ so that it may control the phone pages
+    assert worker.headers["content-type"].startswith("text/javascript")
+    assert "addEventListener" in worker.text
 
 
 def test_config_cannot_break_out_of_its_script(tmp_path: Path) -> None:

@@ -196,3 +196,27 @@ def test_pages_recover_when_the_server_restarts(
             expect(page.locator("#conn")).to_have_text(re.compile("live", re.I), timeout=20_000)
         command(base, state, "move_meeting", meeting="m1", table=3)
         expect(anna.locator("#card-table")).to_contain_text("3", timeout=2_000)
+
+
+def test_the_phone_opens_offline_after_a_first_visit(
+    browser: Browser, site: tuple[str, EventState, int]
+) -> None:
+    base, state, _port = site
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    url = f"{base}/p/{state.participants['p0'].token}"
+    page.goto(url)
+    expect(page.locator("#conn")).to_have_text(re.compile("live", re.I), timeout=10_000)
+    expect(page.locator("#card-table")).to_contain_text("1", timeout=5_000)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now controlled by the service worker, which keeps copies
+    expect(page.locator("#card-table")).to_contain_text("1", timeout=5_000)
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    context.set_offline(True)
+    page.reload()  # the venue Wi-Fi is gone
+    expect(page.locator("#card-table")).to_contain_text("1", timeout=5_000)
+    expect(page.locator("#conn")).not_to_have_text(re.compile("^live", re.I))
+    page.screenshot(path=str(ARTIFACTS / "phone-offline.png"))
+    context.set_offline(False)  # back online: it resyncs by itself
+    expect(page.locator("#conn")).to_have_text(re.compile("live", re.I), timeout=20_000)
+    context.close()

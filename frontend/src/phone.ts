@@ -1,98 +1,219 @@
 /**
  * The participant's phone: the current (or next) meeting with table, partner and a live
- * countdown, check-in and "my partner is not here", announcements, and the agenda.
+ * countdown, check-in and "my partner is not here", what changed for me, announcements,
+ * the next meetings and the agenda by day. English or German. The last known state is kept
+ * in localStorage (per token) and shown at once, marked with its time, until live again.
  */
 import "./styles/base.css";
 import "./styles/phone.css";
+import type { Status, StatusDetail } from "./lib/connection";
 import { CommandError } from "./lib/connection";
 import { ACTIVE_PHASES, countdownTargetMs, effectiveNow, formatCountdown, phaseAt, type Phase } from "./lib/phases";
-import {
-  activeAnnouncements,
-  agendaChanges,
-  agendaOf,
-  ACTIVE_STATUSES,
-  formatClockTime,
-  placements,
-  timelineOf,
-  type AgendaChange,
-  type AgendaItem,
-  type Placement,
-} from "./lib/views";
-import { bindStatus, boot } from "./ui/boot";
+import type { MeetingStatus, SnapshotData } from "./lib/protocol";
+import { Store } from "./lib/store";
+import { activeAnnouncements, agendaOf, ACTIVE_STATUSES, formatClockTime, timelineOf, type AgendaItem } from "./lib/views";
+import { boot } from "./ui/boot";
 import { byId, h, setClass, setText, show } from "./ui/dom";
-import { MEETING_STATUS_LABEL, roundName } from "./ui/labels";
+import { cacheKey, dayLabel, diffSlots, groupByDay, parseSaved, type Slot, type SlotChange } from "./phone/agenda";
+import { pickLang, saveLang, storedLang, translate, type Key, type Lang } from "./phone/i18n";
 
 const TICK_MS = 250;
-
-const PHONE_PHASE: Partial<Record<Phase, string>> = {
-  upcoming: "Seating starts in",
-  seating: "Go to your table · starts in",
-  running: "Meeting running · ends in",
-  last_minutes: "Last minutes · ends in",
+const NEXT_COUNT = 3;
+const PHASE_KEY: Partial<Record<Phase, Key>> = {
+  upcoming: "upcoming",
+  seating: "seating",
+  running: "running",
+  last_minutes: "last_minutes",
 };
+const KNOWN_ERRORS: ReadonlySet<string> = new Set(["err_not_connected", "err_invalid_argument", "err_round_over", "err_forbidden"]);
+const CLOSE_KEY: Record<number, Key> = { 4001: "conn_invalid", 4004: "conn_noevent", 4005: "conn_revoked" };
+
+let lang: Lang = pickLang(navigator.languages ?? [navigator.language], storedLang());
+const t = (key: Key, vars?: Record<string, string | number>): string => translate(lang, key, vars);
 
 const page = boot("participant");
 if (page !== null) {
-  const { conn } = page;
-  const store = conn.store;
+  const { conn, config } = page;
   const el = {
     eventName: byId("event-name"),
+    conn: byId("conn"),
+    langEn: byId<HTMLButtonElement>("lang-en"),
+    langDe: byId<HTMLButtonElement>("lang-de"),
+    stale: byId("stale"),
     hello: byId("hello"),
     card: byId("card"),
     round: byId("card-round"),
     table: byId("card-table"),
     partner: byId("card-partner"),
+    warn: byId("partner-warn"),
     phase: byId("card-phase"),
     countdown: byId("card-countdown"),
     checkIn: byId<HTMLButtonElement>("check-in"),
     missing: byId<HTMLButtonElement>("missing"),
     notice: byId("notice"),
     announcements: byId("announcements"),
+    nextSection: byId("next-section"),
+    nextTitle: byId("next-title"),
+    next: byId("next"),
+    agendaTitle: byId("agenda-title"),
     agenda: byId("agenda"),
   };
-  bindStatus(byId("conn"), conn);
+
+  // -- The state shown: live, else the saved copy --------------------------------------------
+  const storageKey = cacheKey(config.token);
+  let store: Store = conn.store;
+  let savedAtMs: number | null = null;
+  const saved = parseSaved(readStorage(storageKey));
+  if (saved !== null) {
+    const offline = new Store();
+    try {
+      offline.apply({ type: "snapshot", epoch: "saved", version: 0, server_ms: saved.savedAtMs, data: saved.data as SnapshotData });
+      store = offline;
+      savedAtMs = saved.savedAtMs;
+    } catch {
+      store = conn.store;
+    }
+  }
 
   let agenda: AgendaItem[] = [];
+  let slots: Slot[] | null = null; // null before any state
   let current: AgendaItem | null = null;
+  let currentPhase: Phase = "idle";
+  let status: Status = conn.status;
+  let statusDetail: StatusDetail = {};
+  let busy = false;
 
-  const nameOf = (id: string): string => store.get("participant", id)?.name ?? "your partner";
   const tz = (): string | undefined => store.single("event")?.timezone;
+  const nameOf = (id: string): string => store.get("participant", id)?.name ?? t("yourPartner");
+  const roundLabel = (index: number | null): string => {
+    const rnd = index === null ? undefined : store.get("round", index);
+    return rnd?.label || t("round", { n: index ?? "?" });
+  };
+  /** The table's label ("Table 9", "Terrace 2"), else "Table 9" in the page's language. */
+  const tableLabel = (n: number | null): string | null => {
+    if (n === null) return null;
+    return store.get("table", n)?.label || t("table", { n });
+  };
+  const clock = (ms: number | null): string => (ms === null ? "" : formatClockTime(ms, tz(), lang));
 
-  let known: Map<string, Placement> | null = null; // where my meetings were: null before the first state
+  function slotsOf(items: readonly AgendaItem[]): Slot[] {
+    return items.map(({ meeting, round, partners }) => ({
+      id: meeting.id,
+      active: ACTIVE_STATUSES.has(meeting.status),
+      status: meeting.status,
+      round: meeting.round,
+      roundName: roundLabel(meeting.round),
+      startsAtMs: round?.starts_at_ms ?? null,
+      table: tableLabel(meeting.table),
+      partnerIds: [...partners].sort(),
+      partners: partners.map(nameOf).join(", "),
+    }));
+  }
 
-  conn.on("state", () => {
+  /** Recompute the agenda from `store`; tell what changed since the last one. */
+  function refresh(tellChanges: boolean): void {
     const me = store.single("me");
     agenda = me === null ? [] : agendaOf(me.id, store.list("meeting"), store.list("round"));
-    if (known !== null) tell(agendaChanges(known, agenda));
-    known = placements(agenda);
-    setText(el.eventName, store.single("event")?.name ?? "Matchboard");
-    setText(el.hello, me ? `Hello ${me.name}` : "");
-    renderAgenda();
+    const next = slotsOf(agenda);
+    if (tellChanges && slots !== null) tell(diffSlots(slots, next));
+    if (tellChanges || savedAtMs !== null) slots = next; // nothing known yet: not a baseline
+    renderStatic();
     tick();
+  }
+
+  conn.on("state", () => {
+    store = conn.store;
+    savedAtMs = null;
+    refresh(true); // the first live state is compared with the saved copy: what changed while away
+    savedAtMs = Date.now();
+    writeStorage(storageKey, JSON.stringify({ savedAtMs, data: store.snapshotLike() }));
   });
 
-  function renderAgenda(): void {
-    el.agenda.replaceChildren(
-      ...agenda.map(({ meeting, round, partners }) =>
-        h(
-          "li",
-          { class: `st-${meeting.status}` },
-          h("span", { class: "ag-time", text: round ? formatClockTime(round.starts_at_ms, tz()) : "" }),
-          h("span", { class: "ag-round", text: round ? roundName(round) : `Round ${meeting.round}` }),
-          h("span", { class: "ag-table", text: meeting.table !== null ? `Table ${meeting.table}` : "" }),
-          h("span", { class: "ag-with", text: partners.map(nameOf).join(", ") }),
-          ACTIVE_STATUSES.has(meeting.status) ? null : h("span", { class: "ag-status", text: MEETING_STATUS_LABEL[meeting.status] }),
-        ),
-      ),
+  conn.on("status", (s, detail) => {
+    status = s;
+    statusDetail = detail;
+    renderStatus();
+  });
+
+  function renderStatus(): void {
+    setClass(el.conn, `conn conn-${status}`);
+    let text = t(`conn_${status}` as Key);
+    if (status === "stopped") {
+      const key = statusDetail.closeCode !== undefined ? CLOSE_KEY[statusDetail.closeCode] : undefined;
+      if (key) text = t(key);
+      else if (statusDetail.error?.message) text = `${text}: ${statusDetail.error.message}`;
+    }
+    setText(el.conn, text);
+    el.conn.title = statusDetail.closeCode !== undefined ? `close code ${statusDetail.closeCode}` : "";
+    const stale = status !== "live" && savedAtMs !== null;
+    show(el.stale, stale);
+    if (stale) setText(el.stale, t("lastUpdated", { time: formatClockTime(savedAtMs!, undefined, lang) }));
+  }
+
+  /** Everything that depends on the state or the language but not on the time. */
+  function renderStatic(): void {
+    document.documentElement.lang = lang;
+    document.title = `Matchboard · ${t("title")}`;
+    el.langEn.setAttribute("aria-pressed", String(lang === "en"));
+    el.langDe.setAttribute("aria-pressed", String(lang === "de"));
+    setText(el.checkIn, t("checkIn"));
+    setText(el.missing, t("missing"));
+    setText(el.nextTitle, t("next"));
+    setText(el.agendaTitle, t("agenda"));
+    setText(el.eventName, store.single("event")?.name ?? "Matchboard");
+    const me = store.single("me");
+    setText(el.hello, me ? t("hello", { name: me.name }) : "");
+    renderStatus();
+    renderAgenda();
+  }
+
+  function row(item: AgendaItem): HTMLLIElement {
+    const { meeting, round, partners } = item;
+    const table = tableLabel(meeting.table);
+    return h(
+      "li",
+      { class: `st-${meeting.status}` },
+      h("span", { class: "ag-time", text: round ? clock(round.starts_at_ms) : "" }),
+      h("span", { class: "ag-round", text: roundLabel(meeting.round) }),
+      h("span", { class: "ag-table", text: table ?? "" }),
+      h("span", { class: "ag-with", text: partners.map(nameOf).join(", ") }),
+      ACTIVE_STATUSES.has(meeting.status) ? null : h("span", { class: "ag-status", text: t(`st_${meeting.status as MeetingStatus}`) }),
     );
-    if (agenda.length === 0) el.agenda.append(h("li", { class: "empty", text: "No meetings yet." }));
+  }
+
+  function renderAgenda(): void {
+    const days = groupByDay(agenda, (i) => i.round?.starts_at_ms ?? null, tz());
+    el.agenda.replaceChildren(
+      ...days.map((day) => {
+        const first = day.items[0]?.round?.starts_at_ms;
+        return h(
+          "section",
+          { class: "day" },
+          days.length > 1 || day.key !== "" ? h("h3", { class: "day-title", text: first !== undefined ? dayLabel(first, tz(), lang) : "" }) : null,
+          h("ol", { class: "agenda" }, ...day.items.map(row)),
+        );
+      }),
+    );
+    if (agenda.length === 0) el.agenda.append(h("p", { class: "empty", text: t("noMeetings") }));
+  }
+
+  let nextKey = "";
+  function renderNext(now: number): void {
+    const upcoming = agenda.filter(
+      (i) => i !== current && i.round !== null && ACTIVE_STATUSES.has(i.meeting.status) && i.round.starts_at_ms > now,
+    );
+    const list = upcoming.slice(0, NEXT_COUNT);
+    const key = `${lang}|${list.map((i) => `${i.meeting.id}:${i.meeting.table}:${i.round?.starts_at_ms}:${i.partners.join()}`).join("|")}`;
+    if (key === nextKey) return;
+    nextKey = key;
+    show(el.nextSection, list.length > 0);
+    el.next.replaceChildren(...list.map(row));
   }
 
   function tick(): void {
-    const now = conn.serverNowMs();
+    const now = store === conn.store ? conn.serverNowMs() : Date.now();
     const timeline = timelineOf(store);
     renderAnnouncements(now);
-    // The first meeting still on: being seated, running, or the next to come.
     current = null;
     let phase: Phase = "idle";
     for (const item of agenda) {
@@ -103,24 +224,30 @@ if (page !== null) {
       phase = p;
       break;
     }
+    currentPhase = phase;
+    renderNext(effectiveNow(now, timeline.clock));
     setClass(el.card, `card phase-${phase}`);
     const me = store.single("me");
     show(el.checkIn, me !== null && me.checked_in_at_ms == null && me.departed_at_ms == null);
     show(el.missing, current !== null && ACTIVE_PHASES.has(phase));
+    el.checkIn.disabled = busy;
+    el.missing.disabled = busy;
 
     if (current === null || current.round === null) {
-      setText(el.round, agenda.length > 0 ? "No more meetings" : "");
+      setText(el.round, agenda.length > 0 ? t("noMore") : "");
       setText(el.table, "");
       setText(el.partner, "");
       setText(el.phase, "");
       setText(el.countdown, "");
+      show(el.warn, false);
       return;
     }
     const { meeting, round, partners } = current;
     const table = meeting.table === null ? undefined : store.get("table", meeting.table);
     const zone = table?.zone ? ` · ${table.zone}` : "";
-    setText(el.round, `${roundName(round)} · ${formatClockTime(round.starts_at_ms, tz())}${zone}`);
-    setText(el.table, table?.label || `Table ${meeting.table}`);
+    setText(el.round, `${roundLabel(round.index)} · ${clock(round.starts_at_ms)}${zone}`);
+    setText(el.table, tableLabel(meeting.table) ?? "");
+    let absent = false;
     setText(
       el.partner,
       partners
@@ -128,64 +255,144 @@ if (page !== null) {
           const p = store.get("participant", id);
           if (p === undefined) return nameOf(id);
           const org = p.organisation ? ` (${p.organisation})` : "";
-          const here = p.present === false && ACTIVE_PHASES.has(phase) ? " · not checked in yet" : "";
+          if (p.present === false) absent = true;
+          const here = p.present === false && ACTIVE_PHASES.has(phase) ? ` · ${t("notCheckedIn")}` : "";
           return `${p.name}${org}${here}`;
         })
         .join(", "),
     );
+    // Before walking over: say so when the partner has not checked in.
+    const warn = absent && phase === "seating";
+    show(el.warn, warn);
+    if (warn) setText(el.warn, t("notArrived"));
     const paused = timeline.clock?.paused_at_ms != null;
-    setText(el.phase, (PHONE_PHASE[phase] ?? "") + (paused ? " (paused)" : ""));
+    const label = PHASE_KEY[phase];
+    setText(el.phase, (label ? t(label) : "") + (paused ? ` ${t("paused")}` : ""));
     const target = countdownTargetMs(round, phase);
     setText(el.countdown, target === null ? "" : formatCountdown(target - effectiveNow(now, timeline.clock)));
   }
 
-  /** Say what changed in my agenda (a moved table, a cancellation, a new partner). */
-  function tell(changes: AgendaChange[]): void {
+  /** Say what changed for me, highlighted, with a buzz. */
+  function tell(changes: SlotChange[]): void {
     if (changes.length === 0) return;
-    const where = (p: Placement | null): string => {
-      if (p === null) return "";
-      const rnd = p.round === null ? undefined : store.get("round", p.round);
-      return `${rnd ? roundName(rnd) : `Round ${p.round}`}${p.table !== null ? `, Table ${p.table}` : ""}`;
+    const where = (s: Slot | null): string => {
+      if (s === null) return "";
+      const parts = [s.roundName, s.startsAtMs !== null ? clock(s.startsAtMs) : "", s.table ?? ""];
+      return parts.filter(Boolean).join(", ");
     };
     const lines = changes.map((c) => {
       switch (c.kind) {
-        case "moved":
-          return `Changed: your meeting is now in ${where(c.after)} (was ${where(c.before)}).`;
+        case "table":
+          return t("ch_table", { from: c.before?.table ?? "–", to: c.after?.table ?? "–" });
+        case "time":
+          return t("ch_time", { from: clock(c.before?.startsAtMs ?? null), to: `${clock(c.after?.startsAtMs ?? null)} (${c.after?.roundName ?? ""})` });
+        case "round":
+          return t("ch_round", { from: c.before?.roundName ?? "", to: c.after?.roundName ?? "" });
+        case "partner":
+          return t("ch_partner", { from: c.before?.partners || "–", to: c.after?.partners || "–" });
         case "added":
-          return `New meeting: ${where(c.after)}.`;
+          return t("ch_added", { to: where(c.after) });
         case "cancelled":
-        case "removed":
-          return `Cancelled: your meeting in ${where(c.before)}.`;
+          return t("ch_cancelled", { from: where(c.before) });
       }
     });
-    setText(el.notice, lines.join(" "));
-    navigator.vibrate?.(200);
-  }
-
-  function renderAnnouncements(now: number): void {
-    const list = activeAnnouncements(store.list("announcement"), now);
-    const key = list.map((a) => `${a.id}:${a.text}`).join("|");
-    if (el.announcements.dataset.key === key) return;
-    el.announcements.dataset.key = key;
-    el.announcements.replaceChildren(...list.map((a) => h("p", { class: "announcement", text: a.text })));
-  }
-
-  async function run(name: string, args: Record<string, unknown>, done: string): Promise<void> {
-    setText(el.notice, "…");
+    note(lines.join("\n"), "change");
     try {
-      await conn.command(name, args);
-      setText(el.notice, done);
-    } catch (err) {
-      setText(el.notice, err instanceof CommandError ? err.message : String(err));
+      navigator.vibrate?.([200, 100, 200]);
+    } catch {
+      /* not allowed without a user gesture on some browsers */
     }
   }
 
-  el.checkIn.addEventListener("click", () => void run("check_in", {}, "You are checked in."));
-  el.missing.addEventListener("click", () => {
-    if (current !== null) void run("report_missing_partner", { meeting: current.meeting.id }, "The organisers were told; please wait at your table.");
-  });
+  function note(text: string, kind: "change" | "ok" | "error" | "busy"): void {
+    setText(el.notice, text);
+    setClass(el.notice, `notice notice-${kind}`);
+  }
 
+  let announcementKey = "";
+  function renderAnnouncements(now: number): void {
+    const list = activeAnnouncements(store.list("announcement"), now);
+    const key = list.map((a) => `${a.id}:${a.text}`).join("|");
+    if (announcementKey === key) return;
+    announcementKey = key;
+    el.announcements.replaceChildren(...list.map((a) => h("p", { class: "announcement", text: a.text })));
+  }
+
+  async function run(name: string, args: Record<string, unknown>, done: Key): Promise<void> {
+    if (busy) return;
+    busy = true;
+    note(t("sending"), "busy");
+    tick();
+    try {
+      await conn.command(name, args);
+      note(t(done), "ok");
+    } catch (err) {
+      if (err instanceof CommandError) {
+        const key = `err_${err.code}`;
+        note(KNOWN_ERRORS.has(key) ? t(key as Key) : err.message, "error");
+      } else note(String(err), "error");
+    } finally {
+      busy = false;
+      tick();
+    }
+  }
+
+  el.checkIn.addEventListener("click", () => void run("check_in", {}, "checkedIn"));
+  el.missing.addEventListener("click", () => {
+    if (current !== null && ACTIVE_PHASES.has(currentPhase)) void run("report_missing_partner", { meeting: current.meeting.id }, "reported");
+  });
+  const setLang = (l: Lang): void => {
+    lang = l;
+    saveLang(l);
+    nextKey = "";
+    if (slots !== null) slots = slotsOf(agenda);
+    renderStatic();
+    tick();
+  };
+  el.langEn.addEventListener("click", () => setLang("en"));
+  el.langDe.addEventListener("click", () => setLang("de"));
+
+  refresh(false); // the saved copy, if any, at once
   setInterval(tick, TICK_MS);
-  tick();
   conn.start();
+  cacheAssets();
+}
+
+function readStorage(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function writeStorage(key: string, value: string): void {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    /* full or private mode: no offline copy */
+  }
+}
+
+/** Keep this page and its scripts and styles in the Cache API, and let the service
+ * worker (/p/sw.js, served by the server) answer from it when the network is gone. */
+function cacheAssets(): void {
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/p/sw.js", { scope: "/p/" }).catch(() => undefined);
+  }
+  if (!("caches" in window)) return;
+  const urls = [
+    location.pathname + location.search,
+    ...Array.from(document.querySelectorAll<HTMLScriptElement | HTMLLinkElement>("script[src], link[rel=stylesheet], link[rel=modulepreload]"))
+      .map((n) => (n instanceof HTMLScriptElement ? n.src : n.href))
+      .filter((u) => u.startsWith(location.origin)),
+  ];
+  caches
+    .open("matchboard-phone-v1")
+    .then(async (cache) => {
+      const missing: string[] = [];
+      for (const url of urls) if ((await cache.match(url)) === undefined) missing.push(url);
+      await cache.addAll(missing); // hashed assets: fetched once; the page itself: once
+    })
+    .catch(() => undefined);
 }

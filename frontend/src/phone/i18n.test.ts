@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { DICT, LANGS, pickLang, translate } from "./i18n";
+
+describe("pickLang", () => {
+  it("follows the browser's languages", () => {
+    expect(pickLang(["de-DE", "en"])).toBe("de");
+    expect(pickLang(["fr-FR", "de-AT"])).toBe("de");
+    expect(pickLang(["en-GB", "de"])).toBe("en");
+  });
+  it("falls back to English", () => {
+    expect(pickLang([])).toBe("en");
+    expect(pickLang(["fr", "it"])).toBe("en");
+  });
+  it("prefers a stored choice, ignoring junk", () => {
+    expect(pickLang(["de"], "en")).toBe("en");
+    expect(pickLang(["en"], "de")).toBe("de");
+    expect(pickLang(["de"], "xx")).toBe("de");
+    expect(pickLang(["en"], null)).toBe("en");
+  });
+});
+
+describe("dictionary", () => {
+  it("has every key in every language, non-empty, with the same placeholders", () => {
+    const keys = Object.keys(DICT.en).sort();
+    for (const lang of LANGS) {
+      expect(Object.keys(DICT[lang]).sort()).toEqual(keys);
+      for (const key of keys) {
+        const text = DICT[lang][key as keyof typeof DICT.en];
+        expect(text.length).toBeGreaterThan(0);
+        const vars = (s: string): string[] => (s.match(/\{\w+\}/g) ?? []).sort();
+        expect(vars(text)).toEqual(vars(DICT.en[key as keyof typeof DICT.en]));
+      }
+    }
+  });
+  it("fills placeholders", () => {
+    expect(translate("en", "ch_table", { from: 9, to: 14 })).toBe("Your table changed: 9 → 14");
+    expect(translate("de", "hello", { name: "Anna" })).toBe("Hallo Anna");
+  });
+});
