@@ -137,9 +137,14 @@ def test_screens_live_together(browser: Browser, site: tuple[str, EventState, in
     expect(anna.locator("#card-table")).to_contain_text("1", timeout=5_000)
     expect(hall.locator("#countdown")).to_have_text(re.compile(r"\d+:\d\d"))
 
-    # A moderator moves Anna's meeting: her phone and Jonas's show the new table at
+    # A moderator moves Anna's meeting in the console: select it in the grid, pick a free
+    # table, see who is affected, confirm. Her phone and Jonas's show the new table at
     # once, with a change notice; the hall's list follows.
-    command(base, state, "move_meeting", meeting="m1", table=3)
+    console.locator('#grid td[data-meeting="m1"]').click()
+    console.locator("#selected select").first.select_option("3")
+    console.locator("#selected button", has_text="Move").click()
+    expect(console.locator("#confirm-body")).to_contain_text("Anna Berg", timeout=2_000)
+    console.locator("#confirm-ok").click()
     for phone in (anna, jonas):
         expect(phone.locator("#card-table")).to_contain_text("3", timeout=1_000)
         expect(phone.locator("#notice")).not_to_be_empty(timeout=1_000)
