@@ -170,6 +170,13 @@ def test_screens_live_together(browser: Browser, site: tuple[str, EventState, in
         assert person.token not in anna_text
     assert state.participants["p2"].name not in anna_text  # not her meeting
 
+    # Readable from 10 m: the countdown fills a good part of the screen, in 1080p and 4K.
+    for width, height in ((1920, 1080), (3840, 2160)):
+        hall.set_viewport_size({"width": width, "height": height})
+        box = hall.locator("#countdown").bounding_box()
+        assert box is not None
+        assert box["height"] >= 0.2 * height, (width, box)
+
     ARTIFACTS.mkdir(exist_ok=True)
     for name, page in (("hall", hall), ("phone", anna), ("moderator", console)):
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
