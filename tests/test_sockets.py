@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,15 +75,24 @@ async def make_event(service: Service) -> EventState:
     return await service.state(EVENT)
 
 
+@asynccontextmanager
+async def live_server(
+    redis: aioredis.Redis, redis_server: EmbeddedRedis, **settings: Any
+) -> AsyncIterator[Live]:
+    """The test event and an in-process server with these settings."""
+    service = Service(Store(redis))
+    state = await make_event(service)
+    async with running_server(redis_server.url, **settings) as url:
+        yield Live(url, service, state)
+
+
 @pytest.fixture(params=[True, False], ids=["lean", "asgi"])
 async def live(
     request: pytest.FixtureRequest, redis: aioredis.Redis, redis_server: EmbeddedRedis
 ) -> AsyncIterator[Live]:
     """A server with /ws served by the lean protocol (the default) or through ASGI."""
-    service = Service(Store(redis))
-    state = await make_event(service)
-    async with running_server(redis_server.url, ws_lean=request.param) as url:
-        yield Live(url, service, state)
+    async with live_server(redis, redis_server, ws_lean=request.param) as running:
+        yield running
 
 
 async def next_of(client: Client, kind: str, timeout: float = 5) -> dict[str, Any]:
@@ -374,11 +384,8 @@ async def test_ping_pong_carries_server_time(live: Live) -> None:
 async def test_a_client_that_stops_reading_is_dropped_and_others_keep_up(
     redis: aioredis.Redis, redis_server: EmbeddedRedis
 ) -> None:
-    service = Service(Store(redis))
-    state = await make_event(service)
-    assert state.event is not None
-    async with running_server(redis_server.url, ws_send_buffer_bytes=64 * 1024) as url:
-        live = Live(url, service, state)
+    async with live_server(redis, redis_server, ws_send_buffer_bytes=64 * 1024) as live:
+        url = live.url
         sock = socket.create_connection(("127.0.0.1", int(url.split(":")[2].split("/")[0])))
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         stalled, _welcome = await open_feed(url, event=EVENT, token=live.token("p0"), sock=sock)
@@ -494,10 +501,7 @@ async def test_meeting_kinds_roundtrip(live: Live) -> None:
 async def test_permessage_deflate_when_enabled(
     redis: aioredis.Redis, redis_server: EmbeddedRedis
 ) -> None:
-    service = Service(Store(redis))
-    state = await make_event(service)
-    async with running_server(redis_server.url, ws_compression=True) as url:
-        live = Live(url, service, state)
+    async with live_server(redis, redis_server, ws_compression=True) as live:
         packed = live.client(live.token("p0"), Encoding.JSON, compression="deflate")
         plain = live.client(live.token("p1"))
         await packed.connect()
@@ -514,10 +518,8 @@ async def test_heartbeats_close_a_connection_that_stops_answering(
     redis: aioredis.Redis, redis_server: EmbeddedRedis
 ) -> None:
     """A phone that vanished (no pong) is closed by the server's WebSocket pings."""
-    service = Service(Store(redis))
-    state = await make_event(service)
-    async with running_server(redis_server.url, ws_ping_interval_s=0.2) as url:
-        live = Live(url, service, state)
+    async with live_server(redis, redis_server, ws_ping_interval_s=0.2) as live:
+        url = live.url
         # The client library answers pings itself: stop it from reading at all.
         silent, _ = await open_feed(url, event=EVENT, token=live.token("p0"))
         silent.transport.pause_reading()
