@@ -149,7 +149,7 @@ class Timekeeper:
         await self.service.execute(
             event_id, "housekeeping", lambda s: housekeeping(s, self.clock_ms()), actor="timekeeper"
         )
-        state = await self.service.state(event_id)
+        state = self.service.replica(event_id)  # execute just brought it up to date
         upcoming = clock.next_boundary_ms(state, now)
         if upcoming is None:
             return MAX_SLEEP_S
