@@ -22,6 +22,16 @@ class MeetingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class MeetingOutcome(enum.StrEnum):
+    """What became of a meeting: recorded once when its round ends (by the timekeeper, in
+    whichever server process gets there first); a moderator may correct it."""
+
+    HELD = "held"
+    NO_SHOW = "no_show"  # `Meeting.absent` says who did not come
+    SUBSTITUTED = "substituted"  # someone did not come; the one who did got a new partner
+    CANCELLED = "cancelled"
+
+
 class MeetingOrigin(enum.StrEnum):
     PLANNED = "planned"
     SUBSTITUTE = "substitute"
@@ -183,6 +193,9 @@ class Meeting:
     origin: MeetingOrigin = MeetingOrigin.PLANNED
     external_id: str = ""
     note: str = ""
+    absent: tuple[str, ...] = ()  # who did not come (a no-show or a departure)
+    replaced_by: str = ""  # the substitute meeting that took this one's place
+    outcome: MeetingOutcome | None = None  # None until its round ends
 
     @property
     def key(self) -> str:
@@ -210,18 +223,26 @@ class Meeting:
 
 
 class AlertKind(enum.StrEnum):
-    MISSING_PARTNER = "missing_partner"  # reported from a phone: "my partner is not here"
+    """In rising urgency: an alert is upgraded, never downgraded (see `URGENCY`)."""
+
     AT_RISK = "at_risk"  # at seating time, someone in the meeting has not checked in
+    MISSING_PARTNER = "missing_partner"  # reported from a phone: "my partner is not here"
+    NEEDS_PARTNER = "needs_partner"  # a no-show while someone is here: seat a substitute
+
+
+URGENCY: Final[dict[AlertKind, int]] = {kind: n for n, kind in enumerate(AlertKind)}
 
 
 class AlertStatus(enum.StrEnum):
     OPEN = "open"
-    RESOLVED = "resolved"
+    RESOLVED = "resolved"  # a moderator, a check-in or a substitute closed it
+    EXPIRED = "expired"  # its round ended while it was open
 
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """Something a moderator must look at, e.g. someone waiting alone at a table."""
+    """Something a moderator must look at, e.g. someone waiting alone at a table. There is
+    at most one per meeting (`alert_id`): a more urgent kind upgrades it."""
 
     KIND: ClassVar[str] = "alert"
     id: str
@@ -229,14 +250,26 @@ class Alert:
     meeting: str
     round: int
     table: int | None
-    reporter: str  # the participant who reported it
-    since_ms: int
+    reporter: str  # the participant who reported it ("" when the timekeeper raised it)
+    since_ms: int  # raised, or last upgraded
     status: AlertStatus = AlertStatus.OPEN
-    resolution: str = ""  # absent, waiting, substituted, ...
+    resolution: str = ""  # arrived, waiting, absent, substituted, free, or the outcome
+    waiting: tuple[str, ...] = ()  # needs_partner: who is here and needs a new partner
+    reported_at_ms: int | None = None  # first "not here" report or no-show: waiting began
+    closed_at_ms: int | None = None
+    no_candidates: bool = False  # needs_partner: nobody could step in when it was raised
 
     @property
     def key(self) -> str:
         return self.id
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is AlertStatus.OPEN
+
+
+def alert_id(meeting_id: str) -> str:
+    return f"alert-{meeting_id}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,10 @@ export function encodingOf(subprotocol: string): Encoding | null {
 export type Role = "moderator" | "hall" | "participant";
 export type MeetingStatus = "requested" | "scheduled" | "held" | "no_show" | "cancelled";
 export type MeetingOrigin = "planned" | "substitute" | "walk_in";
+/** What became of a meeting, recorded once when its round ends (a moderator may correct it). */
+export type MeetingOutcome = "held" | "no_show" | "substituted" | "cancelled";
+export type AlertKind = "at_risk" | "missing_partner" | "needs_partner";
+export type AlertStatus = "open" | "resolved" | "expired";
 export type Cue = "seating" | "start" | "warning" | "end";
 
 export interface EventSettings {
@@ -85,7 +89,7 @@ export interface ParticipantRecord {
   title: string;
   tags: string[];
   languages: string[];
-  present?: boolean; // public profiles
+  present?: boolean; // checked in and not departed: every audience gets it
   external_id?: string;
   email?: string;
   phone?: string;
@@ -107,6 +111,9 @@ export interface MeetingRecord {
   origin: MeetingOrigin;
   external_id: string;
   note?: string; // moderators only
+  absent?: string[]; // who did not come (no-show, departed): set with status no_show
+  replaced_by?: string; // the substitute meeting that took this one's place
+  outcome?: MeetingOutcome | null; // null until its round ends
 }
 
 export interface AnnouncementRecord {
@@ -129,16 +136,25 @@ export interface BellRecord {
   recorded_at_ms: number;
 }
 
+/** One alert per meeting ("alert-<meeting id>"). at_risk: at seating someone has not
+ * checked in; missing_partner: a participant reported "my partner is not here";
+ * needs_partner: the meeting was marked a no-show while `waiting` are here and need a new
+ * partner. Moderators see every alert; a participant sees the needs_partner alerts they
+ * wait in. */
 export interface AlertRecord {
   id: string;
-  kind: "missing_partner" | "at_risk";
+  kind: AlertKind;
   meeting: string;
   round: number;
   table: number | null;
-  reporter: string;
-  since_ms: number;
-  status: "open" | "resolved";
-  resolution: string;
+  reporter: string; // who reported it ("" when raised by the timekeeper)
+  since_ms: number; // raised (or last upgraded to a more urgent kind)
+  status: AlertStatus;
+  resolution: string; // arrived, waiting, absent, substituted, free, or the outcome when expired
+  waiting?: string[]; // needs_partner: the people here who need a new partner
+  reported_at_ms?: number | null; // first "not here" report or no-show: when waiting began
+  closed_at_ms?: number | null;
+  no_candidates?: boolean; // needs_partner: nobody was free to step in when it was raised
 }
 
 /** Record kind → record type. `event`, `clock` and `me` are single records. */
