@@ -3,18 +3,29 @@
 Pure commands (see server/command_args.py). A participant acts for themself; staff and
 moderators act for anyone. "Now" is an argument: the round a participant is "in" is the
 one whose seating has begun and whose meeting time has not ended.
+
+Presence (checked in, not departed) decides who is missing: a no-show or a substitution
+never takes a meeting away from someone who is here (`PersonPresent`), and whoever is left
+waiting gets a needs_partner alert with the substitutes ranked for them (server/alerts.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from server.command_args import Args, find_meeting, free_table
-from server.errors import Forbidden, InvalidArgument, RoundOver, UnknownParticipant
+from server import alerts
+from server.alerts import present, split_presence
+from server.command_args import Args, find_meeting, free_table, round_not_over
+from server.errors import (
+    Forbidden,
+    InvalidArgument,
+    PersonPresent,
+    RoundOver,
+    UnknownParticipant,
+)
 from server.model import (
-    Alert,
+    ACTIVE_STATUSES,
     AlertKind,
-    AlertStatus,
     Meeting,
     MeetingOrigin,
     MeetingStatus,
@@ -52,10 +63,12 @@ def current_round(state: EventState, now_ms: int) -> Round | None:
 
 
 def check_in(state: EventState, args: Args, actor: Audience, now_ms: int) -> Change:
+    """Arrived: and every at-risk or missing-partner alert this answers closes itself."""
     person = _subject(state, args, actor)
     if person.checked_in:
         return Change()  # scanning a badge twice is harmless
-    return Change(upserts=(dataclasses.replace(person, checked_in_at_ms=now_ms),))
+    here = dataclasses.replace(person, checked_in_at_ms=now_ms)
+    return Change(upserts=(here, *alerts.arrived(state, person.id, now_ms)))
 
 
 def undo_check_in(state: EventState, args: Args, actor: Audience, now_ms: int) -> Change:
@@ -82,7 +95,8 @@ def _my_meeting_now(state: EventState, pid: str, args: Args, now_ms: int) -> Mee
 
 
 def report_missing_partner(state: EventState, args: Args, actor: Audience, now_ms: int) -> Change:
-    """A participant at the table says their partner is not there: alert the moderators."""
+    """A participant at the table says their partner is not there: alert the moderators
+    (an at-risk alert of the meeting becomes this more urgent one)."""
     reporter = _subject(state, args, actor)
     meeting = _my_meeting_now(state, reporter.id, args, now_ms)
     if not meeting.occupies or meeting.round is None:
@@ -93,51 +107,113 @@ def report_missing_partner(state: EventState, args: Args, actor: Audience, now_m
     rnd = state.rounds[meeting.round]
     if rnd.ends_at_ms <= now_ms:
         raise RoundOver(f"round {rnd.index} is over", round=rnd.index)
-    alert_id = f"missing-{meeting.id}-{reporter.id}"
-    existing = state.alerts.get(alert_id)
-    if existing is not None and existing.status is AlertStatus.OPEN:
-        return Change()
-    alert = Alert(
-        id=alert_id,
-        kind=AlertKind.MISSING_PARTNER,
-        meeting=meeting.id,
-        round=rnd.index,
-        table=meeting.table,
-        reporter=reporter.id,
-        since_ms=now_ms,
+    alert = alerts.raise_alert(
+        state, meeting, AlertKind.MISSING_PARTNER, now_ms, reporter=reporter.id
     )
-    return Change(upserts=(alert,))
+    return Change() if alert is None else Change(upserts=(alert,))
 
 
-def _resolve_alerts(state: EventState, meeting_id: str, resolution: str) -> list[Record]:
-    return [
-        dataclasses.replace(a, status=AlertStatus.RESOLVED, resolution=resolution)
-        for a in state.alerts.values()
-        if a.meeting == meeting_id and a.status is AlertStatus.OPEN
+def _names(state: EventState, pids: list[str] | tuple[str, ...]) -> str:
+    return " and ".join(state.participants[p].name for p in pids if p in state.participants)
+
+
+def _absent_people(state: EventState, meeting: Meeting, named: str | None) -> tuple[str, ...]:
+    """Who is missing from `meeting`: the person named, else everyone not here. Refuses
+    to call someone who is here absent, and a "no-show" where each side still has someone."""
+    here, away = split_presence(state, meeting)
+    if named is not None:
+        if named not in meeting.people:
+            raise InvalidArgument(
+                f"args.participant: {_names(state, [named]) or named} is not in meeting "
+                f"{meeting.id}",
+                arg="participant",
+            )
+        if named in here:
+            raise PersonPresent(
+                f"{_names(state, [named])} is checked in: a no-show would take the meeting "
+                "away from someone who is here (undo their check-in first if they are not)",
+                participant=named,
+                meeting=meeting.id,
+            )
+        away = [named]
+    elif not away:
+        raise PersonPresent(
+            f"{_names(state, meeting.people)} are all checked in: name who is missing "
+            "(args.participant), or undo their check-in first",
+            meeting=meeting.id,
+        )
+    if all(any(p not in away for p in side) for side in (meeting.side_a, meeting.side_b)):
+        raise InvalidArgument(
+            f"each side of meeting {meeting.id} still has someone: the meeting can go ahead",
+            arg="participant",
+        )
+    return tuple(away)
+
+
+def no_show(
+    state: EventState, meeting: Meeting, absent: tuple[str, ...], now_ms: int
+) -> list[Record]:
+    """`meeting` did not happen because `absent` did not come; whoever is here waits for
+    a new partner (a needs_partner alert), or, with nobody here, the alert closes."""
+    waiting = [p for p in meeting.people if p not in absent and present(state, p)]
+    records: list[Record] = [
+        dataclasses.replace(meeting, status=MeetingStatus.NO_SHOW, absent=absent)
     ]
+    if waiting:
+        alert = alerts.needs_partner(state, meeting, waiting, absent, now_ms)
+        if alert is not None:
+            records.append(alert)
+    else:
+        records += alerts.closed_for(state, [meeting.id], "absent", now_ms)
+    return records
 
 
 def mark_absent(state: EventState, args: Args, _actor: Audience, now_ms: int) -> Change:
-    """The meeting did not happen because someone did not come: a no-show."""
+    """The meeting did not happen because someone did not come: a no-show. The one who
+    came is offered a substitute in the same step (see `substitutes_after`)."""
     meeting = find_meeting(state, args.text("meeting"))
-    if meeting.status not in (MeetingStatus.SCHEDULED, MeetingStatus.HELD):
+    if meeting.status not in ACTIVE_STATUSES:
         raise InvalidArgument(f"meeting {meeting.id} is {meeting.status}", arg="meeting")
-    absent = dataclasses.replace(meeting, status=MeetingStatus.NO_SHOW)
-    return Change(upserts=(absent, *_resolve_alerts(state, meeting.id, "absent")))
+    round_not_over(state, meeting, now_ms, instead="correct its outcome (set_outcome)")
+    named = args.raw.get("participant")
+    absent = _absent_people(state, meeting, named if isinstance(named, str) else None)
+    return Change(upserts=tuple(no_show(state, meeting, absent, now_ms)))
 
 
-def keep_waiting(state: EventState, args: Args, _actor: Audience, _now: int) -> Change:
+def keep_waiting(state: EventState, args: Args, _actor: Audience, now_ms: int) -> Change:
+    """Close an alert by hand: "they are coming" (or, for someone who needs a partner,
+    "free this round")."""
     alert = state.alerts.get(args.text("alert"))
     if alert is None:
         raise InvalidArgument("args.alert: no such alert", arg="alert")
-    return Change(
-        upserts=(dataclasses.replace(alert, status=AlertStatus.RESOLVED, resolution="waiting"),)
-    )
+    if not alert.is_open:
+        return Change()
+    resolution = "free" if alert.kind is AlertKind.NEEDS_PARTNER else "waiting"
+    return Change(upserts=(alerts.close(alert, resolution, now_ms),))
+
+
+def _left_alone(state: EventState, pid: str, rnd: int, role: str) -> Meeting | None:
+    """`pid`'s meeting in round `rnd` that a substitution replaces: None when they have
+    none; refused when someone across the table is here."""
+    mid = state.seat_of.get((pid, rnd))
+    if mid is None:
+        return None
+    meeting = state.meetings[mid]
+    here = [p for p in meeting.partners_of(pid) if present(state, p)]
+    if here:
+        raise PersonPresent(
+            f"{_names(state, here)} is here for the meeting with {_names(state, [pid])} "
+            f"(the {role}) in round {rnd}: a substitute would replace someone who came",
+            participant=here[0],
+            meeting=mid,
+        )
+    return meeting
 
 
 def accept_substitute(state: EventState, args: Args, _actor: Audience, now_ms: int) -> Change:
     """Seat `participant` (left alone in `round`) with `substitute`, at the table of the
-    participant's broken meeting when there is one; both broken meetings become no-shows."""
+    participant's broken meeting when there is one; the meetings it replaces become
+    no-shows of the people who did not come, and their alerts close as substituted."""
     person = _meeting_person(state, args.text("participant"))
     substitute = _meeting_person(state, args.text("substitute"))
     rnd = args.number("round")
@@ -145,20 +221,40 @@ def accept_substitute(state: EventState, args: Args, _actor: Audience, now_ms: i
         raise InvalidArgument(f"args.round: there is no round {rnd}", arg="round")
     if state.rounds[rnd].ends_at_ms <= now_ms:
         raise RoundOver(f"round {rnd} is over", round=rnd)
+    for who, role in ((person, "participant"), (substitute, "substitute")):
+        if not who.present:
+            raise InvalidArgument(
+                f"args.{role}: {who.name} is not here (not checked in, or departed): "
+                "only people who are here can be seated",
+                arg=role,
+            )
+    new_id = f"sub-{rnd}-{person.id}-{substitute.id}"
     upserts: list[Record] = []
     table = args.opt_number("table")
-    for pid in (person.id, substitute.id):
-        for mid in state.meetings_of.get(pid, ()):
-            old = state.meetings[mid]
-            if old.round == rnd and old.status in (MeetingStatus.SCHEDULED, MeetingStatus.HELD):
-                upserts.append(dataclasses.replace(old, status=MeetingStatus.NO_SHOW))
-                upserts.extend(_resolve_alerts(state, mid, "substituted"))
-                if pid == person.id and table is None:
-                    table = old.table
+    replaced: list[str] = []
+    for pid, role in ((person.id, "participant"), (substitute.id, "substitute")):
+        old = _left_alone(state, pid, rnd, role)
+        if old is None:
+            old_id = _no_show_of(state, pid, rnd)
+            if old_id is not None:
+                old = state.meetings[old_id]
+        if old is None:
+            continue
+        absent = old.absent or tuple(p for p in old.people if not present(state, p))
+        upserts.append(
+            dataclasses.replace(
+                old, status=MeetingStatus.NO_SHOW, absent=absent, replaced_by=new_id
+            )
+        )
+        replaced.append(old.id)
+        stays = old.table is not None and state.table_use.get((old.table, rnd), old.id) == old.id
+        if pid == person.id and table is None and stays:
+            table = old.table  # the person stays where they sit
+    upserts.extend(alerts.closed_for(state, replaced, "substituted", now_ms))
     if table is None:
         table = free_table(state, rnd, 2)
     new = Meeting(
-        id=f"sub-{rnd}-{person.id}-{substitute.id}",
+        id=new_id,
         side_a=(person.id,),
         side_b=(substitute.id,),
         round=rnd,
@@ -169,6 +265,20 @@ def accept_substitute(state: EventState, args: Args, _actor: Audience, now_ms: i
     return Change(upserts=(*upserts, new))
 
 
+def _no_show_of(state: EventState, pid: str, rnd: int) -> str | None:
+    """`pid`'s no-show meeting of the round not replaced yet, where they were not absent."""
+    for mid in sorted(state.meetings_of.get(pid, ())):
+        m = state.meetings[mid]
+        if (
+            m.round == rnd
+            and m.status is MeetingStatus.NO_SHOW
+            and not m.replaced_by
+            and pid not in m.absent
+        ):
+            return mid
+    return None
+
+
 def _meeting_person(state: EventState, pid: str) -> Participant:
     person = state.participants.get(pid)
     if person is None:
@@ -177,16 +287,25 @@ def _meeting_person(state: EventState, pid: str) -> Participant:
 
 
 def depart(state: EventState, args: Args, actor: Audience, now_ms: int) -> Change:
-    """Gone for the rest of the event: every meeting not yet over is cancelled."""
+    """Gone for the rest of the event. A meeting being seated now becomes their no-show
+    (whoever came gets a needs_partner alert); later meetings are cancelled; one already
+    under way is left to end as it does."""
     person = _subject(state, args, actor)
     if person.departed_at_ms is not None:
         return Change()
-    upserts: list[Record] = [dataclasses.replace(person, departed_at_ms=now_ms)]
+    gone = dataclasses.replace(person, departed_at_ms=now_ms)
+    upserts: list[Record] = [gone]
     for mid in sorted(state.meetings_of.get(person.id, ())):
         meeting = state.meetings[mid]
         rnd = state.rounds.get(meeting.round) if meeting.round is not None else None
-        if meeting.status is MeetingStatus.SCHEDULED and (rnd is None or rnd.starts_at_ms > now_ms):
+        if meeting.status is not MeetingStatus.SCHEDULED:
+            continue
+        if rnd is None or rnd.seating_at_ms > now_ms:
             upserts.append(
-                dataclasses.replace(meeting, status=MeetingStatus.CANCELLED, note="departed")
+                dataclasses.replace(
+                    meeting, status=MeetingStatus.CANCELLED, note="departed", absent=(person.id,)
+                )
             )
+        elif now_ms < rnd.starts_at_ms:
+            upserts += no_show(state, meeting, (person.id,), now_ms)
     return Change(upserts=tuple(upserts))

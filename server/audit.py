@@ -13,6 +13,7 @@ import io
 from typing import Any, Final
 
 from server.codec import to_plain
+from server.command_args import Plan
 from server.errors import MatchboardError, RuleError
 from server.model import Record
 from server.service import Service
@@ -117,15 +118,11 @@ def undo_change(state: EventState, target: ChangeRecord) -> Change:
     return Change(upserts=tuple(upserts), deletes=tuple(deletes))
 
 
-async def undo_last(service: Service, event_id: str, *, actor: str) -> ChangeRecord:
+async def plan_undo(service: Service, event_id: str, actor: str) -> Plan:
+    """Undo of `actor`'s latest action: previewed in a dry run, committed otherwise."""
     target = undo_target(await log(service, event_id), actor)
-    record = await service.execute(
-        event_id,
-        UNDO,
-        lambda state: undo_change(state, target),
-        actor=actor,
+    return Plan(
+        decide=lambda state: undo_change(state, target),
         args={"version": target.version, "command": target.command},
+        summary={"undone": {"version": target.version, "command": target.command}},
     )
-    if record is None:
-        raise NothingToUndo(f"{target.command} (version {target.version}) changed nothing")
-    return record

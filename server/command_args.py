@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from server.errors import InvalidArgument, TableTaken, UnknownMeeting
+from server.errors import InvalidArgument, RoundOver, TableTaken, UnknownMeeting
 from server.model import Meeting
 from server.protocol import Role
-from server.state import Change, ChangeRecord, EventState
+from server.state import Change, EventState
 from server.views import Audience
 
 
@@ -77,8 +77,20 @@ def in_range(name: str, value: int, low: int | None, high: int | None) -> int:
 
 Decide = Callable[[EventState, "Args", Audience, int], Change]
 Query = Callable[[EventState, "Args", Audience, int], dict[str, Any]]
-# (service, event id, actor name) -> the committed change record
-Custom = Callable[[Any, str, str], Awaitable[ChangeRecord]]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A command that must read more than the state first (undo reads the change log):
+    what it found, as the decide function to commit (or to preview in a dry run)."""
+
+    decide: Callable[[EventState], Change]
+    args: dict[str, Any]  # recorded with the change, e.g. the version undone
+    summary: dict[str, Any]  # shown in the result's preview, e.g. {"undone": ...}
+
+
+# (service, event id, actor name) -> the plan
+Custom = Callable[[Any, str, str], Awaitable[Plan]]
 
 
 def no_change(_state: EventState, _args: Args, _actor: Audience, _now: int) -> Change:
@@ -93,8 +105,11 @@ class Command:
     summary: str
     # A command with a query only reads: its answer is `query(...)`, nothing is committed.
     query: Query | None = None
-    # A command that needs more than the state (undo reads the change log) runs itself.
+    # A command that needs more than the state (undo reads the change log) plans itself.
     custom: Custom | None = None
+    # What to tell the caller after the commit, from the new state (e.g. the substitutes
+    # for whoever a no-show left waiting): the result's `data`.
+    answer: Query | None = None
 
 
 MODERATORS: Final = frozenset({Role.MODERATOR})
@@ -110,6 +125,18 @@ def find_meeting(state: EventState, mid: str) -> Meeting:
     if meeting is None:
         raise UnknownMeeting(f"there is no meeting {mid!r}", meeting=mid)
     return meeting
+
+
+def round_not_over(state: EventState, meeting: Meeting, now_ms: int, *, instead: str = "") -> None:
+    """Refuse a change to a meeting whose round has ended (saying what to do instead)."""
+    rnd = state.rounds.get(meeting.round) if meeting.round is not None else None
+    if rnd is not None and rnd.ends_at_ms <= now_ms:
+        hint = f": {instead}" if instead else ""
+        raise RoundOver(
+            f"round {rnd.index} is over: meeting {meeting.id} can no longer change{hint}",
+            meeting=meeting.id,
+            round=rnd.index,
+        )
 
 
 def free_table(state: EventState, rnd: int, people: int) -> int:

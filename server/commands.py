@@ -14,23 +14,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from server import attendance, audit, clock_rules, proposals, rules
+from server import attendance, audit, clock_rules, outcomes, proposals, rules
 from server.command_args import (
     EVERYONE_BUT_HALL,
     MODERATORS,
     Args,
     Command,
     Decide,
+    Plan,
     find_meeting,
     free_table,
     in_range,
     no_change,
+    round_not_over,
 )
 from server.errors import (
     Forbidden,
     InvalidArgument,
     InvalidMeeting,
-    RoundOver,
     UnknownCommand,
 )
 from server.model import (
@@ -39,6 +40,7 @@ from server.model import (
     Meeting,
     MeetingOrigin,
     MeetingStatus,
+    alert_id,
 )
 from server.service import Service
 from server.state import Change, ChangeRecord, EventState
@@ -47,28 +49,18 @@ from server.views import Audience
 # -- meetings and tables
 
 
-def _not_over(state: EventState, meeting: Meeting, now_ms: int) -> None:
-    rnd = state.rounds.get(meeting.round) if meeting.round is not None else None
-    if rnd is not None and rnd.ends_at_ms <= now_ms:
-        raise RoundOver(
-            f"round {rnd.index} is over: meeting {meeting.id} can no longer change",
-            meeting=meeting.id,
-            round=rnd.index,
-        )
-
-
 def move_meeting(state: EventState, args: Args, _actor: Audience, now_ms: int) -> Change:
     meeting = find_meeting(state, args.text("meeting"))
     target_round = args.opt_number("round")
     if target_round is None or target_round == meeting.round:
-        _not_over(state, meeting, now_ms)  # a table change in a round that is over
+        round_not_over(state, meeting, now_ms)  # a table change in a round that is over
     moved = dataclasses.replace(
         meeting,
         table=args.number("table"),
         round=meeting.round if target_round is None else target_round,
         status=MeetingStatus.SCHEDULED,
     )
-    _not_over(state, moved, now_ms)
+    round_not_over(state, moved, now_ms)
     return Change(upserts=(moved,))
 
 
@@ -79,7 +71,7 @@ def swap_tables(state: EventState, args: Args, _actor: Audience, now_ms: int) ->
             f"meetings {a.id} and {b.id} must be two placed meetings of the same round",
             meeting=a.id,
         )
-    _not_over(state, a, now_ms)
+    round_not_over(state, a, now_ms)
     return Change(
         upserts=(dataclasses.replace(a, table=b.table), dataclasses.replace(b, table=a.table))
     )
@@ -87,7 +79,7 @@ def swap_tables(state: EventState, args: Args, _actor: Audience, now_ms: int) ->
 
 def cancel_meeting(state: EventState, args: Args, _actor: Audience, now_ms: int) -> Change:
     meeting = find_meeting(state, args.text("meeting"))
-    _not_over(state, meeting, now_ms)
+    round_not_over(state, meeting, now_ms)
     return Change(upserts=(dataclasses.replace(meeting, status=MeetingStatus.CANCELLED),))
 
 
@@ -108,7 +100,7 @@ def walk_in(state: EventState, args: Args, _actor: Audience, now_ms: int) -> Cha
     )
     if meeting.id in state.meetings:
         raise InvalidArgument(f"meeting {meeting.id} exists already", arg="id")
-    _not_over(state, meeting, now_ms)
+    round_not_over(state, meeting, now_ms)
     return Change(upserts=(meeting,))
 
 
@@ -174,8 +166,19 @@ def set_auto_substitute(state: EventState, args: Args, _actor: Audience, _now: i
     return Change(upserts=(dataclasses.replace(state.event, settings=settings),))
 
 
-async def _undo(service: Service, event_id: str, actor: str) -> ChangeRecord:
-    return await audit.undo_last(service, event_id, actor=actor)
+def substitutes_after_no_show(
+    state: EventState, args: Args, actor: Audience, now_ms: int
+) -> dict[str, Any]:
+    """After mark_absent: who waits now, and the substitutes ranked for them."""
+    meeting = find_meeting(state, args.text("meeting"))
+    alert = state.alerts.get(alert_id(meeting.id))
+    if alert is None or not alert.is_open or not alert.waiting or meeting.round is None:
+        return {"waiting": [], "candidates": []}
+    waiting = alert.waiting[0]
+    ask = Args({"participant": waiting, "round": meeting.round})
+    return {"waiting": list(alert.waiting), "alert": alert.id} | proposals.suggest_substitutes(
+        state, ask, actor, now_ms
+    )
 
 
 COMMANDS: Final[dict[str, Command]] = {
@@ -195,11 +198,20 @@ COMMANDS: Final[dict[str, Command]] = {
             attendance.report_missing_partner,
             "my partner is not here",
         ),
-        Command("mark_absent", MODERATORS, attendance.mark_absent, "record a no-show"),
+        Command(
+            "mark_absent",
+            MODERATORS,
+            attendance.mark_absent,
+            "record a no-show",
+            answer=substitutes_after_no_show,
+        ),
+        Command("set_outcome", MODERATORS, outcomes.set_outcome, "correct an outcome"),
         Command("keep_waiting", MODERATORS, attendance.keep_waiting, "close an alert"),
         Command("accept_substitute", MODERATORS, attendance.accept_substitute, "seat a substitute"),
         Command("depart", EVERYONE_BUT_HALL, attendance.depart, "gone for the event"),
-        Command("undo", MODERATORS, no_change, "undo the last moderator action", custom=_undo),
+        Command(
+            "undo", MODERATORS, no_change, "undo the last moderator action", custom=audit.plan_undo
+        ),
         Command("pause_clock", MODERATORS, _clock(clock_rules.pause), "freeze every countdown"),
         Command("resume_clock", MODERATORS, _clock(clock_rules.resume), "carry on"),
         Command(
@@ -251,16 +263,18 @@ def _place(meeting: Meeting | None) -> dict[str, Any] | None:
 
 
 def preview(state: EventState, change: Change) -> dict[str, Any]:
-    """Who a change affects, for a moderator to confirm before committing."""
+    """Who a change affects, for a moderator to confirm before committing: each meeting
+    before and after (None when it is created or deleted) and the people in them."""
     people: set[str] = set()
     meetings = []
-    for record in change.upserts:
-        if isinstance(record, Meeting):
-            before = state.meetings.get(record.id)
-            people.update(record.people, before.people if before else ())
-            meetings.append(
-                {"meeting": record.id, "before": _place(before), "after": _place(record)}
-            )
+    changed: list[tuple[str, Meeting | None]] = [
+        (r.id, r) for r in change.upserts if isinstance(r, Meeting)
+    ]
+    changed += [(key, None) for kind, key in change.deletes if kind == Meeting.KIND]
+    for mid, after in changed:
+        before = state.meetings.get(mid)
+        people.update(after.people if after else (), before.people if before else ())
+        meetings.append({"meeting": mid, "before": _place(before), "after": _place(after)})
     named = [state.participants[p] for p in people if p in state.participants]
     return {
         "meetings": meetings,
@@ -285,27 +299,45 @@ async def run_command(
     *,
     dry_run: bool = False,
 ) -> Outcome:
+    """Run one command; a dry run decides and checks it against the current state, and
+    commits nothing (undo included: it shows what would be reverted)."""
     spec = command(name, audience)
     args = Args(raw_args)
     if spec.query is not None:
         state = await service.state(event_id)
         return Outcome(None, {}, spec.query(state, args, audience, now_ms))
+    plan: Plan | None = None
     if spec.custom is not None:
-        done = await spec.custom(service, event_id, actor_name(audience))
-        return Outcome(done, {"undone": done.args})
-    if dry_run:
-        state = await service.state(event_id)
-        change = spec.decide(state, args, audience, now_ms)
-        rules.check(state, change)
-        return Outcome(None, preview(state, change))
-    previews: list[dict[str, Any]] = []
+        plan = await spec.custom(service, event_id, actor_name(audience))
 
     def decide(state: EventState) -> Change:
-        change = spec.decide(state, args, audience, now_ms)
+        if plan is not None:
+            return plan.decide(state)
+        return spec.decide(state, args, audience, now_ms)
+
+    summary = {} if plan is None else plan.summary
+    if dry_run:
+        state = await service.state(event_id)
+        change = decide(state)
+        rules.check(state, change)
+        return Outcome(None, preview(state, change) | summary)
+    previews: list[dict[str, Any]] = []
+
+    def decide_and_preview(state: EventState) -> Change:
+        change = decide(state)
         previews.append(preview(state, change))
         return change
 
     record = await service.execute(
-        event_id, spec.name, decide, actor=actor_name(audience), args=args.raw
+        event_id,
+        spec.name,
+        decide_and_preview,
+        actor=actor_name(audience),
+        args=args.raw if plan is None else plan.args,
     )
-    return Outcome(record, previews[-1] if previews else {})
+    if plan is not None and record is None:
+        raise audit.NothingToUndo(f"{plan.args.get('command')} changed nothing")
+    data = None
+    if spec.answer is not None:
+        data = spec.answer(await service.state(event_id), args, audience, now_ms)
+    return Outcome(record, (previews[-1] if previews else {}) | summary, data)

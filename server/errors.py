@@ -182,3 +182,9 @@ class ScheduleConflict(RuleError):
     """Moving rounds would put one in the past or onto the round before it."""
 
     code = "schedule_conflict"
+
+
+class PersonPresent(RuleError):
+    """A no-show or a substitution would take a meeting away from someone who is here."""
+
+    code = "person_present"

@@ -37,6 +37,9 @@ SCHEDULE_COLUMNS: Final = (
     "participant_b",
     "name_b",
     "organisation_b",
+    "outcome",  # held, no_show, substituted, cancelled; empty until the round ends
+    "absent",  # who did not come, by name
+    "replaced_by",  # the substitute meeting that took its place
 )
 PARTICIPANT_EXPORT_COLUMNS: Final = (
     "external_id",
@@ -71,6 +74,9 @@ def export_schedule_csv(state: EventState) -> str:
                 m.table,
                 *_side(state, m.side_a),
                 *_side(state, m.side_b),
+                m.outcome.value if m.outcome else "",
+                "; ".join(state.participants[p].name for p in m.absent if p in state.participants),
+                m.replaced_by,
             ]
         )
     return _csv(SCHEDULE_COLUMNS, rows)
@@ -154,6 +160,9 @@ def export_json(state: EventState) -> str:
                 "status": m.status.value,
                 "origin": m.origin.value,
                 "note": m.note,
+                "outcome": m.outcome.value if m.outcome else None,
+                "absent": [_ref(state, pid) for pid in m.absent],
+                "replaced_by": m.replaced_by,
             }
             for m in sorted(state.meetings.values(), key=_schedule_order)
         ],

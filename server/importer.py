@@ -38,6 +38,7 @@ from server.model import (
     Break,
     Meeting,
     MeetingOrigin,
+    MeetingOutcome,
     MeetingStatus,
     Participant,
     Record,
@@ -82,7 +83,7 @@ JSON_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "rounds": ("index", "day", "starts_at", "starts_at_ms", "label", *_RENAMED),
     "breaks": ("id", "day", "starts_at", "starts_at_ms", "ends_at", "ends_at_ms", "label"),
     "participants": ("id", *PARTICIPANT_COLUMNS),
-    "meetings": ("id", *MEETING_COLUMNS, "status", "origin"),
+    "meetings": ("id", *MEETING_COLUMNS, "status", "origin", "outcome", "absent", "replaced_by"),
 }
 
 
@@ -286,14 +287,7 @@ class _Import:
         refs: tuple[str, ...] = self.problems.parse(row, name, lambda v: cells.items(v, ";+"), ())
         if not refs:
             self.missing(row, name, f"{name} is missing")
-        pids = []
-        for ref in refs:
-            pid = self.refs.get(ref) or (ref if ref in self.pids else None)
-            if pid is None:
-                self.problems.add(row.line, row.col(name), f"unknown participant {ref!r}")
-            else:
-                pids.append(pid)
-        return refs, tuple(pids)
+        return refs, self.people(row, name) or ()
 
     def meeting(self, row: Row) -> None:
         p, errors = self.problems, len(self.problems.errors)
@@ -307,6 +301,9 @@ class _Import:
         status = p.parse(row, "status", cells.choice(MeetingStatus), None)
         origin = p.parse(row, "origin", cells.choice(MeetingOrigin), None)
         note = p.parse(row, "note", cells.text, None)
+        outcome = p.parse(row, "outcome", cells.choice(MeetingOutcome), None)
+        replaced_by = p.parse(row, "replaced_by", cells.text, None)
+        absent = self.people(row, "absent")
         for what, number, known in (("round", rnd, self.rounds), ("table", table, self.tables)):
             if number is not None and number not in known:
                 hint = f"the event has no {what}s yet" if not known else f"no such {what}"
@@ -343,8 +340,25 @@ class _Import:
             origin=origin or (old.origin if old else MeetingOrigin.PLANNED),
             external_id=ext or (old.external_id if old else ""),
             note=note if note is not None else (old.note if old else ""),
+            absent=absent if absent is not None else (old.absent if old else ()),
+            replaced_by=(old.replaced_by if old else "") if replaced_by is None else replaced_by,
+            outcome=outcome or (old.outcome if old else None),
         )
         self.keep(record, row)
+
+    def people(self, row: Row, name: str) -> tuple[str, ...] | None:
+        """Participants named in an optional list (external ids or ids); None when absent."""
+        if cells.blank(row.values.get(name)):
+            return None
+        refs: tuple[str, ...] = self.problems.parse(row, name, lambda v: cells.items(v, ";+"), ())
+        pids = []
+        for ref in refs:
+            pid = self.refs.get(ref) or (ref if ref in self.pids else None)
+            if pid is None:
+                self.problems.add(row.line, row.col(name), f"unknown participant {ref!r}")
+            else:
+                pids.append(pid)
+        return tuple(pids)
 
     def plain(self, row: Row) -> None:
         """A table, round or break (JSON only); fields left out keep their old values."""

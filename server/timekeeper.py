@@ -2,7 +2,8 @@
 
 Every server process runs a timekeeper for every event. When boundaries are due, each
 process proposes the same change: the missing `Bell` records, plus, at a round's
-seating, an `at_risk` alert for each meeting with someone who has not checked in. The
+seating, an `at_risk` alert for each meeting with someone who has not checked in, and,
+once a round has ended, every meeting's outcome and the round's open alerts expired. The
 versioned commit lets one of them win; the others re-decide against the new state, find
 the bells there and commit nothing. No process is special, so losing one never stops
 the clock, and a process that starts late records what is missing (up to CATCH_UP_MS).
@@ -17,10 +18,12 @@ from collections.abc import Callable
 from typing import Final
 
 from server import clock
+from server.alerts import raise_alert, split_presence
 from server.attendance import accept_substitute
 from server.command_args import Args
-from server.errors import EventNotFound
+from server.errors import EventNotFound, MatchboardError
 from server.model import Alert, AlertKind, Announcement, Bell, MeetingStatus, Record
+from server.outcomes import round_end_outcomes
 from server.protocol import Role
 from server.service import Service, wall_clock_ms
 from server.state import Change, EventState
@@ -47,21 +50,36 @@ def housekeeping(state: EventState, now_ms: int) -> Change:
     expired announcements taken down, and, if the event wants it, one automatic
     substitute per call for a meeting still missing someone after the grace period."""
     bells = record_bells(state, now_ms)
+    outcomes = round_end_outcomes(state, now_ms)
     expired = tuple(
         (Announcement.KIND, a.id) for a in state.announcements.values() if not a.is_active(now_ms)
     )
-    change = Change(upserts=bells.upserts, deletes=expired)
+    change = Change(upserts=bells.upserts + outcomes.upserts, deletes=expired)
     if change:
         return change
     return auto_substitute(state, now_ms)
 
 
 def auto_substitute(state: EventState, now_ms: int) -> Change:
+    """One substitute seated by itself: first for someone known to be waiting (a
+    needs_partner alert), then for a meeting still missing someone after the grace time."""
     settings = state.event.settings if state.event else None
     if settings is None or not settings.auto_substitute:
         return Change()
     rnd = clock.current_round(state, now_ms)
-    if rnd is None or now_ms < rnd.starts_at_ms + settings.substitute_grace_s * 1000:
+    if rnd is None:
+        return Change()
+    for alert in sorted(state.alerts.values(), key=lambda a: (a.since_ms, a.id)):
+        if alert.is_open and alert.kind is AlertKind.NEEDS_PARTNER and alert.round == rnd.index:
+            meeting = state.meetings.get(alert.meeting)
+            absent = frozenset(meeting.absent if meeting else ())
+            for pid in alert.waiting:
+                if not state.participants[pid].present:
+                    continue
+                seated = _seat_best(state, pid, rnd.index, absent, now_ms)
+                if seated:
+                    return seated
+    if now_ms < rnd.starts_at_ms + settings.substitute_grace_s * 1000:
         return Change()
     for mid in sorted(state.meetings_in_round.get(rnd.index, ())):
         meeting = state.meetings[mid]
@@ -71,11 +89,23 @@ def auto_substitute(state: EventState, now_ms: int) -> Change:
         here = [p for p in meeting.people if state.participants[p].present]
         if not missing or not here:
             continue
-        candidates = rank_substitutes(state, here[0], rnd.index, absent=frozenset(missing))
-        if candidates:
-            args = Args({"participant": here[0], "substitute": candidates[0].participant,
-                         "round": rnd.index})  # fmt: skip
+        seated = _seat_best(state, here[0], rnd.index, frozenset(missing), now_ms)
+        if seated:
+            return seated
+    return Change()
+
+
+def _seat_best(
+    state: EventState, pid: str, rnd: int, absent: frozenset[str], now_ms: int
+) -> Change:
+    """`pid` seated with the best-ranked substitute; no change when there is none (or the
+    rules refuse it: the next tick looks again)."""
+    for candidate in rank_substitutes(state, pid, rnd, absent=absent, limit=3):
+        args = Args({"participant": pid, "substitute": candidate.participant, "round": rnd})
+        try:
             return accept_substitute(state, args, TIMEKEEPER, now_ms)
+        except MatchboardError:
+            continue
     return Change()
 
 
@@ -93,26 +123,17 @@ def record_bells(state: EventState, now_ms: int) -> Change:
 
 
 def at_risk_alerts(state: EventState, rnd: int, now_ms: int) -> list[Alert]:
-    alerts = []
+    """At seating: an alert for each meeting with someone not checked in."""
+    out = []
     for mid in sorted(state.meetings_in_round.get(rnd, ())):
         meeting = state.meetings[mid]
         if meeting.status is not MeetingStatus.SCHEDULED or not meeting.occupies:
             continue
-        missing = [p for p in meeting.people if not state.participants[p].present]
-        here = [p for p in meeting.people if state.participants[p].present]
-        if missing and f"risk-{mid}" not in state.alerts:
-            alerts.append(
-                Alert(
-                    id=f"risk-{mid}",
-                    kind=AlertKind.AT_RISK,
-                    meeting=mid,
-                    round=rnd,
-                    table=meeting.table,
-                    reporter=here[0] if here else "",  # who will wait; "" if no one came
-                    since_ms=now_ms,
-                )
-            )
-    return alerts
+        if split_presence(state, meeting)[1]:
+            alert = raise_alert(state, meeting, AlertKind.AT_RISK, now_ms)
+            if alert is not None:
+                out.append(alert)
+    return out
 
 
 class Timekeeper:

@@ -4,7 +4,11 @@
 - Hall screens see the public plan: event, tables, rounds, breaks, announcements, every
   meeting, and everyone's public profile (name, organisation, country, ...).
 - A participant sees the public event data, the announcements for everyone, their own
-  record (without its token), their own meetings, and their partners' public profiles.
+  record (without its token), their own meetings, their partners' public profiles, and
+  the needs_partner alerts they wait in (so their phone can say a new partner is sought).
+
+Every participant record, whoever sees it, carries `present` (checked in, not departed):
+the one derivation of "is this person here" (model.Participant.present).
 
 Private fields (model.PRIVATE_FIELDS: emails, phones, tokens, meeting notes) reach
 moderators only. Changes are lists: upserts `[kind, record]` and deletes `[kind, key]`.
@@ -19,6 +23,8 @@ from typing import Any, Final, TypeVar
 from server.codec import to_plain
 from server.model import (
     PRIVATE_FIELDS,
+    Alert,
+    AlertKind,
     Announcement,
     AnnouncementAudience,
     Event,
@@ -45,7 +51,14 @@ def plain_record(record: Record, *, private: bool) -> dict[str, Any]:
     if not private:
         for name in PRIVATE_FIELDS.get(record.KIND, ()):
             data.pop(name, None)
+    if isinstance(record, Participant):
+        data["present"] = record.present
     return data
+
+
+def waits_in(alert: Alert, pid: str) -> bool:
+    """Whether a participant sees this alert: they are the one waiting for a partner."""
+    return alert.kind is AlertKind.NEEDS_PARTNER and pid in alert.waiting
 
 
 def public_profile(person: Participant) -> dict[str, Any]:
@@ -127,6 +140,7 @@ def snapshot(state: EventState, audience: Audience) -> dict[str, Any]:
         for a in _sorted(state.announcements.values())
         if isinstance(a, Announcement) and a.audience is AnnouncementAudience.EVERYONE
     ]
+    data["alerts"] = [to_plain(a) for a in _sorted(state.alerts.values()) if waits_in(a, pid)]
     return data
 
 
@@ -209,6 +223,10 @@ class _Projector:
             assert before is None or isinstance(before, Meeting)
             assert after is None or isinstance(after, Meeting)
             self.meeting(kind, key, before, after)
+        elif isinstance(either, Alert):
+            assert before is None or isinstance(before, Alert)
+            assert after is None or isinstance(after, Alert)
+            self.alert(kind, key, before, after)
 
     def announcement(
         self, kind: str, key: str, before: Record | None, after: Record | None
@@ -235,6 +253,18 @@ class _Projector:
                 self.personal(partner).upserts.append([kind, profile])
         if before is None or own_profile(before) != own_profile(after):
             self.personal(key).upserts.append(["me", own_profile(after)])
+
+    def alert(self, kind: str, key: str, before: Alert | None, after: Alert | None) -> None:
+        """To the people waiting in it; a delete to those who no longer are."""
+
+        def seen_by(alert: Alert | None) -> set[str]:
+            return set() if alert is None else {p for p in alert.waiting if waits_in(alert, p)}
+
+        now, was = seen_by(after), seen_by(before)
+        for pid in sorted(now):
+            self.personal(pid).upserts.append([kind, to_plain(after)])
+        for pid in sorted(was - now):
+            self.personal(pid).deletes.append([kind, key])
 
     def meeting(self, kind: str, key: str, before: Meeting | None, after: Meeting | None) -> None:
         data = None if after is None else plain_record(after, private=False)

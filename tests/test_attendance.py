@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from server import rules
+from server.alerts import raise_alert
 from server.command_args import Args
 from server.commands import COMMANDS
-from server.errors import Forbidden, InvalidArgument, RoundOver, UnknownParticipant
-from server.model import AlertStatus, Meeting, MeetingOrigin, MeetingStatus
+from server.errors import Forbidden, InvalidArgument, PersonPresent, RoundOver, UnknownParticipant
+from server.model import AlertKind, AlertStatus, Meeting, MeetingOrigin, MeetingStatus
 from server.protocol import Role
 from server.service import with_tokens
 from server.state import Change, EventState, state_from_records
@@ -65,30 +66,99 @@ def test_the_no_show_story() -> None:
     run(state, "report_missing_partner", anna, now_ms=T0_MS + 60_000)
     (alert,) = state.alerts.values()
     assert (alert.meeting, alert.round, alert.table, alert.reporter) == ("m1", 1, 1, "p0")
-    assert alert.status is AlertStatus.OPEN
+    assert (alert.kind, alert.status) == (AlertKind.MISSING_PARTNER, AlertStatus.OPEN)
     assert not run(state, "report_missing_partner", anna, now_ms=T0_MS + 90_000)  # still open
-    # The moderator records the no-show and seats Anna with Ayşe's substitute... here p4.
+    # The moderator records the no-show: Jonas is the one missing, Anna now needs a partner
+    # (the same alert, upgraded), and someone is free to step in.
     run(state, "check_in", participant="p4")
     run(state, "mark_absent", meeting="m1", now_ms=T0_MS + 120_000)
     assert state.meetings["m1"].status is MeetingStatus.NO_SHOW
-    assert state.alerts[alert.id].status is AlertStatus.RESOLVED
+    assert state.meetings["m1"].absent == ("p1",)
+    (alert,) = state.alerts.values()
+    assert (alert.kind, alert.status, alert.waiting) == (
+        AlertKind.NEEDS_PARTNER, AlertStatus.OPEN, ("p0",)
+    )  # fmt: skip
+    assert alert.reported_at_ms == T0_MS + 60_000 and not alert.no_candidates
     change = run(state, "accept_substitute", participant="p0", substitute="p4", round=1,
                  now_ms=T0_MS + 150_000)  # fmt: skip
     (new,) = [
         r for r in change.upserts if isinstance(r, Meeting) and r.origin is MeetingOrigin.SUBSTITUTE
     ]
     assert (new.people, new.round, new.table) == (("p0", "p4"), 1, 1)  # Anna keeps her table
+    assert state.meetings["m1"].replaced_by == new.id
+    closed = state.alerts[alert.id]
+    assert (closed.status, closed.resolution, closed.closed_at_ms) == (
+        AlertStatus.RESOLVED, "substituted", T0_MS + 150_000
+    )  # fmt: skip
 
 
 def test_substitute_frees_both_broken_meetings() -> None:
     state = event()
+    for pid in ("p0", "p2"):
+        run(state, "check_in", participant=pid)
     run(state, "report_missing_partner", Audience(Role.PARTICIPANT, "p0"), now_ms=T0_MS)
     change = run(state, "accept_substitute", participant="p0", substitute="p2", round=1,
                  now_ms=T0_MS)  # fmt: skip
-    statuses = {r.id: r.status for r in change.upserts if isinstance(r, Meeting)}
-    assert statuses["m1"] is MeetingStatus.NO_SHOW
-    assert statuses["m2"] is MeetingStatus.NO_SHOW
+    broken = {r.id: r for r in change.upserts if isinstance(r, Meeting) and r.id in ("m1", "m2")}
+    assert {m: (r.status, r.absent) for m, r in broken.items()} == {
+        "m1": (MeetingStatus.NO_SHOW, ("p1",)),
+        "m2": (MeetingStatus.NO_SHOW, ("p3",)),
+    }
     assert all(a.status is AlertStatus.RESOLVED for a in state.alerts.values())
+
+
+def test_nobody_who_is_here_is_called_absent_or_replaced() -> None:
+    state = event()
+    for pid in ("p0", "p1", "p2"):
+        run(state, "check_in", participant=pid)
+    with pytest.raises(PersonPresent, match="Anna Berg and Jonas Weber are all checked in"):
+        run(state, "mark_absent", meeting="m1")
+    with pytest.raises(PersonPresent, match="Jonas Weber is checked in"):
+        run(state, "mark_absent", meeting="m1", participant="p1")
+    # Ayşe (p2) waits for Jānis (p3): a substitute for her is fine, but never one for Anna,
+    # whose partner Jonas is here.
+    with pytest.raises(PersonPresent, match="Jonas Weber is here"):
+        run(state, "accept_substitute", participant="p0", substitute="p2", round=1)
+    with pytest.raises(PersonPresent, match="Jonas Weber is here"):
+        run(state, "accept_substitute", participant="p2", substitute="p0", round=1)
+    with pytest.raises(InvalidArgument, match="Jānis Bērziņš is not here"):
+        run(state, "accept_substitute", participant="p3", substitute="p4", round=1)
+    run(state, "mark_absent", meeting="m2")
+    assert state.meetings["m2"].absent == ("p3",)
+
+
+def test_no_show_with_nobody_free_says_so_and_with_nobody_here_closes() -> None:
+    state = event()
+    run(state, "check_in", participant="p0")
+    run(state, "mark_absent", meeting="m1")
+    (alert,) = state.alerts.values()
+    assert alert.kind is AlertKind.NEEDS_PARTNER and alert.no_candidates  # nobody else is here
+    run(state, "keep_waiting", alert=alert.id, now_ms=SEATING_1 + 1)
+    assert (state.alerts[alert.id].status, state.alerts[alert.id].resolution) == (
+        AlertStatus.RESOLVED, "free"
+    )  # fmt: skip
+    run(state, "mark_absent", meeting="m2")  # neither came: nobody waits
+    assert state.meetings["m2"].absent == ("p2", "p3")
+    assert "alert-m2" not in state.alerts
+
+
+def test_alerts_upgrade_and_close_when_the_missing_person_arrives() -> None:
+    state = event()
+    run(state, "check_in", participant="p0")
+    alert = raise_alert(state, state.meetings["m1"], AlertKind.AT_RISK, SEATING_1)
+    assert alert is not None
+    state.apply(Change(upserts=(alert,)))
+    run(state, "report_missing_partner", Audience(Role.PARTICIPANT, "p0"), now_ms=T0_MS)
+    (upgraded,) = state.alerts.values()
+    assert (upgraded.id, upgraded.kind, upgraded.reported_at_ms) == (
+        alert.id, AlertKind.MISSING_PARTNER, T0_MS
+    )  # fmt: skip
+    assert raise_alert(state, state.meetings["m1"], AlertKind.AT_RISK, T0_MS) is None
+    run(state, "check_in", participant="p1", now_ms=T0_MS + 5_000)
+    closed = state.alerts[alert.id]
+    assert (closed.status, closed.resolution, closed.closed_at_ms) == (
+        AlertStatus.RESOLVED, "arrived", T0_MS + 5_000
+    )  # fmt: skip
 
 
 def test_reporting_needs_a_meeting_now_and_your_own() -> None:
@@ -110,4 +180,17 @@ def test_departure_cancels_what_has_not_started() -> None:
     assert state.participants["p0"].departed_at_ms == T0_MS + 60_000
     assert state.meetings["m1"].status is MeetingStatus.SCHEDULED  # already running
     assert state.meetings["m3"].status is MeetingStatus.CANCELLED
+    assert state.meetings["m3"].absent == ("p0",)
     assert not run(state, "depart", participant="p0")
+
+
+def test_departure_at_seating_leaves_the_partner_a_needs_partner_alert() -> None:
+    state = event()
+    for pid in ("p0", "p1"):
+        run(state, "check_in", participant=pid)
+    run(state, "depart", participant="p1")
+    assert (state.meetings["m1"].status, state.meetings["m1"].absent) == (
+        MeetingStatus.NO_SHOW, ("p1",)
+    )  # fmt: skip
+    (alert,) = state.alerts.values()
+    assert (alert.kind, alert.waiting) == (AlertKind.NEEDS_PARTNER, ("p0",))

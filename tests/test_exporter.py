@@ -125,6 +125,9 @@ def test_schedule_csv() -> None:
         "participant_b": "B2M-1002",
         "name_b": "Jonas Weber",
         "organisation_b": "Automotive BW",
+        "outcome": "",
+        "absent": "",
+        "replaced_by": "",
     }
     group = next(r for r in table if r["table"] == "6")
     assert group["participant_a"] == "B2M-1011;B2M-1012"

@@ -8,8 +8,18 @@ from dataclasses import fields, replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.model import Meeting, MeetingOrigin, MeetingStatus, Participant, Record
-from server.state import EventState, state_from_records
+from server.model import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    Meeting,
+    MeetingOrigin,
+    MeetingOutcome,
+    MeetingStatus,
+    Participant,
+    Record,
+)
+from server.state import Change, EventState, state_from_records
 from server.stats import RoundStats, Stats, live_stats, round_stats, stats_to_plain
 from tests.factory import T0_MS, small_event_records
 
@@ -55,23 +65,51 @@ def test_counts_per_round_and_attendance() -> None:
     )  # fmt: skip
 
 
-def test_kept_rate_counts_only_ended_rounds() -> None:
+def with_outcomes(state: EventState, outcomes: dict[str, MeetingOutcome]) -> EventState:
+    state.apply(Change(upserts=tuple(replace(state.meetings[k], outcome=o)
+                                     for k, o in outcomes.items())))  # fmt: skip
+    return state
+
+
+def test_kept_rate_counts_recorded_outcomes() -> None:
     state = event()
-    round_1_ends = state.rounds[1].ends_at_ms
-    assert live_stats(state, T0_MS).kept_rate is None  # nothing has ended
-    assert live_stats(state, round_1_ends - 1).kept_rate is None
-    assert live_stats(state, round_1_ends).kept_rate == 0.5  # 1 held, 1 no-show
-    assert live_stats(state, round_1_ends + ROUND_MS).kept_rate == 0.5  # 2 of 4
-    assert live_stats(state, T0_MS + 10 * ROUND_MS).kept_rate == 0.5
+    assert live_stats(state, T0_MS).kept_rate is None  # nothing recorded yet
+    with_outcomes(
+        state,
+        {
+            "a": MeetingOutcome.HELD,
+            "b": MeetingOutcome.HELD,
+            "c": MeetingOutcome.SUBSTITUTED,
+            "d": MeetingOutcome.CANCELLED,
+        },
+    )
+    stats = live_stats(state, T0_MS)
+    first = stats.rounds[0]
+    assert (first.outcome_held, first.outcome_no_show, first.outcome_substituted,
+            first.outcome_cancelled) == (2, 0, 1, 1)  # fmt: skip
+    assert first.kept_rate == 2 / 3  # cancelled meetings are not due
+    assert stats.rounds[1].kept_rate is None
+    assert stats.kept_rate == 2 / 3
+    with_outcomes(state, {"e": MeetingOutcome.HELD, "f": MeetingOutcome.NO_SHOW})
+    assert live_stats(state, T0_MS).kept_rate == 3 / 5
 
 
-def test_kept_rate_is_none_when_ended_rounds_have_no_outcome() -> None:
-    records = small_event_records(rounds=2)
-    state = state_from_records([*records, m("a", "p0", "p1", 1, 1, S.SCHEDULED, Src.PLANNED)])
-    assert live_stats(state, T0_MS + 10 * ROUND_MS).kept_rate is None
-    held = m("b", "p2", "p3", 2, 1, S.HELD, Src.PLANNED)
-    state = state_from_records([*records, held])
-    assert live_stats(state, T0_MS + 10 * ROUND_MS).kept_rate == 1.0
+def test_substitute_waits_run_from_the_first_report_to_the_seat() -> None:
+    state = event()
+    alerts = [
+        Alert(f"alert-{mid}", AlertKind.NEEDS_PARTNER, mid, 1, 1, "p0", T0_MS,
+              status=AlertStatus.RESOLVED, resolution=resolution,
+              reported_at_ms=T0_MS, closed_at_ms=T0_MS + wait_s * 1000, waiting=("p0",))
+        for mid, wait_s, resolution in (("a", 30, "substituted"), ("b", 90, "substituted"),
+                                        ("c", 600, "free"), ("d", 50, "substituted"))
+    ]  # fmt: skip
+    waiting = replace(alerts[0], id="alert-e", meeting="e", status=AlertStatus.OPEN, resolution="")
+    state.apply(Change(upserts=(*alerts, waiting)))
+    stats = live_stats(state, T0_MS)
+    assert (stats.substitute_waits, stats.substitute_wait_median_s,
+            stats.substitute_wait_worst_s) == (3, 50, 90)  # fmt: skip
+    assert stats.waiting == 1
+    assert stats.substitutions == 2  # b (held) and f (a no-show, but seated)
 
 
 def test_empty_event() -> None:
@@ -83,7 +121,7 @@ def test_plain_form_is_json_ready_with_the_same_names() -> None:
     assert set(plain) == {f.name for f in fields(Stats)}
     assert [set(r) for r in plain["rounds"]] == [{f.name for f in fields(RoundStats)}] * 3
     assert plain["rounds"][0]["scheduled"] == 3
-    assert plain["kept_rate"] == 0.5
+    assert plain["kept_rate"] is None
     assert json.loads(json.dumps(plain)) == plain
 
 

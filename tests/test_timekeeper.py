@@ -28,10 +28,10 @@ def test_due_bells_are_recorded_once_with_seating_alerts() -> None:
     assert not record_bells(state, seating - 1)
     change = record_bells(state, seating)
     kinds = sorted((r.KIND, r.key) for r in change.upserts)
-    assert kinds == [("alert", "risk-m1"), ("bell", "1-seating")]
+    assert kinds == [("alert", "alert-m1"), ("bell", "1-seating")]
     (alert,) = [r for r in change.upserts if r.KIND == "alert"]
     assert alert.kind is AlertKind.AT_RISK  # type: ignore[union-attr]
-    assert alert.reporter == "p0"  # type: ignore[union-attr]  # Anna is here and will wait
+    assert alert.reporter == ""  # type: ignore[union-attr]  # raised by the timekeeper
     state.apply(change)
     assert not record_bells(state, seating + 1)  # already there: nothing twice
     start = record_bells(state, state.rounds[1].starts_at_ms)
