@@ -1,8 +1,15 @@
-/** The alert queue: open alerts with one-click answers, and substitutes to seat. */
-import type { AlertRecord } from "../lib/protocol";
+/**
+ * The alert queue: one card per meeting with a problem, the current round's first and the
+ * most urgent on top, with the fix in the card itself. "Mark absent" turns the card into
+ * "needs a partner" and lists the ranked substitutes at once; one more click seats one.
+ */
+import { moment } from "../lib/phases";
+import type { AlertRecord, ResultMessage } from "../lib/protocol";
+import { timelineOf } from "../lib/views";
 import { byId, h, setText } from "../ui/dom";
 import type { Ctx } from "./ctx";
 import { formatAge } from "./logic";
+import { countByKind, KIND_LABEL, orderAlerts, presenceOf } from "./queue";
 
 interface Candidate {
   participant: string;
@@ -12,80 +19,113 @@ interface Candidate {
   reasons?: string[];
 }
 
+interface Found {
+  list: Candidate[] | "loading";
+  atMs: number;
+}
+
+const REFIND_EMPTY_MS = 15_000; // nobody was free: look again this often
+
 export function alertsPanel(ctx: Ctx): { render(): void; tick(): void } {
   const list = byId("alerts");
   const count = byId("alert-count");
-  const subs = new Map<string, Candidate[] | "loading">(); // alert id → candidates
+  const kinds = byId("alert-kinds");
+  const found = new Map<string, Found>(); // alert id → substitutes found for whoever waits
   const { store, conn } = ctx;
 
-  const btn = (text: string, click: () => void, cls = ""): HTMLButtonElement =>
-    h("button", { text, class: cls, attrs: { type: "button" }, on: { click } });
+  const btn = (text: string, click: () => void, cls = ""): HTMLButtonElement => h("button", { text, class: cls, attrs: { type: "button" }, on: { click } });
+  const present = (id: string): boolean | undefined => store.get("participant", id)?.present;
+  const names = (ids: readonly string[]): string => ids.map(ctx.nameOf).join(", ");
 
   async function findSubs(a: AlertRecord, waiting: string): Promise<void> {
-    subs.set(a.id, "loading");
+    found.set(a.id, { list: "loading", atMs: conn.serverNowMs() });
     render();
     const data = await ctx.ask("suggest_substitutes", { participant: waiting, round: a.round, limit: 5 });
-    subs.set(a.id, (data?.candidates as Candidate[] | undefined) ?? []);
+    found.set(a.id, { list: (data?.candidates as Candidate[] | undefined) ?? [], atMs: conn.serverNowMs() });
     render();
   }
 
-  /** Who waits: the reporter for a missing partner; else someone present in the meeting. */
-  function waitingOf(a: AlertRecord): { waiting: string; absent: string[] } {
+  /** Mark absent; its answer already holds the substitutes for whoever is left waiting. */
+  async function markAbsent(a: AlertRecord, w: { waiting: string; missing: string[] }): Promise<void> {
+    const done = `${names(w.missing)} marked absent · seat a new partner for ${ctx.nameOf(w.waiting)}`;
+    const res: ResultMessage | null = await ctx.run("mark_absent", { meeting: a.meeting }, done);
+    const candidates = res?.data?.candidates as Candidate[] | undefined;
+    if (candidates !== undefined) found.set(a.id, { list: candidates, atMs: conn.serverNowMs() });
+    render();
+  }
+
+  function who(a: AlertRecord): { text: string; waiting: string; missing: string[] } {
     const m = store.get("meeting", a.meeting);
-    const everyone = m ? [...m.side_a, ...m.side_b] : [a.reporter];
-    const absent = everyone.filter((id) => store.get("participant", id)?.present === false);
-    if (a.kind === "missing_partner") return { waiting: a.reporter, absent: absent.filter((id) => id !== a.reporter) };
-    const here = everyone.find((id) => !absent.includes(id)) ?? a.reporter;
-    return { waiting: here, absent };
+    const p = presenceOf(a, m, present);
+    const parts: string[] = [];
+    if (p.waiting) parts.push(`${ctx.nameOf(p.waiting)} is here${a.kind === "at_risk" ? "" : " and waits"}`);
+    const others = p.here.filter((id) => id !== p.waiting);
+    if (others.length) parts.push(`${names(others)} is here`);
+    if (p.missing.length) parts.push(`${names(p.missing)} ${a.kind === "needs_partner" ? "did not come" : "not here"}`);
+    else parts.push("everyone has checked in: look for them in the hall");
+    if (!p.here.length) parts.push("nobody of this meeting is here yet");
+    return { text: parts.join(" · "), waiting: p.waiting, missing: p.missing };
+  }
+
+  function substitutes(a: AlertRecord, waiting: string): HTMLElement {
+    const f = found.get(a.id);
+    if (f === undefined || f.list === "loading") return h("div", { class: "subs", text: "Looking for substitutes…" });
+    if (f.list.length === 0) {
+      return h("div", { class: "subs subs-none", text: `No one is free to sit with ${ctx.nameOf(waiting)} right now; their phone says so. Looking again every few seconds.` });
+    }
+    const seat = (c: Candidate): void => {
+      const done = `${ctx.nameOf(waiting)} now meets ${c.name}${a.table !== null ? ` at table ${a.table}` : ""}`;
+      void ctx.run("accept_substitute", { participant: waiting, substitute: c.participant, round: a.round }, done).then(() => found.delete(a.id));
+    };
+    return h(
+      "ul",
+      { class: "subs" },
+      ...f.list.map((c) =>
+        h("li", {}, btn(`Seat ${c.name}`, () => seat(c), "primary"), h("span", { class: "reasons", text: [c.organisation, ...(c.reasons ?? [])].filter(Boolean).join(" · ") })),
+      ),
+    );
   }
 
   function item(a: AlertRecord): HTMLLIElement {
     const now = conn.serverNowMs();
-    const { waiting, absent } = waitingOf(a);
-    const m = store.get("meeting", a.meeting);
-    const partners = m ? (m.side_a.includes(waiting) ? m.side_b : m.side_a) : [];
-    const partnerHere = partners.map((id) => `${ctx.nameOf(id)} ${store.get("participant", id)?.present ? "is here" : "not here"}`).join("; ");
+    const w = who(a);
     const where = `R${a.round}${a.table !== null ? ` · T${a.table}` : ""}`;
-    const kind = a.kind === "missing_partner" ? "Partner missing" : "At risk";
-    const cand = subs.get(a.id);
+    const since = a.reported_at_ms ?? a.since_ms;
+    const actions: HTMLElement[] = [];
+    if (a.kind === "needs_partner") {
+      actions.push(btn("Free this round", () => void ctx.run("keep_waiting", { alert: a.id }, `${ctx.nameOf(w.waiting)} is free this round`)));
+      actions.push(btn("Find again", () => void findSubs(a, w.waiting), "quiet"));
+    } else {
+      if (w.missing.length && w.waiting) actions.push(btn("Mark absent", () => void markAbsent(a, w), "danger"));
+      else if (w.missing.length) actions.push(btn("Mark no-show", () => void ctx.run("mark_absent", { meeting: a.meeting }), "danger"));
+      actions.push(btn("Keep waiting", () => void ctx.run("keep_waiting", { alert: a.id })));
+    }
+    actions.push(btn("Select", () => ctx.select(a.meeting), "quiet"));
     return h(
       "li",
-      { class: `alert alert-${a.kind}` },
-      h("div", { class: "alert-what" }, h("b", { text: where }), ` ${kind} · `, h("span", { class: "age", text: formatAge(a.since_ms, now), attrs: { "data-since": String(a.since_ms) } })),
-      h("div", { class: "alert-who", text: `${ctx.nameOf(waiting)} waits · ${partnerHere || (absent.length ? `not here: ${absent.map(ctx.nameOf).join(", ")}` : "")}` }),
-      h(
-        "div",
-        { class: "alert-actions" },
-        btn("Mark absent", () => void ctx.run("mark_absent", { meeting: a.meeting }), "danger"),
-        btn("Keep waiting", () => void ctx.run("keep_waiting", { alert: a.id })),
-        btn("Find substitute", () => void findSubs(a, waiting)),
-        btn("Select", () => ctx.select(a.meeting), "quiet"),
-      ),
-      cand === "loading"
-        ? h("div", { class: "subs", text: "Looking for substitutes…" })
-        : cand
-          ? h(
-              "ul",
-              { class: "subs" },
-              ...(cand.length === 0
-                ? [h("li", { text: "No one suitable is free." })]
-                : cand.map((c) =>
-                    h(
-                      "li",
-                      {},
-                      btn(`Seat ${c.name}`, () => void ctx.run("accept_substitute", { participant: waiting, substitute: c.participant, round: a.round, ...(a.table !== null ? { table: a.table } : {}) }).then(() => subs.delete(a.id)), "primary"),
-                      h("span", { class: "reasons", text: [c.organisation, ...(c.reasons ?? [])].filter(Boolean).join(" · ") }),
-                    ),
-                  )),
-            )
-          : null,
+      { class: `alert alert-${a.kind}`, attrs: { "data-alert": a.id, "data-meeting": a.meeting } },
+      h("div", { class: "alert-what" }, h("b", { text: where }), ` ${KIND_LABEL[a.kind]} · `, h("span", { class: "age", text: formatAge(since, now), attrs: { "data-since": String(since) } })),
+      h("div", { class: "alert-who", text: w.text }),
+      h("div", { class: "alert-actions" }, ...actions),
+      a.kind === "needs_partner" && w.waiting ? substitutes(a, w.waiting) : null,
     );
   }
 
+  function currentRound(): number | null {
+    const m = moment(timelineOf(store), conn.serverNowMs());
+    return m.phase === "seating" || m.phase === "running" || m.phase === "last_minutes" ? (m.round?.index ?? null) : null;
+  }
+
   function render(): void {
-    const open = store.list("alert").filter((a) => a.status === "open").sort((a, b) => a.since_ms - b.since_ms);
-    for (const id of subs.keys()) if (!open.some((a) => a.id === id)) subs.delete(id);
+    const open = orderAlerts(store.list("alert"), currentRound());
+    for (const id of found.keys()) if (!open.some((a) => a.id === id)) found.delete(id);
+    for (const a of open) {
+      if (a.kind !== "needs_partner" || found.has(a.id)) continue;
+      const waiting = presenceOf(a, store.get("meeting", a.meeting), present).waiting;
+      if (waiting) void findSubs(a, waiting);
+    }
     setText(count, open.length ? String(open.length) : "");
+    kinds.replaceChildren(...countByKind(open).map(([kind, n]) => h("span", { class: `kind kind-${kind}`, text: `${n} ${KIND_LABEL[kind].toLowerCase()}` })));
     list.replaceChildren(...open.map(item));
     if (open.length === 0) list.append(h("li", { class: "empty", text: "No open alerts." }));
   }
@@ -93,6 +133,12 @@ export function alertsPanel(ctx: Ctx): { render(): void; tick(): void } {
   function tick(): void {
     const now = conn.serverNowMs();
     for (const el of list.querySelectorAll<HTMLElement>(".age")) setText(el, formatAge(Number(el.dataset.since), now));
+    for (const a of store.list("alert")) {
+      const f = found.get(a.id);
+      if (a.status !== "open" || f === undefined || f.list === "loading" || f.list.length > 0 || now - f.atMs < REFIND_EMPTY_MS) continue;
+      const waiting = presenceOf(a, store.get("meeting", a.meeting), present).waiting;
+      if (waiting) void findSubs(a, waiting);
+    }
   }
   return { render, tick };
 }

@@ -13,8 +13,8 @@ export interface Ctx {
   tz(): string | undefined;
   /** Dry run, show the preview, run it for real on Confirm. */
   confirm(title: string, name: string, args: Record<string, unknown>): Promise<void>;
-  /** Run at once (no preview); shows the outcome. */
-  run(name: string, args?: Record<string, unknown>): Promise<ResultMessage | null>;
+  /** Run at once (no preview); shows the outcome (`done`, else "<name>: done"). */
+  run(name: string, args?: Record<string, unknown>, done?: string): Promise<ResultMessage | null>;
   /** A question's `data`, or null after showing the error. */
   ask(name: string, args?: Record<string, unknown>): Promise<Record<string, unknown> | null>;
   notice(text: string, error?: boolean): void;
@@ -58,12 +58,12 @@ export function makeCtx(conn: Connection): Ctx {
       setText(noticeEl, text);
       noticeEl.className = error ? "notice notice-error" : "notice";
     },
-    async run(name, args = {}) {
+    async run(name, args = {}, done) {
       ctx.notice(`${name}…`);
       try {
         const res = await conn.command(name, args);
         const undone = res.preview?.undone;
-        ctx.notice(undone ? `Undone: ${undone.command}` : `${name}: done`);
+        ctx.notice(undone ? `Undone: ${undone.command}` : (done ?? `${name}: done`));
         return res;
       } catch (err) {
         ctx.notice(errText(name, err), true);

@@ -1,5 +1,6 @@
 /** Actions on the selected meeting: move, swap, re-slot, cancel, depart — all dry-run first. */
-import { MEETING_STATUS_LABEL } from "../ui/labels";
+import { endsAtMs } from "../lib/phases";
+import { MEETING_STATUS_LABEL, OUTCOME_LABEL } from "../ui/labels";
 import { byId, h } from "../ui/dom";
 import type { Ctx } from "./ctx";
 import { freeTables, seatsOf, swapCandidates } from "./logic";
@@ -30,7 +31,7 @@ export function meetingPanel(ctx: Ctx): { render(): void } {
       slotsFor = m.id;
     }
     const placed = m.round !== null && m.table !== null;
-    const title = h("div", { class: "sel-title" }, h("b", { text: `${m.id}` }), ` · ${m.round !== null ? `round ${m.round}` : "unplaced"}${m.table !== null ? ` · table ${m.table}` : ""} · ${MEETING_STATUS_LABEL[m.status]}${m.origin !== "planned" ? ` · ${m.origin.replace("_", "-")}` : ""}`);
+    const title = h("div", { class: "sel-title" }, h("b", { text: `${m.id}` }), ` · ${m.round !== null ? `round ${m.round}` : "unplaced"}${m.table !== null ? ` · table ${m.table}` : ""} · ${MEETING_STATUS_LABEL[m.status]}${m.origin !== "planned" ? ` · ${m.origin.replace("_", "-")}` : ""}${m.absent?.length ? ` · did not come: ${m.absent.map(ctx.nameOf).join(", ")}` : ""}`);
     const who = h("div", { class: "sel-people" }, ...[...m.side_a, ...m.side_b].map((id) => h("span", { class: store.get("participant", id)?.present === false ? "absent" : "present", text: ctx.nameOf(id) })));
     const rows: HTMLElement[] = [];
     if (placed && m.round !== null) {
@@ -49,7 +50,23 @@ export function meetingPanel(ctx: Ctx): { render(): void } {
         void ctx.confirm(`Re-slot ${m.id} to round ${round}`, "move_meeting", { meeting: m.id, round, table });
       })));
     }
-    if (m.status === "scheduled" || m.status === "held") {
+    const rnd = m.round !== null ? store.get("round", m.round) : undefined;
+    if (rnd !== undefined && ctx.conn.serverNowMs() >= endsAtMs(rnd) && m.status !== "requested") {
+      // The round is over: the recorded outcome can be corrected (e.g. they met after all).
+      const sides: Opt[] = [
+        ["held", "held"],
+        ...[m.side_a, m.side_b].map((side): Opt => [`no_show:${side.join(",")}`, `no-show: ${side.map(ctx.nameOf).join(", ")} did not come`]),
+        ["no_show:" + [...m.side_a, ...m.side_b].join(","), "no-show: nobody came"],
+        ...(m.replaced_by ? [["substituted", "substituted"] as Opt] : []),
+        ["cancelled", "cancelled"],
+      ];
+      const pick = select(sides, "correct to…");
+      rows.push(row(`Outcome: ${m.outcome ? OUTCOME_LABEL[m.outcome] : "not yet recorded"}`, pick, btn("Correct", () => {
+        if (!pick.value) return;
+        const [outcome, who] = pick.value.split(":");
+        void ctx.confirm(`Outcome of ${m.id}: ${pick.selectedOptions[0]?.text ?? outcome}`, "set_outcome", { meeting: m.id, outcome, ...(who ? { absent: who.split(",") } : {}) });
+      })));
+    } else if (m.status === "scheduled" || m.status === "held") {
       rows.push(row("", btn("Cancel meeting", () => void ctx.confirm(`Cancel ${m.id}`, "cancel_meeting", { meeting: m.id }), "danger"), btn("Mark no-show", () => void ctx.confirm(`No-show ${m.id}`, "mark_absent", { meeting: m.id }))));
     }
     const dep = select([...m.side_a, ...m.side_b].map((id) => [id, ctx.nameOf(id)]), "person…");

@@ -18,7 +18,8 @@ export function clockBar(ctx: Ctx): { render(): void } {
     btn("Delay day +5", () => void ctx.confirm("Delay the rest of the day by 5 min", "delay_rounds", { minutes: 5 })),
     btn("End round now", () => void ctx.confirm("End the running round now", "end_round", {}), "danger"),
     btn("Start next round", () => void ctx.confirm("Start the next round now", "start_next_round", {})),
-    btn("↶ Undo", () => void ctx.run("undo"), "undo"),
+    // Undo is previewed like any other change: what it reverts and whom that affects.
+    btn("↶ Undo", () => void ctx.confirm("Undo your last action", "undo", {}), "undo"),
   );
   return {
     render() {
@@ -94,12 +95,27 @@ interface Stats {
   checked_in?: number;
   departed?: number;
   kept_rate?: number | null;
-  rounds?: Record<string, number>[];
+  substitutions?: number;
+  waiting?: number;
+  substitute_wait_median_s?: number | null;
+  substitute_wait_worst_s?: number | null;
+  rounds?: Record<string, number | null>[];
 }
+
+const percent = (rate: number | null | undefined): string => (rate === null || rate === undefined ? "–" : `${Math.round(rate * 100)} %`);
+const seconds = (s: number | null | undefined): string => (s === null || s === undefined ? "–" : s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);
 
 export function statsPanel(ctx: Ctx): { refresh(): void } {
   const box = byId("stats");
-  const cols = ["scheduled", "held", "no_show", "cancelled", "substituted", "walk_in", "seated"];
+  // Per round: the recorded outcomes (once the round has ended) and who is seated now.
+  const cols: [key: string, label: string][] = [
+    ["outcome_held", "held"],
+    ["outcome_no_show", "no-show"],
+    ["outcome_substituted", "subst"],
+    ["outcome_cancelled", "canc"],
+    ["kept_rate", "kept"],
+    ["seated", "seated"],
+  ];
   const load = async (): Promise<void> => {
     if (ctx.conn.status !== "live") return;
     let s: Stats;
@@ -108,12 +124,19 @@ export function statsPanel(ctx: Ctx): { refresh(): void } {
     } catch {
       return; // shown on the next refresh; the stats are not worth a notice
     }
-    const kept = s.kept_rate === null || s.kept_rate === undefined ? "–" : `${Math.round(s.kept_rate * 100)} %`;
+    const kpis: [string, string][] = [
+      ["checked in", `${s.checked_in ?? "–"} / ${s.participants ?? "–"}`],
+      ["kept so far", percent(s.kept_rate)],
+      ["substitutes", String(s.substitutions ?? "–")],
+      ["waiting now", String(s.waiting ?? "–")],
+      ["report → seated", `${seconds(s.substitute_wait_median_s)} (worst ${seconds(s.substitute_wait_worst_s)})`],
+      ["departed", String(s.departed ?? "–")],
+    ];
     box.replaceChildren(
-      h("div", { class: "kpis" }, ...[["people", s.participants], ["checked in", s.checked_in], ["departed", s.departed], ["kept", kept]].map(([l, v]) => h("div", { class: "kpi" }, h("b", { text: String(v ?? "–") }), h("span", { text: String(l) })))),
+      h("div", { class: "kpis" }, ...kpis.map(([l, v]) => h("div", { class: "kpi" }, h("b", { text: v }), h("span", { text: l })))),
       h("table", { class: "stats-table" },
-        h("thead", {}, h("tr", {}, h("th", { text: "R" }), ...cols.map((c) => h("th", { text: c.replace("_", "-").replace("substituted", "subst").replace("scheduled", "sched") })))),
-        h("tbody", {}, ...(s.rounds ?? []).map((r) => h("tr", {}, h("th", { text: String(r.round) }), ...cols.map((c) => h("td", { text: String(r[c] ?? "") }))))),
+        h("thead", {}, h("tr", {}, h("th", { text: "R" }), ...cols.map(([, label]) => h("th", { text: label })))),
+        h("tbody", {}, ...(s.rounds ?? []).map((r) => h("tr", {}, h("th", { text: String(r.round) }), ...cols.map(([c]) => h("td", { text: c === "kept_rate" ? (r.kept_rate === null ? "" : percent(r.kept_rate)) : String(r[c] ?? "") }))))),
       ),
     );
   };

@@ -1,7 +1,7 @@
 /** Words the screens show for phases and connection states. */
 import type { Status, StatusDetail } from "../lib/connection";
 import type { Phase } from "../lib/phases";
-import type { MeetingStatus, RoundRecord } from "../lib/protocol";
+import type { MeetingOutcome, MeetingStatus, RoundRecord } from "../lib/protocol";
 
 export function roundName(rnd: Pick<RoundRecord, "index" | "label">): string {
   return rnd.label || `Round ${rnd.index}`;
@@ -24,6 +24,13 @@ export const MEETING_STATUS_LABEL: Record<MeetingStatus, string> = {
   scheduled: "scheduled",
   held: "held",
   no_show: "no-show",
+  cancelled: "cancelled",
+};
+
+export const OUTCOME_LABEL: Record<MeetingOutcome, string> = {
+  held: "held",
+  no_show: "no-show",
+  substituted: "substituted",
   cancelled: "cancelled",
 };
 
