@@ -17,7 +17,17 @@ import pytest
 from server import protocol, views
 from server.client import backoff_delay
 from server.client_state import ClientState, OutOfSync, record_key
-from server.model import Announcement, AnnouncementAudience, Break, Participant, Record, Round
+from server.model import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    Announcement,
+    AnnouncementAudience,
+    Break,
+    Participant,
+    Record,
+    Round,
+)
 from server.protocol import Encoding, Role
 from server.state import Change, ChangeRecord, EventState, state_from_records
 from tests.factory import T0_MS, meeting, small_event_records
@@ -229,6 +239,9 @@ def test_backoff_is_full_jitter_under_an_exponential_cap() -> None:
 def changes_script() -> list[Change]:
     p3 = Participant(id="p3", name="Jānis Bērziņš", organisation="Latvian IT Cluster")
     announcement = Announcement(id="a1", text="Coffee in the foyer", created_at_ms=T0_MS)
+    anna = Participant(id="p0", name="Anna Berg", organisation="Cluster Nord")
+    waits = Alert("alert-m2", AlertKind.NEEDS_PARTNER, "m2", 2, 1, "", T0_MS, waiting=("p0",),
+                  reported_at_ms=T0_MS)  # fmt: skip
     return [
         Change(upserts=(meeting("m1", "p0", "p1", 1, 1),)),
         Change(upserts=(meeting("m2", "p0", "p2", 2, 1), meeting("m3", "p2", "p4", 1, 2))),
@@ -240,6 +253,11 @@ def changes_script() -> list[Change]:
         Change(),  # nothing that anyone sees
         Change(upserts=(Break(id="b1", day=1, starts_at_ms=T0_MS, ends_at_ms=T0_MS + 1),)),
         Change(upserts=(Round(index=9, day=2, starts_at_ms=T0_MS + 86_400_000),)),
+        Change(upserts=(replace(anna, checked_in_at_ms=T0_MS),)),  # present, for everyone
+        Change(upserts=(waits,)),  # p0 waits for a new partner: p0 sees it
+        Change(upserts=(replace(waits, status=AlertStatus.RESOLVED, resolution="free"),)),
+        Change(upserts=(replace(waits, waiting=("p3",)),)),  # p0 no longer waits: a delete
+        Change(deletes=(("alert", "alert-m2"),)),
         Change(deletes=(("round", "9"),)),
         Change(upserts=(replace(meeting("m3", "p2", "p4", 1, 2), note="late"),)),
         Change(deletes=(("meeting", "m1"), ("announcement", "a1"))),
@@ -265,7 +283,7 @@ def fresh(state: EventState, audience: views.Audience) -> dict[str, Any]:
 AUDIENCES = [
     pytest.param(views.Audience(Role.MODERATOR), id="moderator"),
     pytest.param(views.Audience(Role.HALL), id="hall"),
-    # p0 loses partner p2 at version 5, p1 loses p0 at version 14: their profiles go too.
+    # p0 loses partner p2 at version 5, p1 loses p0 near the end: their profiles go too.
     *(
         pytest.param(views.Audience(Role.PARTICIPANT, p), id=p)
         for p in ("p0", "p1", "p3", "p4", "p6")
