@@ -3,6 +3,7 @@
  * language. Pure: the notice holds data (round, table, people), so it can be said again in
  * the other language when the language is switched.
  */
+import type { MeetingRecord } from "../lib/protocol";
 import { formatClockTime } from "../lib/views";
 import type { CardState } from "./card";
 import { translate, type Key, type Lang } from "./i18n";
@@ -128,4 +129,14 @@ export function cardMessage(card: CardState, table: TableRef | null, s: Say): st
   if (next === null || next === undefined) return t(s, "c_free_last");
   const ref: RoundRef = { index: next.index, label: next.label, startsAtMs: next.starts_at_ms };
   return t(s, "c_free", { next: [roundText(ref, s), timeText(ref.startsAtMs, s)].join(" · ") });
+}
+
+/** A meeting's status in my agenda, from my side: "partner did not come" rather than a
+ * bare "no-show" when it was not me who was missing. */
+export function statusText(m: Pick<MeetingRecord, "status" | "absent">, me: string, s: Say): string {
+  const absent = m.absent ?? [];
+  if (m.status === "no_show" && absent.includes(me)) return t(s, "st_me_absent");
+  if (m.status === "no_show" && absent.length > 0) return t(s, "st_partner_absent");
+  if (m.status === "cancelled" && absent.length > 0 && !absent.includes(me)) return t(s, "st_partner_left");
+  return t(s, `st_${m.status}`);
 }
