@@ -58,6 +58,7 @@ const KINDS: ReadonlySet<NoticeKind> = new Set<NoticeKind>([
   "changed",
   "shift",
   "added",
+  "reinstated",
   "no_substitute",
 ]);
 

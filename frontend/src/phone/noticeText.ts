@@ -108,6 +108,8 @@ export function noticeText(n: Notice, s: Say): Words {
     }
     case "added":
       return { where: at(), text: t(s, "n_added", { who: who(n.partners) }) };
+    case "reinstated":
+      return { where: at(), text: t(s, "n_reinstated", { who: who(n.partners) }) };
     case "no_substitute":
       return { where: at(), text: t(s, "n_no_substitute") };
   }

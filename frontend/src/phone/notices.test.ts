@@ -267,11 +267,22 @@ describe("noticesOf", () => {
     ]);
   });
 
+  it("tells a meeting that is on again, not as a new one", () => {
+    expect(lines(noticesOf(state({ meetings: [NO_SHOW] }), state({ meetings: [M3] })))).toEqual([
+      "Round 3 · 10:25 · Table 10 — Your meeting with Markus Meyer (Meyer GmbH) takes place after all.",
+    ]);
+    expect(lines(noticesOf(state({ meetings: [NO_SHOW] }), state({ meetings: [M3] })), DE)).toEqual([
+      "Runde 3 · 10:25 · Tisch 10 — Ihr Termin mit Markus Meyer (Meyer GmbH) findet doch statt.",
+    ]);
+    // A request that became a meeting is a new meeting.
+    expect(noticesOf(state({ meetings: [{ ...M3, status: "requested" }] }), state({ meetings: [M3] })).map((n) => n.kind)).toEqual(["added"]);
+  });
+
   it("tells when the organisers found nobody, unless that was said already", () => {
     const before = state({ meetings: [NO_SHOW], alerts: [alert("m3")] });
     const free = state({ meetings: [NO_SHOW], alerts: [alert("m3", { status: "resolved", resolution: "free" })] });
     expect(lines(noticesOf(before, free))).toEqual([
-      "Round 3 · 10:25 · Table 10 — No new partner could be found for this round. You are free until your next meeting.",
+      "Round 3 · 10:25 · Table 10 — No new partner could be found for this round, so you are free for the rest of it.",
     ]);
     const nobody = state({ meetings: [NO_SHOW], alerts: [alert("m3", { no_candidates: true })] });
     expect(noticesOf(nobody, free)).toEqual([]);
@@ -315,6 +326,7 @@ describe("notice words", () => {
     { kind: "changed", where, partners: [p], fromStartsAtMs: at(10, 0) },
     { kind: "shift", where, count: 2, deltaMs: 300_000 },
     { kind: "added", where, partners: [p] },
+    { kind: "reinstated", where, partners: [p] },
     { kind: "no_substitute", where },
   ];
   it.each(LANGS)("are all there in %s", (lang) => {

@@ -94,6 +94,8 @@ export type Notice =
   /** Several meetings moved by the same time (a delay, a pause): one notice, not many. */
   | { kind: "shift"; where: Where; count: number; deltaMs: number }
   | { kind: "added"; where: Where; partners: Person[] }
+  /** A meeting that was off (a no-show, cancelled) is on again, e.g. a no-show undone. */
+  | { kind: "reinstated"; where: Where; partners: Person[] }
   /** The organisers closed the search without a new partner. */
   | { kind: "no_substitute"; where: Where };
 
@@ -175,6 +177,7 @@ export function noticesOf(before: PhoneState, after: PhoneState): Notice[] {
   const leftNow = (people: Person[]): boolean =>
     people.length > 0 && people.every((p) => presentBefore.get(p.id) === true && p.present === false);
 
+  const out: Notice[] = [];
   const lost: Lost[] = [];
   const added: MeetingView[] = [];
   const changed = new Map<string, { b: MeetingView; a: MeetingView; kinds: Set<string> }>();
@@ -182,6 +185,7 @@ export function noticesOf(before: PhoneState, after: PhoneState): Notice[] {
     const b = wasById.get(c.meeting);
     const a = nowById.get(c.meeting);
     if (c.kind === "cancelled" && b !== undefined) lost.push({ before: b, after: a ?? null });
+    else if (c.kind === "added" && a !== undefined && b !== undefined && b.status !== "requested") out.push({ kind: "reinstated", where: where(a), partners: a.partners });
     else if (c.kind === "added" && a !== undefined) added.push(a);
     else if (a !== undefined && b !== undefined) {
       const entry = changed.get(a.id) ?? { b, a, kinds: new Set<string>() };
@@ -190,7 +194,6 @@ export function noticesOf(before: PhoneState, after: PhoneState): Notice[] {
     }
   }
 
-  const out: Notice[] = [];
   const roundOf = (l: Lost): number | null => (l.after ?? l.before).round.index;
   const rounds = [...new Set([...lost.map(roundOf), ...added.map((m) => m.round.index)])];
   for (const r of rounds) {
