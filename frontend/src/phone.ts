@@ -235,10 +235,10 @@ if (page !== null) {
     const { meeting, round, partners } = card.item;
     if (round === null) return; // cardOf only picks meetings with a round
     const table = meeting.table === null ? undefined : store.get("table", meeting.table);
-    const zone = table?.zone ? ` · ${table.zone}` : "";
-    setText(el.round, `${roundLabel(round.index)} · ${clock(round.starts_at_ms)}${zone}`);
     // Waiting with nobody to come: no table to go to. Marked absent: the meeting as planned.
     const free = card.mode === "waiting" && card.search === "free";
+    const zone = table?.zone && !free ? ` · ${table.zone}` : "";
+    setText(el.round, `${roundLabel(round.index)} · ${clock(round.starts_at_ms)}${zone}`);
     setText(el.table, free ? "" : (tableLabel(meeting.table) ?? ""));
     const tableRef = { number: meeting.table, label: table?.label ?? "" };
     setText(el.message, cardMessage(card, tableRef, say()));
@@ -263,7 +263,8 @@ if (page !== null) {
     show(el.warn, warn);
     if (warn) setText(el.warn, t("notArrived"));
     const paused = timeline.clock?.paused_at_ms != null;
-    const label = PHASE_KEY[phase];
+    // Without a meeting to go to, "go to your table" would mislead: just the round's time.
+    const label = card.mode === "meeting" ? PHASE_KEY[phase] : phase === "seating" ? "round_starts" : "round_ends";
     setText(el.phase, (label ? t(label) : "") + (paused ? ` ${t("paused")}` : ""));
     const target = countdownTargetMs(round, phase);
     setText(el.countdown, target === null ? "" : formatCountdown(target - effectiveNow(now, timeline.clock)));
