@@ -1,21 +1,28 @@
 /**
  * The participant's phone: the current (or next) meeting with table, partner and a live
- * countdown, check-in and "my partner is not here", what changed for me, announcements,
- * the next meetings and the agenda by day. English or German. The last known state is kept
- * in localStorage (per token) and shown at once, marked with its time, until live again.
+ * countdown, check-in and "my partner is not here", what changed for me (notices above the
+ * card, each naming its round), announcements, the next meetings and the agenda by day.
+ * When my partner did not come the card stays on that round and says what happens now.
+ * English or German. The last known state is kept in localStorage (per token) and shown at
+ * once, marked with its time, until live again.
  */
 import "./styles/base.css";
 import "./styles/phone.css";
 import type { Status, StatusDetail } from "./lib/connection";
 import { CommandError } from "./lib/connection";
 import { ACTIVE_PHASES, countdownTargetMs, effectiveNow, formatCountdown, phaseAt, type Phase } from "./lib/phases";
-import type { MeetingStatus, SnapshotData } from "./lib/protocol";
+import type { SnapshotData } from "./lib/protocol";
 import { Store } from "./lib/store";
 import { activeAnnouncements, agendaOf, ACTIVE_STATUSES, formatClockTime, timelineOf, type AgendaItem } from "./lib/views";
 import { boot } from "./ui/boot";
 import { byId, h, setClass, setText, show } from "./ui/dom";
-import { cacheKey, dayLabel, diffSlots, groupByDay, parseSaved, type Slot, type SlotChange } from "./phone/agenda";
+import { cacheKey, dayLabel, groupByDay, parseSaved } from "./phone/agenda";
+import { cardOf } from "./phone/card";
 import { pickLang, saveLang, storedLang, translate, type Key, type Lang } from "./phone/i18n";
+import { dismissNotice, noticesKey, parseNotices, pushNotices, renderNotices, type Shown } from "./phone/noticeList";
+import { noticesOf, phoneStateOf, type Notice, type PhoneState } from "./phone/notices";
+import { cardMessage, statusText, type Say } from "./phone/noticeText";
+import { cacheAssets, readStorage, writeStorage } from "./phone/offline";
 
 const TICK_MS = 250;
 const NEXT_COUNT = 3;
@@ -46,11 +53,13 @@ if (page !== null) {
     table: byId("card-table"),
     partner: byId("card-partner"),
     warn: byId("partner-warn"),
+    message: byId("card-message"),
     phase: byId("card-phase"),
     countdown: byId("card-countdown"),
     checkIn: byId<HTMLButtonElement>("check-in"),
     missing: byId<HTMLButtonElement>("missing"),
-    notice: byId("notice"),
+    notices: byId("notice"), // what changed for me, above the card
+    feedback: byId("feedback"), // the answer to my last button press, in the card
     announcements: byId("announcements"),
     nextSection: byId("next-section"),
     nextTitle: byId("next-title"),
@@ -76,14 +85,17 @@ if (page !== null) {
   }
 
   let agenda: AgendaItem[] = [];
-  let slots: Slot[] | null = null; // null before any state
-  let current: AgendaItem | null = null;
+  let views: PhoneState | null = null; // what notices compare with; null before any state
+  const noticeKey = noticesKey(config.token);
+  let shown: Shown[] = parseNotices(readStorage(noticeKey), Date.now());
+  let current: AgendaItem | null = null; // the meeting the card shows (not while waiting)
   let currentPhase: Phase = "idle";
   let status: Status = conn.status;
   let statusDetail: StatusDetail = {};
   let busy = false;
 
   const tz = (): string | undefined => store.single("event")?.timezone;
+  const say = (): Say => ({ lang, timeZone: tz() });
   const nameOf = (id: string): string => store.get("participant", id)?.name ?? t("yourPartner");
   const roundLabel = (index: number | null): string => {
     const rnd = index === null ? undefined : store.get("round", index);
@@ -96,27 +108,13 @@ if (page !== null) {
   };
   const clock = (ms: number | null): string => (ms === null ? "" : formatClockTime(ms, tz(), lang));
 
-  function slotsOf(items: readonly AgendaItem[]): Slot[] {
-    return items.map(({ meeting, round, partners }) => ({
-      id: meeting.id,
-      active: ACTIVE_STATUSES.has(meeting.status),
-      status: meeting.status,
-      round: meeting.round,
-      roundName: roundLabel(meeting.round),
-      startsAtMs: round?.starts_at_ms ?? null,
-      table: tableLabel(meeting.table),
-      partnerIds: [...partners].sort(),
-      partners: partners.map(nameOf).join(", "),
-    }));
-  }
-
   /** Recompute the agenda from `store`; tell what changed since the last one. */
   function refresh(tellChanges: boolean): void {
     const me = store.single("me");
     agenda = me === null ? [] : agendaOf(me.id, store.list("meeting"), store.list("round"));
-    const next = slotsOf(agenda);
-    if (tellChanges && slots !== null) tell(diffSlots(slots, next));
-    if (tellChanges || savedAtMs !== null) slots = next; // nothing known yet: not a baseline
+    const next = phoneStateOf(store);
+    if (tellChanges && views !== null && next !== null) tell(noticesOf(views, next));
+    if (tellChanges || savedAtMs !== null) views = next; // nothing known yet: not a baseline
     renderStatic();
     tick();
   }
@@ -156,6 +154,7 @@ if (page !== null) {
     document.title = `Matchboard · ${t("title")}`;
     el.langEn.setAttribute("aria-pressed", String(lang === "en"));
     el.langDe.setAttribute("aria-pressed", String(lang === "de"));
+    el.notices.setAttribute("aria-label", t("noticesLabel"));
     setText(el.checkIn, t("checkIn"));
     setText(el.missing, t("missing"));
     setText(el.nextTitle, t("next"));
@@ -165,6 +164,7 @@ if (page !== null) {
     setText(el.hello, me ? t("hello", { name: me.name }) : "");
     renderStatus();
     renderAgenda();
+    drawNotices();
   }
 
   function row(item: AgendaItem): HTMLLIElement {
@@ -177,7 +177,7 @@ if (page !== null) {
       h("span", { class: "ag-round", text: roundLabel(meeting.round) }),
       h("span", { class: "ag-table", text: table ?? "" }),
       h("span", { class: "ag-with", text: partners.map(nameOf).join(", ") }),
-      ACTIVE_STATUSES.has(meeting.status) ? null : h("span", { class: "ag-status", text: t(`st_${meeting.status as MeetingStatus}`) }),
+      ACTIVE_STATUSES.has(meeting.status) ? null : h("span", { class: "ag-status", text: statusText(meeting, store.single("me")?.id ?? "", say()) }),
     );
   }
 
@@ -214,89 +214,68 @@ if (page !== null) {
     const now = store === conn.store ? conn.serverNowMs() : Date.now();
     const timeline = timelineOf(store);
     renderAnnouncements(now);
-    current = null;
-    let phase: Phase = "idle";
-    for (const item of agenda) {
-      if (item.round === null || !ACTIVE_STATUSES.has(item.meeting.status)) continue;
-      const p = phaseAt(item.round, now, timeline.warningS, timeline.clock);
-      if (p === "ended" || p === "skipped") continue;
-      current = item;
-      phase = p;
-      break;
-    }
+    const me = store.single("me");
+    const card = cardOf(me?.id ?? "", agenda, store.list("alert"), (r) => phaseAt(r, now, timeline.warningS, timeline.clock));
+    current = card.mode === "meeting" ? card.item : null;
+    const phase: Phase = card.mode === "none" ? "idle" : card.phase;
     currentPhase = phase;
     renderNext(effectiveNow(now, timeline.clock));
-    setClass(el.card, `card phase-${phase}`);
-    const me = store.single("me");
+    setClass(el.card, `card phase-${phase} mode-${card.mode}`);
     show(el.checkIn, me !== null && me.checked_in_at_ms == null && me.departed_at_ms == null);
     show(el.missing, current !== null && ACTIVE_PHASES.has(phase));
     el.checkIn.disabled = busy;
     el.missing.disabled = busy;
 
-    if (current === null || current.round === null) {
+    if (card.mode === "none") {
       setText(el.round, agenda.length > 0 ? t("noMore") : "");
-      setText(el.table, "");
-      setText(el.partner, "");
-      setText(el.phase, "");
-      setText(el.countdown, "");
+      for (const e of [el.table, el.partner, el.message, el.phase, el.countdown]) setText(e, "");
       show(el.warn, false);
       return;
     }
-    const { meeting, round, partners } = current;
+    const { meeting, round, partners } = card.item;
+    if (round === null) return; // cardOf only picks meetings with a round
     const table = meeting.table === null ? undefined : store.get("table", meeting.table);
-    const zone = table?.zone ? ` · ${table.zone}` : "";
+    // Waiting with nobody to come: no table to go to. Marked absent: the meeting as planned.
+    const free = card.mode === "waiting" && card.search === "free";
+    const zone = table?.zone && !free ? ` · ${table.zone}` : "";
     setText(el.round, `${roundLabel(round.index)} · ${clock(round.starts_at_ms)}${zone}`);
-    setText(el.table, tableLabel(meeting.table) ?? "");
+    setText(el.table, free ? "" : (tableLabel(meeting.table) ?? ""));
+    const tableRef = { number: meeting.table, label: table?.label ?? "" };
+    setText(el.message, cardMessage(card, tableRef, say()));
     let absent = false;
     setText(
       el.partner,
-      partners
-        .map((id) => {
-          const p = store.get("participant", id);
-          if (p === undefined) return nameOf(id);
-          const org = p.organisation ? ` (${p.organisation})` : "";
-          if (p.present === false) absent = true;
-          const here = p.present === false && ACTIVE_PHASES.has(phase) ? ` · ${t("notCheckedIn")}` : "";
-          return `${p.name}${org}${here}`;
-        })
-        .join(", "),
+      card.mode === "waiting"
+        ? ""
+        : partners
+            .map((id) => {
+              const p = store.get("participant", id);
+              if (p === undefined) return nameOf(id);
+              const org = p.organisation ? ` (${p.organisation})` : "";
+              if (p.present === false) absent = true;
+              const here = p.present === false && card.mode === "meeting" && ACTIVE_PHASES.has(phase) ? ` · ${t("notCheckedIn")}` : "";
+              return `${p.name}${org}${here}`;
+            })
+            .join(", "),
     );
     // Before walking over: say so when the partner has not checked in.
-    const warn = absent && phase === "seating";
+    const warn = card.mode === "meeting" && absent && phase === "seating";
     show(el.warn, warn);
     if (warn) setText(el.warn, t("notArrived"));
     const paused = timeline.clock?.paused_at_ms != null;
-    const label = PHASE_KEY[phase];
+    // Without a meeting to go to, "go to your table" would mislead: just the round's time.
+    const label = card.mode === "meeting" ? PHASE_KEY[phase] : phase === "seating" ? "round_starts" : "round_ends";
     setText(el.phase, (label ? t(label) : "") + (paused ? ` ${t("paused")}` : ""));
     const target = countdownTargetMs(round, phase);
     setText(el.countdown, target === null ? "" : formatCountdown(target - effectiveNow(now, timeline.clock)));
   }
 
-  /** Say what changed for me, highlighted, with a buzz. */
-  function tell(changes: SlotChange[]): void {
-    if (changes.length === 0) return;
-    const where = (s: Slot | null): string => {
-      if (s === null) return "";
-      const parts = [s.roundName, s.startsAtMs !== null ? clock(s.startsAtMs) : "", s.table ?? ""];
-      return parts.filter(Boolean).join(", ");
-    };
-    const lines = changes.map((c) => {
-      switch (c.kind) {
-        case "table":
-          return t("ch_table", { from: c.before?.table ?? "–", to: c.after?.table ?? "–" });
-        case "time":
-          return t("ch_time", { from: clock(c.before?.startsAtMs ?? null), to: `${clock(c.after?.startsAtMs ?? null)} (${c.after?.roundName ?? ""})` });
-        case "round":
-          return t("ch_round", { from: c.before?.roundName ?? "", to: c.after?.roundName ?? "" });
-        case "partner":
-          return t("ch_partner", { from: c.before?.partners || "–", to: c.after?.partners || "–" });
-        case "added":
-          return t("ch_added", { to: where(c.after) });
-        case "cancelled":
-          return t("ch_cancelled", { from: where(c.before) });
-      }
-    });
-    note(lines.join("\n"), "change");
+  /** Say what changed for me, on top of the notices, with a buzz. */
+  function tell(notices: Notice[]): void {
+    if (notices.length === 0) return;
+    shown = pushNotices(shown, notices, Date.now());
+    saveNotices();
+    drawNotices();
     try {
       navigator.vibrate?.([200, 100, 200]);
     } catch {
@@ -304,9 +283,27 @@ if (page !== null) {
     }
   }
 
-  function note(text: string, kind: "change" | "ok" | "error" | "busy"): void {
-    setText(el.notice, text);
-    setClass(el.notice, `notice notice-${kind}`);
+  // Redrawn only when the list or the words change: each redraw is read out again.
+  let noticesDrawn = "";
+  function drawNotices(): void {
+    const key = `${lang}|${tz() ?? ""}|${shown.map((s) => s.id).join()}`;
+    if (key === noticesDrawn) return;
+    noticesDrawn = key;
+    renderNotices(el.notices, shown, say(), (id) => {
+      shown = dismissNotice(shown, id);
+      saveNotices();
+      drawNotices();
+    });
+  }
+
+  function saveNotices(): void {
+    writeStorage(noticeKey, JSON.stringify(shown));
+  }
+
+  /** The answer to a button press (checked in, sent, an error), next to the buttons. */
+  function note(text: string, kind: "ok" | "error" | "busy"): void {
+    setText(el.feedback, text);
+    setClass(el.feedback, `feedback feedback-${kind}`);
   }
 
   let announcementKey = "";
@@ -345,8 +342,7 @@ if (page !== null) {
     lang = l;
     saveLang(l);
     nextKey = "";
-    if (slots !== null) slots = slotsOf(agenda);
-    renderStatic();
+    renderStatic(); // notices too: they are data, said again in the new language
     tick();
   };
   el.langEn.addEventListener("click", () => setLang("en"));
@@ -356,43 +352,4 @@ if (page !== null) {
   setInterval(tick, TICK_MS);
   conn.start();
   cacheAssets();
-}
-
-function readStorage(key: string): string | null {
-  try {
-    return localStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function writeStorage(key: string, value: string): void {
-  try {
-    localStorage.setItem(key, value);
-  } catch {
-    /* full or private mode: no offline copy */
-  }
-}
-
-/** Keep this page and its scripts and styles in the Cache API, and let the service
- * worker (/p/sw.js, served by the server) answer from it when the network is gone. */
-function cacheAssets(): void {
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/p/sw.js", { scope: "/p/" }).catch(() => undefined);
-  }
-  if (!("caches" in window)) return;
-  const urls = [
-    location.pathname + location.search,
-    ...Array.from(document.querySelectorAll<HTMLScriptElement | HTMLLinkElement>("script[src], link[rel=stylesheet], link[rel=modulepreload]"))
-      .map((n) => (n instanceof HTMLScriptElement ? n.src : n.href))
-      .filter((u) => u.startsWith(location.origin)),
-  ];
-  caches
-    .open("matchboard-phone-v1")
-    .then(async (cache) => {
-      const missing: string[] = [];
-      for (const url of urls) if ((await cache.match(url)) === undefined) missing.push(url);
-      await cache.addAll(missing); // hashed assets: fetched once; the page itself: once
-    })
-    .catch(() => undefined);
 }

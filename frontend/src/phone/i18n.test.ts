@@ -33,7 +33,7 @@ describe("dictionary", () => {
     }
   });
   it("fills placeholders", () => {
-    expect(translate("en", "ch_table", { from: 9, to: 14 })).toBe("Your table changed: 9 → 14");
+    expect(translate("en", "n_table", { from: 9, to: 14 })).toBe("Your table changed from 9 to 14.");
     expect(translate("de", "hello", { name: "Anna" })).toBe("Hallo Anna");
   });
 });
