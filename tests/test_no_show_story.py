@@ -133,6 +133,8 @@ def test_the_no_show_story(browser: Browser, site: tuple[str, EventState]) -> No
     expect(anna.locator("#card-partner")).to_contain_text("Marco Rossi", timeout=5_000)
     expect(anna.locator("#notice")).to_contain_text("Marco Rossi")
     expect(anna.locator("#notice")).to_contain_text("Jonas Weber")
+    expect(anna.locator("#notice")).to_contain_text("could not come")
+    expect(anna.locator("#feedback")).to_be_empty()  # "the organisers were told" is past
     expect(marco.locator("#card-partner")).to_contain_text("Anna Berg", timeout=5_000)
     expect(marco.locator("#notice")).to_contain_text("Anna Berg")
     expect(hall.locator("#dir-list")).to_contain_text("Marco Rossi", timeout=5_000)

@@ -273,6 +273,8 @@ if (page !== null) {
   /** Say what changed for me, on top of the notices, with a buzz. */
   function tell(notices: Notice[]): void {
     if (notices.length === 0) return;
+    // What the last button press said ("the organisers were told…") is overtaken by news.
+    if (!busy) note("", "ok");
     shown = pushNotices(shown, notices, Date.now());
     saveNotices();
     drawNotices();
