@@ -17,7 +17,6 @@ Every alert of the round still open expires with its meeting's outcome as resolu
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from typing import Final
 
 from server.alerts import close
@@ -60,11 +59,16 @@ def outcome_of(state: EventState, meeting: Meeting, rnd: Round) -> Meeting:
     )
 
 
-def _pending(state: EventState, rnd: Round) -> Iterator[Meeting]:
-    for mid in sorted(state.meetings_in_round.get(rnd.index, ())):
-        meeting = state.meetings[mid]
-        if meeting.outcome is None and meeting.status is not MeetingStatus.REQUESTED:
-            yield meeting
+def _pending(state: EventState, rnd: Round) -> list[Meeting]:
+    """The round's meetings still without an outcome, by id. Called on every timekeeper
+    tick for every ended round, so the common case (all recorded) is one cheap pass."""
+    meetings = state.meetings
+    pending = [
+        m
+        for mid in state.meetings_in_round.get(rnd.index, ())
+        if (m := meetings[mid]).outcome is None and m.status is not MeetingStatus.REQUESTED
+    ]
+    return sorted(pending, key=lambda m: m.id)
 
 
 def round_end_outcomes(state: EventState, now_ms: int) -> Change:
