@@ -18,12 +18,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from server import codec, commands, rules
+from server.clock import Phase, phase_in
 from server.command_args import Args
 from server.errors import MatchboardError, ParticipantBusy, ParticipantUnavailable, TableTaken
-from server.model import MINUTE_MS, Meeting, TimeWindow
+from server.model import MINUTE_MS, AlertKind, Meeting, MeetingStatus, TimeWindow
 from server.protocol import Role
 from server.service import with_tokens
 from server.state import Change, EventState, state_from_records
+from server.timekeeper import housekeeping
 from server.views import Audience
 from tests.factory import T0_MS, meeting, small_event_records
 
@@ -140,10 +142,31 @@ class Moderators(RuleBasedStateMachine):
             assert snapshot(self.state) == before, f"rejected {name} {args} changed the state"
             return error
         assert snapshot(self.state) == before, f"deciding {name} {args} changed the state"
+        was = {m.id: set(m.absent) for m in self.state.meetings.values()}
         self.state.apply(change)
+        for record in change.upserts:  # nobody who is here is ever recorded absent
+            if isinstance(record, Meeting):
+                new = set(record.absent) - was.get(record.id, set())
+                assert not [p for p in new if self.state.participants[p].present], (name, record)
         return None
 
-    @rule(minutes_ms=st.integers(1_000, 8 * MINUTE_MS))
+    @rule()
+    def the_timekeeper_runs(self) -> None:
+        """Bells, at-risk alerts, outcomes of ended rounds, expired alerts: as every
+        server process proposes them. After it, each ended round is fully recorded."""
+        change = housekeeping(self.state, self.now)
+        rules.check(self.state, change)
+        self.state.apply(change)
+        # Exactly once: proposing again at the same instant finds nothing left to do.
+        assert not housekeeping(self.state, self.now)
+        ended = {r.index for r in self.state.rounds.values() if phase_in(self.state, r, self.now)
+                 is Phase.ENDED}  # fmt: skip
+        for m in self.state.meetings.values():
+            if m.round in ended and m.status is not MeetingStatus.REQUESTED:
+                assert m.outcome is not None, m
+        assert not [a for a in self.state.alerts.values() if a.is_open and a.round in ended]
+
+    @rule(minutes_ms=st.integers(1_000, 8 * MINUTE_MS) | st.just(25 * MINUTE_MS))
     def time_passes(self, minutes_ms: int) -> None:
         self.now += minutes_ms
 
@@ -198,6 +221,16 @@ class Moderators(RuleBasedStateMachine):
             rnd, table = self.state.rounds[m.round], self.state.tables.get(m.table)
             assert all(self.state.participants[p].is_available(rnd) for p in m.people), m
             assert table is not None and table.capacity >= len(m.people), m
+
+    @invariant()
+    def alerts_say_what_the_meetings_say(self) -> None:
+        for alert in self.state.alerts.values():
+            assert alert.id == f"alert-{alert.meeting}", alert
+            meeting = self.state.meetings[alert.meeting]
+            if alert.is_open and alert.kind is AlertKind.NEEDS_PARTNER:
+                assert meeting.status is MeetingStatus.NO_SHOW and alert.waiting, alert
+            if alert.resolution == "substituted":
+                assert meeting.replaced_by in self.state.meetings, alert
 
     @invariant()
     def indexes_match_a_fresh_build(self) -> None:
