@@ -83,7 +83,7 @@ export class DirectoryView {
     const rowPx = parseFloat(style.gridAutoRows);
     const columns = Math.max(1, parseInt(style.getPropertyValue("--dir-columns"), 10) || 1);
     const rows = rowsThatFit(this.el.list.getBoundingClientRect().height, rowPx);
-    this.el.list.style.gridTemplateRows = `repeat(${rows}, var(--dir-row))`;
+    this.el.list.style.gridTemplateRows = `repeat(${rows}, minmax(var(--dir-row), 1fr))`; // spare height spreads out
     return rows * columns;
   }
 
