@@ -1,23 +1,26 @@
 /**
  * The hall screen: the current round, its phase and a countdown computed locally from the
  * server clock, the next round, "find your table" pages, announcements, a QR code to the
- * participant page, and the connection state. `?sound=1` beeps on bells.
+ * participant page, and the connection state. `?sound=1` beeps on bells; `?page_s=N`
+ * keeps a directory page up at most N s instead of 10 (a list still comes round within a
+ * minute: lib/directory.ts).
  */
 import QRCode from "qrcode";
 import "./styles/base.css";
 import "./styles/hall.css";
 import { participantBaseUrl } from "./lib/config";
+import { DirectoryView } from "./hall/directory";
+import { DEFAULT_LIMITS, directoryRound, type PagerLimits } from "./lib/directory";
 import { ACTIVE_PHASES, endsAtMs, formatCountdown, moment, type Moment, type Phase } from "./lib/phases";
 import type { BellRecord, RoundRecord, UpdateMessage } from "./lib/protocol";
-import { activeAnnouncements, formatClockTime, paginate, surnameOf, tableDirectory, timelineOf, type DirectoryRow } from "./lib/views";
+import { activeAnnouncements, formatClockTime, timelineOf } from "./lib/views";
 import { Bell } from "./ui/bell";
 import { bindStatus, boot } from "./ui/boot";
-import { byId, h, setClass, setText, show } from "./ui/dom";
+import { byId, setClass, setText, show } from "./ui/dom";
 import { PHASE_LABEL, roundName } from "./ui/labels";
 
 const TICK_MS = 250;
-const PAGE_SIZE = 24;
-const PAGE_EVERY_MS = 8_000;
+const BANNER_EVERY_MS = 8_000;
 const ENDED_SHOWN_MS = 60_000; // "round over" stays this long when nothing follows at once
 const BELL_FRESH_MS = 15_000; // older bells (missed while offline) do not ring
 
@@ -33,10 +36,6 @@ if (page !== null) {
     countdown: byId("countdown"),
     paused: byId("paused"),
     nextRound: byId("next-round"),
-    directory: byId("directory"),
-    dirTitle: byId("dir-title"),
-    dirList: byId("dir-list"),
-    dirPage: byId("dir-page"),
     banner: byId("banner"),
     sound: byId<HTMLButtonElement>("sound"),
   };
@@ -46,10 +45,11 @@ if (page !== null) {
   );
 
   let timeline = timelineOf(store);
-  let directoryKey = "";
-  let directory: DirectoryRow[] = [];
-  let pageIndex = 0;
-  let lastPageFlip = 0;
+  const directory = new DirectoryView(
+    { panel: byId("directory"), title: byId("dir-title"), range: byId("dir-range"), page: byId("dir-page"), list: byId("dir-list") },
+    store,
+    pagerLimits(new URLSearchParams(location.search)),
+  );
   let shownPhase: Phase = "idle"; // hall.html starts with class phase-idle
 
   const bell = new URLSearchParams(location.search).get("sound") === "1" ? new Bell() : null;
@@ -60,7 +60,7 @@ if (page !== null) {
 
   conn.on("state", (message) => {
     timeline = timelineOf(store);
-    directoryKey = ""; // recompute on the next tick
+    directory.stale();
     if (message.type === "update") ringBells(message);
     tick();
   });
@@ -91,12 +91,6 @@ if (page !== null) {
       if (!r.skipped && end <= now && now < end + ENDED_SHOWN_MS && (last === null || end > endsAtMs(last))) last = r;
     }
     return last;
-  }
-
-  /** The round whose seating the directory shows: the round being seated, else the next. */
-  function directoryRound(m: Moment): RoundRecord | null {
-    if (m.phase === "upcoming" || m.phase === "seating") return m.round;
-    return m.nextRound ?? (ACTIVE_PHASES.has(m.phase) ? m.round : null);
   }
 
   function tick(): void {
@@ -132,7 +126,7 @@ if (page !== null) {
 
     setText(el.nextRound, nextLine(m, ended, tz));
 
-    renderDirectory(directoryRound(m));
+    directory.render(directoryRound(timeline, now), performance.now());
     renderBanner(now);
   }
 
@@ -146,54 +140,23 @@ if (page !== null) {
     return ACTIVE_PHASES.has(m.phase) ? "The last round" : "";
   }
 
-  function renderDirectory(rnd: RoundRecord | null): void {
-    const key = `${store.version}:${rnd?.index ?? "-"}`;
-    if (key !== directoryKey) {
-      const changedRound = directoryKey.split(":")[1] !== key.split(":")[1];
-      directoryKey = key;
-      directory = rnd === null ? [] : tableDirectory(store.list("meeting"), store.list("participant"), store.list("table"), rnd.index);
-      if (changedRound) pageIndex = 0;
-      setText(el.dirTitle, rnd === null ? "" : `${roundName(rnd)} · find your table`);
-      show(el.directory, rnd !== null);
-      drawPage();
-      lastPageFlip = Date.now();
-    } else if (Date.now() - lastPageFlip >= PAGE_EVERY_MS) {
-      pageIndex += 1;
-      lastPageFlip = Date.now();
-      drawPage();
-    }
-  }
-
-  function drawPage(): void {
-    const p = paginate(directory, PAGE_SIZE, pageIndex);
-    pageIndex = p.page;
-    el.dirList.replaceChildren(
-      ...p.items.map((row) => {
-        const first = row.name.slice(0, Math.max(0, row.name.length - row.surname.length)).trim();
-        const who = first ? `${surnameOf(row.name)}, ${first}` : row.name;
-        return h(
-          "li",
-          {},
-          h("span", { class: "dir-who", text: who }),
-          h("span", { class: "dir-table", text: String(row.table), title: row.tableLabel }),
-          h("span", { class: "dir-with", text: row.partners ? `with ${row.partners}` : "" }),
-        );
-      }),
-    );
-    setText(el.dirPage, p.pages > 1 ? `${p.page + 1} / ${p.pages}` : "");
-  }
-
   let bannerIndex = 0;
   let bannerFlip = 0;
   function renderBanner(now: number): void {
     const list = activeAnnouncements(store.list("announcement"), now);
-    if (Date.now() - bannerFlip >= PAGE_EVERY_MS) {
+    if (Date.now() - bannerFlip >= BANNER_EVERY_MS) {
       bannerIndex += 1;
       bannerFlip = Date.now();
     }
     const current = list.length > 0 ? list[bannerIndex % list.length]! : null;
     show(el.banner, current !== null);
     setText(el.banner, current?.text ?? "");
+  }
+
+  /** `?page_s=N`: pages up N s at most (tests, or a hall that wants faster pages). */
+  function pagerLimits(query: URLSearchParams): PagerLimits {
+    const s = Number(query.get("page_s"));
+    return Number.isFinite(s) && s > 0 ? { ...DEFAULT_LIMITS, maxPageMs: s * 1000 } : DEFAULT_LIMITS;
   }
 
   setInterval(tick, TICK_MS);
