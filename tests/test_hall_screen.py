@@ -140,8 +140,10 @@ def open_hall(browser: Browser, hall: Hall, errors: list[str], *, width: int = 1
 SHOWN = """() => ({
     page: document.querySelector('#dir-page').textContent,
     rows: [...document.querySelectorAll('#dir-list li')].map(li =>
-        [li.dataset.participant, li.querySelector('.dir-who').textContent,
-         li.querySelector('.dir-table').textContent]),
+        [li.dataset.participant,
+         li.querySelector('.dir-surname').textContent + li.querySelector('.dir-given').textContent,
+         li.querySelector('.dir-table').textContent,
+         li.querySelector('.dir-away').textContent]),
 })"""
 
 
@@ -153,7 +155,7 @@ def test_the_list_shows_the_round_that_is_running(browser: Browser, hall: Hall) 
     expect(page.locator("#dir-title")).to_have_text("Round 1 · find your table")
     shown: dict[str, list[str]] = page.evaluate(SHOWN)
     assert shown["rows"]
-    for pid, who, table in shown["rows"]:
+    for pid, who, table, _away in shown["rows"]:
         assert who == listed(hall.names[pid])
         assert int(table) == hall.table_1[pid] != hall.table_2[pid], pid
     assert not errors, errors
@@ -184,7 +186,7 @@ def test_the_list_pages_through_everyone_while_updates_arrive(browser: Browser, 
             next_update += UPDATE_EVERY_S
         shown = page.evaluate(SHOWN)
         indicators.add(shown["page"])
-        for pid, who, _table in shown["rows"]:
+        for pid, who, _table, _away in shown["rows"]:
             seen[pid] = who
         page.wait_for_timeout(SAMPLE_EVERY_S * 1000)
 
@@ -353,11 +355,16 @@ def test_updates_change_rows_in_place(browser: Browser, hall: Hall) -> None:
             p for p, m in hall.meeting_1.items() if m == hall.meeting_1[pid] and p != pid
         )
         on_page = {row[0] for row in shown["rows"]}
-        # A check-in changes nobody's row; then a move changes two people's table.
-        command(hall.base, hall.state, "check_in", participant=shown["rows"][1][0])
+        # A check-in changes only that person's row ("not checked in" goes); then a move
+        # changes two people's table.
+        arrived = shown["rows"][1][0]
+        command(hall.base, hall.state, "check_in", participant=arrived)
         command(hall.base, hall.state, "move_meeting", meeting=hall.meeting_1[pid], table=spare)
         row = page.locator(f'#dir-list li[data-participant="{pid}"] .dir-table')
         expect(row).to_have_text(str(spare), timeout=2_000)
+        assert shown["rows"][1][3] == "○ "  # not checked in: the ring before the name ...
+        away = page.locator(f'#dir-list li[data-participant="{arrived}"] .dir-away')
+        expect(away).to_be_empty(timeout=2_000)  # ... goes when they check in
         after = page.evaluate(SHOWN)
         mutated: list[str] = page.evaluate("window.__mutations")
         if page.locator("#dir-page").inner_text() != indicator:
@@ -367,7 +374,7 @@ def test_updates_change_rows_in_place(browser: Browser, hall: Hall) -> None:
         assert page.evaluate(
             "[...document.querySelectorAll('#dir-list li')].every(li => li.__tagged)"
         ), "rows were re-created"
-        assert mutated and set(mutated) <= {pid, partner} & on_page, mutated
+        assert mutated and set(mutated) <= {pid, partner, arrived} & on_page, mutated
         break
     else:
         pytest.fail("the page flipped during every attempt")

@@ -56,6 +56,7 @@ export class DirectoryView {
       this.pager = startPager(nowMs); // another round: from page 1, a full page time
       this.rowsStale = true;
       setText(this.el.title, rnd === null ? "" : `${roundName(rnd)} · find your table`);
+      this.el.title.dataset.legend = `${AWAY_MARK}not checked in yet`;
       if (this.el.panel.hidden !== (rnd === null)) {
         show(this.el.panel, rnd !== null);
         this.pageSize = 0;
@@ -105,11 +106,13 @@ export class DirectoryView {
 
 /** <li data-participant><span.dir-who><b surname><span ", given"></span><span.dir-table>
  * <span.dir-with></li>: updateRow fills it. */
+export const AWAY_MARK = "○ ";
+
 function createRow(row: DirectoryRow): HTMLLIElement {
   return h(
     "li",
     { attrs: { "data-participant": row.participant } },
-    h("span", { class: "dir-who" }, h("b", { class: "dir-surname" }), h("span", { class: "dir-given" })),
+    h("span", { class: "dir-who" }, h("span", { class: "dir-away", attrs: { "aria-label": "not checked in yet" } }), h("b", { class: "dir-surname" }), h("span", { class: "dir-given" })),
     h("span", { class: "dir-table" }),
     h("span", { class: "dir-with" }),
   );
@@ -118,12 +121,15 @@ function createRow(row: DirectoryRow): HTMLLIElement {
 /** Write only what changed (an update mostly changes nothing on screen). */
 function updateRow(li: HTMLLIElement, row: DirectoryRow): void {
   const [who, table, partners] = li.children as unknown as [HTMLElement, HTMLElement, HTMLElement];
-  const [surname, given] = who.children as unknown as [HTMLElement, HTMLElement];
+  const [mark, surname, given] = who.children as unknown as [HTMLElement, HTMLElement, HTMLElement];
   const name = listedName(row.name);
   if (li.dataset.participant !== row.participant) li.dataset.participant = row.participant;
   setText(surname, name.surname);
   setText(given, name.given ? `, ${name.given}` : "");
   setText(table, String(row.table));
   if (table.title !== row.tableLabel) table.title = row.tableLabel;
+  // Whether they are here, like every screen that shows people: a small ring before the
+  // name (explained in the panel's title) nudges whoever has not checked in yet.
+  setText(mark, row.present === false ? AWAY_MARK : "");
   setText(partners, row.partners ? `with ${row.partners}` : "");
 }

@@ -55,6 +55,12 @@ describe("tableDirectory", () => {
     expect(rows[2]).toEqual({ participant: "p1", name: "Anna Berg", surname: "Berg", table: 14, tableLabel: "A14", partners: "Jonas Weber" });
   });
 
+  it("carries whether each person is here, as the server says", () => {
+    const people = [{ id: "p1", name: "Anna Berg", present: true }, { id: "p2", name: "Jonas Weber", present: false }];
+    const rows = tableDirectory([meeting("m1", ["p1"], ["p2"], 1, 14)], people, TABLES, 1, "en");
+    expect(rows.map((r) => [r.participant, r.present])).toEqual([["p1", true], ["p2", false]]);
+  });
+
   it("sorts in the given locale's order", () => {
     const rows = tableDirectory([meeting("m", ["p6"], ["p4"], 1, 3)], PEOPLE, TABLES, 1, "sv");
     expect(rows.map((r) => r.surname)).toEqual(["Zola", "Åberg"]); // Å after Z in Swedish

@@ -33,9 +33,10 @@ export interface DirectoryRow {
   table: number;
   tableLabel: string; // the table's label, else its number
   partners: string; // the other side's names, joined
+  present?: boolean; // checked in and not departed, as the server says (unknown: undefined)
 }
 
-type Named = Pick<ParticipantRecord, "id" | "name">;
+type Named = Pick<ParticipantRecord, "id" | "name" | "present">;
 
 /** Everyone seated in `round`, one row per person, alphabetical by surname, then name
  * (in `locale`'s order; the browser's by default). */
@@ -58,7 +59,8 @@ export function tableDirectory(
       const partners = other.map(nameOf).join(", ");
       for (const id of side) {
         const name = nameOf(id);
-        rows.push({ participant: id, name, surname: surnameOf(name), table, tableLabel: labels.get(table) ?? String(table), partners });
+        const present = byId.get(id)?.present;
+        rows.push({ participant: id, name, surname: surnameOf(name), table, tableLabel: labels.get(table) ?? String(table), partners, ...(present === undefined ? {} : { present }) });
       }
     };
     add(m.side_a, m.side_b);
