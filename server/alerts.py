@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from server.model import URGENCY, Alert, AlertKind, AlertStatus, Meeting, alert_id
-from server.state import EventState
+from server.model import URGENCY, Alert, AlertKind, AlertStatus, Meeting, MeetingStatus, alert_id
+from server.state import Change, EventState
 from server.substitutes import rank_substitutes
 
 
@@ -115,3 +115,29 @@ def arrived(state: EventState, pid: str, now_ms: int) -> list[Alert]:
         if all(p == pid or present(state, p) for p in meeting.people):
             out.append(close(alert, "arrived", now_ms))
     return out
+
+
+def follow(state: EventState, change: Change, now_ms: int) -> Change:
+    """`change` plus what it means for the open alerts of the meetings it moves: an alert
+    follows its meeting to another table; it closes when the meeting is cancelled (or its
+    no-show undone: nobody waits any more) or moves to another round. Alerts the change
+    writes itself are left as they are."""
+    written = {r.key for r in change.upserts if isinstance(r, Alert)}
+    extra: list[Alert] = []
+    for record in change.upserts:
+        if not isinstance(record, Meeting) or alert_id(record.id) in written:
+            continue
+        alert = open_alert(state, record.id)
+        if alert is None:
+            continue
+        if record.status is MeetingStatus.CANCELLED:
+            extra.append(close(alert, "cancelled", now_ms))
+        elif record.round != alert.round:
+            extra.append(close(alert, "moved", now_ms))
+        elif alert.kind is AlertKind.NEEDS_PARTNER and record.status is not MeetingStatus.NO_SHOW:
+            extra.append(close(alert, "restored", now_ms))
+        elif record.table != alert.table:
+            extra.append(dataclasses.replace(alert, table=record.table))
+    if not extra:
+        return change
+    return Change(upserts=(*change.upserts, *extra), deletes=change.deletes)

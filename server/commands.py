@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from server import attendance, audit, clock_rules, outcomes, proposals, rules
+from server import alerts, attendance, audit, clock_rules, outcomes, proposals, rules
 from server.command_args import (
     EVERYONE_BUT_HALL,
     MODERATORS,
@@ -181,8 +181,18 @@ def substitutes_after_no_show(
     )
 
 
+def _keeping_alerts(decide: Decide) -> Decide:
+    """Every command's change carries what it means for the alerts of the meetings it
+    touches (server/alerts.py `follow`): no alert outlives its meeting's problem."""
+
+    def decide_and_follow(state: EventState, args: Args, actor: Audience, now_ms: int) -> Change:
+        return alerts.follow(state, decide(state, args, actor, now_ms), now_ms)
+
+    return decide_and_follow
+
+
 COMMANDS: Final[dict[str, Command]] = {
-    c.name: c
+    c.name: dataclasses.replace(c, decide=_keeping_alerts(c.decide))
     for c in (
         Command("move_meeting", MODERATORS, move_meeting, "move a meeting to another table"),
         Command("swap_tables", MODERATORS, swap_tables, "swap the tables of two meetings"),

@@ -194,3 +194,21 @@ def test_departure_at_seating_leaves_the_partner_a_needs_partner_alert() -> None
     )  # fmt: skip
     (alert,) = state.alerts.values()
     assert (alert.kind, alert.waiting) == (AlertKind.NEEDS_PARTNER, ("p0",))
+
+
+def test_an_alert_follows_its_meeting_and_ends_with_its_problem() -> None:
+    state = event()
+    for pid in ("p0", "p2"):
+        run(state, "check_in", participant=pid)
+    for mid in ("m1", "m2"):
+        alert = raise_alert(state, state.meetings[mid], AlertKind.AT_RISK, SEATING_1)
+        assert alert is not None
+        state.apply(Change(upserts=(alert,)))
+    run(state, "move_meeting", meeting="m1", table=3)
+    assert (state.alerts["alert-m1"].table, state.alerts["alert-m1"].is_open) == (3, True)
+    run(state, "move_meeting", meeting="m2", round=3, table=2)
+    assert state.alerts["alert-m2"].resolution == "moved"
+    run(state, "mark_absent", meeting="m1")
+    run(state, "cancel_meeting", meeting="m1")
+    closed = state.alerts["alert-m1"]
+    assert (closed.status, closed.resolution) == (AlertStatus.RESOLVED, "cancelled")
