@@ -10,10 +10,13 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import redis.asyncio as aioredis
+from playwright.sync_api import Browser, sync_playwright
 
 from server.embedded import EmbeddedRedis
+from server.pages import DEFAULT_DIST
 from server.service import Service
 from server.store import Store
+from tests.screens import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +43,14 @@ def store(redis: aioredis.Redis) -> Store:
 @pytest.fixture
 def service(store: Store) -> Service:
     return Service(store)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Chromium for every browser test (Debian's: scripts/test installs it in CI)."""
+    assert (DEFAULT_DIST / "hall.html").is_file(), "build the screens first: scripts/setup"
+    assert CHROMIUM.exists(), "install Debian's chromium (scripts/test does in CI)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

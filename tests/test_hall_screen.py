@@ -8,8 +8,6 @@ rows in place. Screenshots at 1080p and 4K go to artifacts/ (git-ignored).
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import dataclasses
 import re
 import time
@@ -19,18 +17,18 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from server.embedded import EmbeddedRedis
 from server.model import Event, EventSettings, Meeting, MeetingStatus, Round, Table
-from server.pages import DEFAULT_DIST
 from server.sample import generate
 from server.service import Service, wall_clock_ms
 from server.state import EventState
 from server.store import Store
+from tests.screens import ARTIFACTS, command, in_own_loop, open_page
 from tests.servers import free_port, server_process
-from tests.test_screens import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, EVENT, command, open_page
 
+EVENT = "hall-screen"
 PEOPLE = 250
 SPARE_TABLES = 5  # free in round 1: a meeting can move there
 LONG_NAME = "Maximiliane Alexandra Sophie von Hohenzollern-Sigmaringen-Wittelsbach"
@@ -102,20 +100,9 @@ def create_event(url: str) -> tuple[EventState, Hall]:
             await client.aclose()
 
     # Playwright's sync API keeps an event loop running in this thread: use another one.
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        state = pool.submit(asyncio.run, run()).result()
+    state = in_own_loop(run())
     names = {p.id: p.name for p in people}
     return state, Hall("", state, names, table_1, table_2, meeting_1)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert (DEFAULT_DIST / "hall.html").is_file(), "build the screens first: scripts/setup"
-    assert CHROMIUM.exists(), "install Debian's chromium (scripts/test does in CI)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ grid never scroll out of view; and an undo shows what it would revert before it 
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import dataclasses
 import re
 from collections.abc import Iterator
@@ -27,10 +25,9 @@ from server.service import Service, wall_clock_ms
 from server.state import EventState
 from server.store import Store
 from tests.factory import meeting, small_event_records
+from tests.screens import ARTIFACTS, in_own_loop, open_page
 from tests.servers import free_port, server_process
-from tests.test_screens import ARTIFACTS, browser, open_page
 
-__all__ = ["browser"]  # the fixture, shared with the other screen tests
 EVENT = "noshow"
 HERE = ("p0", "p2", "p3", "p4")  # Anna, Ayşe, Jānis, Marco; Jonas (p1) has not come
 
@@ -64,8 +61,7 @@ def create_event(url: str) -> EventState:
         finally:
             await client.aclose()
 
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, run()).result()
+    return in_own_loop(run())
 
 
 @pytest.fixture

@@ -5,46 +5,26 @@ Screenshots of each screen go to artifacts/ (git-ignored) for people to look at.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 import redis.asyncio as aioredis
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from server.embedded import EmbeddedRedis
 from server.model import Event, EventSettings, Round
-from server.pages import DEFAULT_DIST
 from server.service import Service, wall_clock_ms
 from server.state import EventState
 from server.store import Store
 from tests.factory import meeting, small_event_records
+from tests.screens import ARTIFACTS, command, in_own_loop, open_page
 from tests.servers import free_port, server_process
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"  # git-ignored
 EVENT = "screens"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _built() -> None:
-    assert (DEFAULT_DIST / "hall.html").is_file(), "build the screens first: scripts/setup"
 
 
 def create_event(url: str) -> EventState:
@@ -67,18 +47,7 @@ def create_event(url: str) -> EventState:
         finally:
             await client.aclose()
 
-    # Playwright's sync API keeps an event loop running in this thread: use another one.
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, run()).result()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "install Debian's chromium (scripts/test does in CI)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    return in_own_loop(run())
 
 
 @pytest.fixture
@@ -90,34 +59,6 @@ def site(redis_server: EmbeddedRedis, tmp_path: Path) -> Iterator[tuple[str, Eve
     port = free_port()
     with server_process(redis_server.url, tmp_path, port=port):
         yield f"http://127.0.0.1:{port}", state, port
-
-
-def open_page(browser: Browser, url: str, errors: list[str], *, width: int = 1280,
-              height: int = 800) -> Page:  # fmt: skip
-    page = browser.new_page(viewport={"width": width, "height": height})
-    hosts: set[str] = set()
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(f"{url}: {message.text}")
-
-    page.on("console", on_console)
-    page.on("request", lambda request: hosts.add(re.sub(r"^\w+://([^/]+).*", r"\1", request.url)))
-    page.goto(url)
-    page.hosts = hosts  # type: ignore[attr-defined]
-    return page
-
-
-def command(base: str, state: EventState, name: str, **args: Any) -> dict[str, Any]:
-    assert state.event is not None
-    response = httpx.post(
-        f"{base}/api/events/{EVENT}/commands",
-        json={"name": name, "args": args},
-        headers={"authorization": f"Bearer {state.event.moderator_token}"},
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def test_screens_live_together(browser: Browser, site: tuple[str, EventState, int]) -> None:

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { berlinAt as at, roundOn as round } from "../testing/records";
 import { DEFAULT_LIMITS, directoryRound, listedName, listedNameText, pagePlan, rowsThatFit, startPager, stepPager, type PagePlan, type PagerState } from "./directory";
 import type { Timeline } from "./phases";
 import type { BreakRecord, RoundRecord } from "./protocol";
@@ -6,15 +7,7 @@ import { paginate } from "./views";
 
 const MIN = 60_000;
 
-/** Local time in Berlin (CEST, UTC+2) on day 1 (10 June 2026) or day 2, as UTC ms. */
-function at(day: number, hhmm: string): number {
-  const [h = 0, m = 0, s = 0] = hhmm.split(":").map(Number);
-  return Date.UTC(2026, 5, 9 + day, h - 2, m, s);
-}
 
-function round(index: number, day: number, startsAt: number, extra: Partial<RoundRecord> = {}): RoundRecord {
-  return { index, day, starts_at_ms: startsAt, meeting_s: 20 * 60, changeover_s: 5 * 60, label: "", skipped: false, ...extra };
-}
 
 /** As in phases.test.ts: rounds 1-2 back to back (seating 09:00 and 09:25), a gap, round 3
  * (seating 10:00, ends 10:25), lunch until 11:30, round 4; day 2: rounds 5-6. */

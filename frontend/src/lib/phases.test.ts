@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { berlinAt as at, roundOn as round } from "../testing/records";
 import {
   countdownTargetMs,
   effectiveNow,
@@ -15,15 +16,7 @@ import type { BreakRecord, RoundRecord } from "./protocol";
 const S = 1_000;
 const MIN = 60_000;
 
-/** Local time in Berlin (CEST, UTC+2) on day 1 (10 June 2026) or day 2, as UTC ms. */
-function at(day: number, hhmm: string): number {
-  const [h = 0, m = 0, s = 0] = hhmm.split(":").map(Number);
-  return Date.UTC(2026, 5, 9 + day, h - 2, m, s);
-}
 
-function round(index: number, day: number, startsAt: number, extra: Partial<RoundRecord> = {}): RoundRecord {
-  return { index, day, starts_at_ms: startsAt, meeting_s: 20 * 60, changeover_s: 5 * 60, label: "", skipped: false, ...extra };
-}
 
 /** Day 1: rounds 1-2 back to back, a 10-minute gap, round 3, lunch, round 4. Day 2: rounds
  * 5-6. Every round seats 5 minutes and meets 20 (tests/test_clock.py). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { needsPartner } from "../testing/records";
 import { phaseAt } from "../lib/phases";
 import type { AlertRecord, MeetingRecord, RoundRecord } from "../lib/protocol";
 import { agendaOf } from "../lib/views";
@@ -28,20 +29,7 @@ const meeting = (id: string, b: string, rnd: number, over: Partial<MeetingRecord
   external_id: "",
   ...over,
 });
-const alert = (over: Partial<AlertRecord> = {}): AlertRecord => ({
-  id: "alert-m3",
-  kind: "needs_partner",
-  meeting: "m3",
-  round: 3,
-  table: 10,
-  reporter: "",
-  since_ms: at(10, 30),
-  status: "open",
-  resolution: "",
-  waiting: ["anna"],
-  no_candidates: false,
-  ...over,
-});
+const alert = (over: Partial<AlertRecord> = {}): AlertRecord => needsPartner("m3", over);
 const M3 = meeting("m3", "markus", 3);
 const M4 = meeting("m4", "jonas", 4, { table: 5 });
 const NO_SHOW = { ...M3, status: "no_show" as const, absent: ["markus"] };

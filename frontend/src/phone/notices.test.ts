@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { needsPartner as alert } from "../testing/records";
 import type { AlertRecord, MeetingRecord, ParticipantRecord, RoundRecord, SnapshotData, TableRecord } from "../lib/protocol";
 import { Store } from "../lib/store";
 import { DICT, LANGS } from "./i18n";
@@ -39,22 +40,6 @@ const JONAS = person("jonas", "Jonas Weber", "");
 
 function meeting(id: string, a: string[], b: string[], rnd: number, tbl: number | null, over: Partial<MeetingRecord> = {}): MeetingRecord {
   return { id, side_a: a, side_b: b, round: rnd, table: tbl, status: "scheduled", origin: "planned", external_id: "", ...over };
-}
-function alert(meetingId: string, over: Partial<AlertRecord> = {}): AlertRecord {
-  return {
-    id: `alert-${meetingId}`,
-    kind: "needs_partner",
-    meeting: meetingId,
-    round: 3,
-    table: 10,
-    reporter: "",
-    since_ms: at(10, 30),
-    status: "open",
-    resolution: "",
-    waiting: ["anna"],
-    no_candidates: false,
-    ...over,
-  };
 }
 
 interface World {

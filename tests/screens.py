@@ -1,0 +1,70 @@
+"""What the browser tests share: Debian's Chromium, pages that record console errors and
+the hosts they talk to, moderator commands over HTTP, and async set-up from sync tests.
+
+The `browser` fixture itself is in tests/conftest.py (one Chromium per test session).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import re
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from playwright.sync_api import Browser, ConsoleMessage, Page
+
+from server.state import EventState
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"  # git-ignored
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+T = TypeVar("T")
+
+
+def in_own_loop(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` to the end. Playwright's sync API keeps an event loop running in the
+    test's thread, so the coroutine gets a thread (and a loop) of its own."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result()
+
+
+def open_page(browser: Browser, url: str, errors: list[str], *, width: int = 1280,
+              height: int = 800) -> Page:  # fmt: skip
+    """A new page at `url`; console errors go to `errors`, the hosts it requested to
+    `page.hosts`."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    hosts: set[str] = set()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(f"{url}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("request", lambda request: hosts.add(re.sub(r"^\w+://([^/]+).*", r"\1", request.url)))
+    page.goto(url)
+    page.hosts = hosts  # type: ignore[attr-defined]
+    return page
+
+
+def command(base: str, state: EventState, name: str, **args: Any) -> dict[str, Any]:
+    """A moderator command over HTTP; it must succeed."""
+    assert state.event is not None
+    response = httpx.post(
+        f"{base}/api/events/{state.event.id}/commands",
+        json={"name": name, "args": args},
+        headers={"authorization": f"Bearer {state.event.moderator_token}"},
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
