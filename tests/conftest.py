@@ -45,9 +45,11 @@ def service(store: Store) -> Service:
     return Service(store)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One Chromium for every browser test (Debian's: scripts/test installs it in CI)."""
+    """Debian's Chromium (scripts/test installs it in CI), one per test module: Playwright's
+    sync API keeps an event loop running in this thread while it lives, which the async
+    tests of other modules must not find."""
     assert (DEFAULT_DIST / "hall.html").is_file(), "build the screens first: scripts/setup"
     assert CHROMIUM.exists(), "install Debian's chromium (scripts/test does in CI)"
     with sync_playwright() as p:

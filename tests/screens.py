@@ -1,7 +1,7 @@
 """What the browser tests share: Debian's Chromium, pages that record console errors and
 the hosts they talk to, moderator commands over HTTP, and async set-up from sync tests.
 
-The `browser` fixture itself is in tests/conftest.py (one Chromium per test session).
+The `browser` fixture itself is in tests/conftest.py (one Chromium per test module).
 """
 
 from __future__ import annotations
