@@ -61,9 +61,9 @@ export function alertsPanel(ctx: Ctx): { render(): void; tick(): void } {
     if (p.waiting) parts.push(`${ctx.nameOf(p.waiting)} is here${a.kind === "at_risk" ? "" : " and waits"}`);
     const others = p.here.filter((id) => id !== p.waiting);
     if (others.length) parts.push(`${names(others)} is here`);
-    if (p.missing.length) parts.push(`${names(p.missing)} ${a.kind === "needs_partner" ? "did not come" : "not here"}`);
+    if (!p.here.length) parts.push(`nobody here yet: ${names(p.missing)}`);
+    else if (p.missing.length) parts.push(`${names(p.missing)} ${a.kind === "needs_partner" ? "did not come" : "not here"}`);
     else parts.push("everyone has checked in: look for them in the hall");
-    if (!p.here.length) parts.push("nobody of this meeting is here yet");
     return { text: parts.join(" · "), waiting: p.waiting, missing: p.missing };
   }
 
@@ -97,10 +97,10 @@ export function alertsPanel(ctx: Ctx): { render(): void; tick(): void } {
       actions.push(btn("Find again", () => void findSubs(a, w.waiting), "quiet"));
     } else {
       if (w.missing.length && w.waiting) actions.push(btn("Mark absent", () => void markAbsent(a, w), "danger"));
-      else if (w.missing.length) actions.push(btn("Mark no-show", () => void ctx.run("mark_absent", { meeting: a.meeting }), "danger"));
+      else if (w.missing.length) actions.push(btn("Mark no-show", () => void ctx.run("mark_absent", { meeting: a.meeting }, `No-show: ${names(w.missing)}`)));
       actions.push(btn("Keep waiting", () => void ctx.run("keep_waiting", { alert: a.id })));
     }
-    actions.push(btn("Select", () => ctx.select(a.meeting), "quiet"));
+    actions.push(btn("Show", () => ctx.select(a.meeting), "quiet"));
     return h(
       "li",
       { class: `alert alert-${a.kind}`, attrs: { "data-alert": a.id, "data-meeting": a.meeting } },
@@ -117,7 +117,8 @@ export function alertsPanel(ctx: Ctx): { render(): void; tick(): void } {
   }
 
   function render(): void {
-    const open = orderAlerts(store.list("alert"), currentRound());
+    const someoneHere = (a: AlertRecord): boolean => presenceOf(a, store.get("meeting", a.meeting), present).here.length > 0;
+    const open = orderAlerts(store.list("alert"), currentRound(), someoneHere);
     for (const id of found.keys()) if (!open.some((a) => a.id === id)) found.delete(id);
     for (const a of open) {
       if (a.kind !== "needs_partner" || found.has(a.id)) continue;

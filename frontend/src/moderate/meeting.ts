@@ -23,7 +23,7 @@ export function meetingPanel(ctx: Ctx): { render(): void } {
   function render(): void {
     const m = ctx.selected ? store.get("meeting", ctx.selected) : undefined;
     if (!m) {
-      box.replaceChildren(h("p", { class: "empty", text: "Click a meeting in the grid (or “Select” on an alert) to act on it." }));
+      box.replaceChildren(h("p", { class: "empty", text: "Click a meeting in the grid (or “Show” on an alert) to act on it." }));
       return;
     }
     if (slotsFor !== m.id) {

@@ -23,6 +23,10 @@ describe("orderAlerts", () => {
     expect(orderAlerts(alerts, 5).map((a) => a.id)).toEqual(["alert-c", "alert-d", "alert-b", "alert-a", "alert-e", "alert-old1"]);
     expect(orderAlerts(alerts, null)[0]!.id).toBe("alert-c"); // no current round: latest round first
   });
+  it("puts an at-risk meeting where someone sits alone before one where nobody came yet", () => {
+    const alerts = [A("alert-x", 5, "at_risk", 900), A("alert-y", 5, "at_risk", 100)];
+    expect(orderAlerts(alerts, 5, (a) => a.id === "alert-y").map((a) => a.id)).toEqual(["alert-y", "alert-x"]);
+  });
 });
 
 describe("countByKind", () => {

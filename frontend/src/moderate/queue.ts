@@ -15,8 +15,10 @@ export const KIND_LABEL: Record<AlertKind, string> = {
 };
 
 /** Open alerts: the current round's first, then the others by round (latest first);
- * within a round the most urgent, then the newest, first. */
-export function orderAlerts(alerts: readonly AlertRecord[], currentRound: number | null): AlertRecord[] {
+ * within a round the most urgent kind, then those where someone sits alone (`waits`),
+ * then the newest, first. */
+export function orderAlerts(alerts: readonly AlertRecord[], currentRound: number | null, waits: (a: AlertRecord) => boolean = () => false): AlertRecord[] {
+  const alone = new Map(alerts.map((a) => [a.id, waits(a)]));
   return alerts
     .filter((a) => a.status === "open")
     .sort(
@@ -24,6 +26,7 @@ export function orderAlerts(alerts: readonly AlertRecord[], currentRound: number
         Number(b.round === currentRound) - Number(a.round === currentRound) ||
         b.round - a.round ||
         URGENCY[b.kind] - URGENCY[a.kind] ||
+        Number(alone.get(b.id)) - Number(alone.get(a.id)) ||
         b.since_ms - a.since_ms ||
         (a.id < b.id ? -1 : 1),
     );

@@ -125,11 +125,11 @@ export function statsPanel(ctx: Ctx): { refresh(): void } {
       return; // shown on the next refresh; the stats are not worth a notice
     }
     const kpis: [string, string][] = [
-      ["checked in", `${s.checked_in ?? "–"} / ${s.participants ?? "–"}`],
+      ["checked in", `${s.checked_in ?? "–"}/${s.participants ?? "–"}`],
       ["kept so far", percent(s.kept_rate)],
       ["substitutes", String(s.substitutions ?? "–")],
       ["waiting now", String(s.waiting ?? "–")],
-      ["report → seated", `${seconds(s.substitute_wait_median_s)} (worst ${seconds(s.substitute_wait_worst_s)})`],
+      ["report → seated", s.substitute_wait_median_s == null ? "–" : `${seconds(s.substitute_wait_median_s)} (worst ${seconds(s.substitute_wait_worst_s)})`],
       ["departed", String(s.departed ?? "–")],
     ];
     box.replaceChildren(
