@@ -1,11 +1,17 @@
-"""Rehearsal mode: the plan (pure, fast) and a whole rehearsal against a real server."""
+"""Rehearsal mode: the plan (pure, fast), a whole rehearsal against a real server, and
+`matchboard rehearse` as a command."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import itertools
+import json
+import os
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +19,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from server import rehearsal
+from server.cli import main
 from server.client import Client
 from server.embedded import EmbeddedRedis
 from server.model import MeetingStatus
@@ -22,7 +29,7 @@ from server.rehearsal_report import outcome_writes
 from server.service import Service
 from server.state import EventState, state_from_records
 from server.store import Store
-from tests.servers import running_server
+from tests.servers import free_port, running_server
 
 T0_MS = 1_780_000_000_000
 SMALL = RehearsalOptions(participants=60, rounds=4, round_minutes=0.75, seating_s=15,
@@ -231,3 +238,33 @@ async def test_a_rehearsal_with_the_automatic_moderator(
     checked_in = sum(1 for p in body["participants"] if p["checked_in_at_ms"] is not None)
     assert report.checked_in == checked_in > 0
     assert not plan.no_shows & {p["id"] for p in body["participants"] if p["checked_in_at_ms"]}
+
+
+# -- the command -------------------------------------------------------------------------
+
+
+def test_rehearse_refuses_options_out_of_range(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rehearse", "--no-show-share", "1.5"]) == 2
+    assert "--no-show-share must be between 0 and 1" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_matchboard_rehearse_plays_reports_and_stops(tmp_path: Path) -> None:
+    """As an organiser runs it: embedded Redis, the server, the day, the report, exit."""
+    data, report = tmp_path / "data", tmp_path / "report.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHBOARD_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "rehearse", "--data-dir", str(data),
+         "--port", str(free_port()), "--participants", "24", "--rounds", "1",
+         "--round-minutes", "0.25", "--seating-seconds", "5", "--start-in-seconds", "1",
+         "--report", str(report)],
+        capture_output=True, text=True, timeout=120, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Moderator:" in done.stdout and "Rehearsal report: rehearsal" in done.stdout
+    last = json.loads(done.stdout.strip().splitlines()[-1])
+    assert last == json.loads(report.read_text())
+    assert last["rounds"][0]["meetings"] > 0
+    assert (last["pending"], last["alerts_open"], last["outcomes_written_twice"]) == (0, 0, 0)
+    assert last["kept_rate_matches"]
+    assert not (data / "redis.sock").exists()  # the embedded Redis stopped with it
