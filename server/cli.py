@@ -363,9 +363,10 @@ def _rehearse_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int)
     for flag, name, kind, help_ in REHEARSE_OPTIONS:
         default = getattr(defaults, name)
-        p.add_argument(flag, dest=name, type=kind, default=default,
-                       help=f"{help_} (default {default:g})" if kind is float else
-                       f"{help_} (default {default})")  # fmt: skip
+        shown = f"{default:g}" if kind is float else default
+        metavar = {int: "N", str: "ID"}.get(kind) or flag.rsplit("-", 1)[-1].upper()
+        p.add_argument(flag, dest=name, type=kind, default=default, metavar=metavar,
+                       help=f"{help_} (default {shown})")  # fmt: skip
     p.add_argument("--moderator", choices=["auto", "manual"], default="auto",
                    help="auto: a built-in moderator handles the alerts; manual: you do, in "
                         "the console (default auto)")  # fmt: skip

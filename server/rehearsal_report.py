@@ -93,7 +93,8 @@ class Report:
     outcomes_written_twice: int  # meetings whose outcome the timekeeper wrote more than once
     commands_sent: int
     commands_refused: int
-    refusals: dict[str, int]
+    sent: dict[str, int]  # by command
+    refusals: dict[str, int]  # by "command: code"
 
     def to_plain(self) -> dict[str, Any]:
         return asdict(self) | {"rounds": [asdict(r) for r in self.rounds]}
@@ -206,6 +207,7 @@ def build_report(
         outcomes_written_twice=sum(1 for n in outcome_writes(audit_entries).values() if n > 1),
         commands_sent=sum(tally.sent.values()),
         commands_refused=sum(tally.refused.values()),
+        sent=dict(tally.sent.most_common()),
         refusals=dict(sorted(tally.refused.items())),
     )
 
@@ -245,6 +247,7 @@ def format_report(report: Report) -> str:
     match = "matches" if report.kept_rate_matches else "DIFFERS FROM"
     alerts = ", ".join(f"{k} {n}" for k, n in report.alerts.items()) or "none"
     refusals = ", ".join(f"{k} ×{n}" for k, n in report.refusals.items()) or "none"
+    sent = ", ".join(f"{k} {n}" for k, n in report.sent.items())
     rows = [
         ("Kept-meeting rate", f"{_pct(report.kept_rate)} ({match} the server's stats: "
                               f"{_pct(report.server_kept_rate)})"),
@@ -261,6 +264,7 @@ def format_report(report: Report) -> str:
                    f"{report.departed} left early, {report.never_came} never came"),
         ("Outcomes written twice", str(report.outcomes_written_twice)),
         ("Commands", f"{report.commands_sent} sent, {report.commands_refused} refused"),
+        ("Sent", sent or "none"),
         ("Refused", refusals),
     ]  # fmt: skip
     out.append("")
