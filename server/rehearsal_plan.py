@@ -131,7 +131,7 @@ class Act(enum.StrEnum):
     WALK_IN = "walk_in"  # two people without a meeting ask a moderator for one
 
 
-_ANCHOR_ORDER: Final = {Anchor.SEATING: 0, Anchor.START: 1, Anchor.END: 2}
+ANCHORS_IN_TIME: Final = (Anchor.SEATING, Anchor.START, Anchor.END)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +151,8 @@ class Action:
         return base + round(self.offset_s * 1000)
 
     def sort_key(self) -> tuple[int, int, float, str, tuple[str, ...]]:
-        return (self.round, _ANCHOR_ORDER[self.anchor], self.offset_s, self.act, self.people)
+        order = ANCHORS_IN_TIME.index(self.anchor)
+        return (self.round, order, self.offset_s, self.act, self.people)
 
 
 @dataclass(frozen=True, slots=True)
