@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import urllib.error
 import urllib.request
@@ -23,11 +24,12 @@ from typing import Any, Final
 import orjson
 
 from server import clock
-from server.client import Client, Message
+from server.client import Client, ClientError, Message
 from server.protocol import ServerType
 from server.rehearsal_report import Tally, state_from_snapshot
 from server.state import EventState
 
+log = logging.getLogger("matchboard.rehearsal")
 HTTP_TIMEOUT_S: Final = 10.0
 CONNECT_TIMEOUT_S: Final = 20.0
 
@@ -147,7 +149,10 @@ class Follower:
     async def stop(self) -> None:
         self._stop.set()
         if self._task is not None:
-            await self._task
+            try:
+                await self._task
+            except ClientError as exc:  # it had stopped for good (e.g. the event is gone)
+                log.warning("the rehearsal's follower had stopped: %s", exc)
 
     def state(self) -> EventState:
         """The followed records as an `EventState` (rebuilt only when the version moved)."""
