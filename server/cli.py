@@ -1,26 +1,28 @@
-"""`matchboard serve | demo | create | import | export | schedule | tokens`."""
+"""`matchboard serve | demo | rehearse | create | import | export | schedule | tokens`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import resource
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import redis.asyncio as aioredis
 import uvicorn
 from tqdm import tqdm
 
-from server import exporter, planning
+from server import exporter, planning, rehearsal
 from server.app import create_app, uvicorn_options
 from server.embedded import redis_url_for
 from server.errors import BadRequest, ImportFailed, MatchboardError
 from server.model import Event
+from server.rehearsal_plan import Plan, RehearsalOptions, make_plan
 from server.service import Service, wall_clock_ms
 from server.settings import Settings
 from server.state import EventState
@@ -99,40 +101,141 @@ def raise_open_file_limit(wanted: int = MAX_OPEN_FILES) -> int:
     return target
 
 
-def _run_server(settings: Settings) -> None:
+def _announce(settings: Settings) -> None:
     raise_open_file_limit()
     print(f"Matchboard on {settings.base_url}  (Redis: {settings.redis_url})", flush=True)
+
+
+def _run_server(settings: Settings) -> None:
+    _announce(settings)
     uvicorn.run(create_app(settings), **uvicorn_options(settings))
 
 
-def cmd_demo(args: argparse.Namespace) -> None:
+def _local_base(settings: Settings, server: uvicorn.Server) -> str:
+    """http://host:port where this process reaches its own server (the bound port)."""
+    port = server.servers[0].sockets[0].getsockname()[1]
+    host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::") else settings.host
+    return f"http://{host}:{port}"
+
+
+async def _serve_while(
+    settings: Settings, work: Callable[[str], Coroutine[Any, Any, None]], *, keep_serving: bool
+) -> None:
+    """Serve, run `work(base URL)` against the server once it listens, then stop serving
+    (or, with `keep_serving`, go on until Ctrl-C). Ctrl-C during the work stops both."""
+    _announce(settings)
+    # A line per request of the work would bury its progress and output.
+    options = uvicorn_options(settings) | {"access_log": False}
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), **options))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:  # uvicorn offers no event to await
+        if serving.done():
+            return await serving  # it could not start (the log says why)
+        await asyncio.sleep(0.05)
+    job = asyncio.create_task(work(_local_base(settings, server)))
+    await asyncio.wait({serving, job}, return_when=asyncio.FIRST_COMPLETED)
+    if not job.done():  # the server stopped (Ctrl-C): nothing left to work against
+        job.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await job
+    elif job.exception() is None and keep_serving:
+        print(f"\nStill serving on {settings.base_url}: press Ctrl-C to stop.", flush=True)
+    else:
+        server.should_exit = True
+    await serving
+    if job.done() and not job.cancelled():
+        job.result()  # raises what went wrong in the work
+
+
+def _launch(
+    args: argparse.Namespace,
+    create: Callable[[Service], Coroutine[Any, Any, EventState]],
+    play: Callable[[str, EventState], Coroutine[Any, Any, None]] | None = None,
+    *,
+    keep_serving: bool = True,
+) -> None:
+    """What `demo` and `rehearse` share: Redis (embedded unless MATCHBOARD_REDIS_URL
+    names one), an event made by `create`, its links printed, and the server. `play`
+    runs against the server once it listens; after it the server stops unless
+    `keep_serving`. Without `play`, it serves until Ctrl-C."""
     settings = _settings(args)
     with redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url:
         settings = dataclasses.replace(settings, redis_url=url)
 
-        async def seed() -> EventState:
+        async def make() -> EventState:
             async with _service(url) as service:
-                if args.keep:
-                    try:
-                        return await service.state(args.event)
-                    except MatchboardError:
-                        pass  # no event yet: create it
-                first_round_at_ms = wall_clock_ms() + int(args.start_in_minutes * 60_000)
-                outcome = await planning.create_sample_event(
-                    service,
-                    first_round_at_ms=first_round_at_ms,
-                    event_id=args.event,
-                    round_minutes=args.round_minutes,
-                    participants=args.participants,
-                )
-                unplaced = len(outcome.result.unplaced)
-                print(f"Sample conference scheduled: {len(outcome.result.placed)} meetings "
-                      f"placed, {unplaced} not placed.")  # fmt: skip
-                return await service.state(args.event)
+                return await create(service)
 
-        state = asyncio.run(seed())
+        state = asyncio.run(make())
         print_access(state, settings)
-        _run_server(settings)
+        if play is None:
+            _run_server(settings)
+            return
+
+        played: list[bool] = []
+
+        async def work(base: str) -> None:
+            await play(base, state)
+            played.append(True)
+
+        try:
+            asyncio.run(_serve_while(settings, work, keep_serving=keep_serving))
+        except KeyboardInterrupt:
+            if not played:
+                raise  # it interrupted the work: main() says so (exit code 130)
+            # Ctrl-C after the work is how one stops serving, as with `demo`.
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    async def create(service: Service) -> EventState:
+        if args.keep:
+            try:
+                return await service.state(args.event)
+            except MatchboardError:
+                pass  # no event yet: create it
+        first_round_at_ms = wall_clock_ms() + int(args.start_in_minutes * 60_000)
+        outcome = await planning.create_sample_event(
+            service,
+            first_round_at_ms=first_round_at_ms,
+            event_id=args.event,
+            round_minutes=args.round_minutes,
+            participants=args.participants,
+        )
+        unplaced = len(outcome.result.unplaced)
+        print(f"Sample conference scheduled: {len(outcome.result.placed)} meetings "
+              f"placed, {unplaced} not placed.")  # fmt: skip
+        return await service.state(args.event)
+
+    _launch(args, create)
+
+
+def cmd_rehearse(args: argparse.Namespace) -> None:
+    options = RehearsalOptions(**{name: getattr(args, name) for _, name, *_ in REHEARSE_OPTIONS})
+    check_event_id(options.event_id)
+    try:
+        options.check()
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+    plans: list[Plan] = []
+
+    async def create(service: Service) -> EventState:
+        state = await rehearsal.create_event(service, options)
+        plans.append(make_plan(state, options))
+        print(plans[0].summary())
+        return state
+
+    async def play(base: str, state: EventState) -> None:
+        assert state.event is not None
+        if args.moderator == "manual":
+            print("Manual moderation: handle the alerts in the moderator console (link above);"
+                  " walk-in requests are printed here.")  # fmt: skip
+        report = await rehearsal.run_rehearsal(
+            base, state.event.id, state.event.moderator_token, plans[0],
+            mode=args.moderator, say=tqdm.write,
+        )  # fmt: skip
+        rehearsal.present_report(report, print, Path(args.report) if args.report else None)
+
+    _launch(args, create, play, keep_serving=args.keep_serving)
 
 
 def cmd_create(args: argparse.Namespace) -> None:
@@ -235,6 +338,43 @@ def cmd_tokens(args: argparse.Namespace) -> None:
     _with_service(settings, work)
 
 
+# `matchboard rehearse` options: (flag, RehearsalOptions field, type, help); each default
+# is the field's default, so it is written in one place.
+REHEARSE_OPTIONS: Final = (
+    ("--event", "event_id", str, "event id"),
+    ("--participants", "participants", int, "size of the sample conference"),
+    ("--rounds", "rounds", int, "rounds to play, back to back"),
+    ("--round-minutes", "round_minutes", float, "meeting length, may be fractional"),
+    ("--seating-seconds", "seating_s", int, "seating time before each round"),
+    ("--start-in-seconds", "start_in_s", float, "round 1's seating begins this long after launch"),
+    ("--seed", "seed", int, "the same seed plays the same plan"),
+    ("--no-show-share", "no_show_share", float, "share of people who never come"),
+    ("--late-share", "late_share", float, "of those who come: after their first round started"),
+    ("--report-share", "report_share", float,
+     "of those who come: press 'my partner is not here' when left alone"),
+    ("--depart-share", "depart_share", float, "of those who come: leave between two rounds"),
+    ("--walk-ins", "walk_ins", int, "walk-in requests per round"),
+)  # fmt: skip
+
+
+def _rehearse_arguments(p: argparse.ArgumentParser) -> None:
+    defaults = RehearsalOptions()
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    for flag, name, kind, help_ in REHEARSE_OPTIONS:
+        default = getattr(defaults, name)
+        shown = f"{default:g}" if kind is float else default
+        metavar = {int: "N", str: "ID"}.get(kind) or flag.rsplit("-", 1)[-1].upper()
+        p.add_argument(flag, dest=name, type=kind, default=default, metavar=metavar,
+                       help=f"{help_} (default {shown})")  # fmt: skip
+    p.add_argument("--moderator", choices=["auto", "manual"], default="auto",
+                   help="auto: a built-in moderator handles the alerts; manual: you do, in "
+                        "the console (default auto)")  # fmt: skip
+    p.add_argument("--keep-serving", action=argparse.BooleanOptionalAction, default=False,
+                   help="after the report, keep serving to look at the screens")  # fmt: skip
+    p.add_argument("--report", metavar="FILE", help="also write the report (JSON) to FILE")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="matchboard", description="Run the live side of a B2B matchmaking event."
@@ -262,6 +402,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--participants", type=int, default=250)
     demo.add_argument("--keep", action="store_true",
                       help="keep the existing demo event instead of re-creating it")  # fmt: skip
+    rehearse_help = "Play an event day against the server with simulated people, then report."
+    _rehearse_arguments(command("rehearse", cmd_rehearse, rehearse_help, event=False))
 
     create = command("create", cmd_create, "Create an empty event and print its tokens.")
     create.add_argument("--name", required=True)
