@@ -231,7 +231,7 @@ def cmd_rehearse(args: argparse.Namespace) -> None:
                   " walk-in requests are printed here.")  # fmt: skip
         report = await rehearsal.run_rehearsal(
             base, state.event.id, state.event.moderator_token, plans[0],
-            mode=args.moderator, say=tqdm.write,
+            mode=args.moderator, reaction_s=options.reaction_s, say=tqdm.write,
         )  # fmt: skip
         rehearsal.present_report(report, print, Path(args.report) if args.report else None)
 
@@ -354,6 +354,8 @@ REHEARSE_OPTIONS: Final = (
      "of those who come: press 'my partner is not here' when left alone"),
     ("--depart-share", "depart_share", float, "of those who come: leave between two rounds"),
     ("--walk-ins", "walk_ins", int, "walk-in requests per round"),
+    ("--reaction-seconds", "reaction_s", float,
+     "the automatic moderator acts this long after an alert calls for it"),
 )  # fmt: skip
 
 

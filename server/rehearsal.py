@@ -193,6 +193,7 @@ async def run_rehearsal(
     plan: Plan,
     *,
     mode: Mode = "auto",
+    reaction_s: float = 5.0,
     say: Say = print,
     show_progress: bool = True,
 ) -> Report:
@@ -203,7 +204,7 @@ async def run_rehearsal(
     follower = Follower(base_url, event_id, moderator_token)
     await follower.start()
     stop = asyncio.Event()
-    moderator = AutoModerator(api, follower) if mode == "auto" else None
+    moderator = AutoModerator(api, follower, reaction_s=reaction_s) if mode == "auto" else None
     policy = asyncio.create_task(moderator.run(stop)) if moderator else None
     try:
         await play(api, follower, plan, tokens, moderator=moderator, say=say,

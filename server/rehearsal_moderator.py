@@ -1,7 +1,8 @@
 """The automatic moderator of a rehearsal: handles the alert queue as a sensible person.
 
 It watches the event through the follower (the console's view) and acts with the
-moderator token over HTTP, one thing at a time, as one person at a console would:
+moderator token over HTTP, one thing at a time and `reaction_s` after an alert calls for
+it (a person needs a few seconds to read a card), as one person at a console would:
 
 - "my partner is not here" (missing_partner) while the partner is indeed not here:
   record the no-show at once (`mark_absent`);
@@ -52,9 +53,10 @@ class WalkInRequest:
 
 
 class AutoModerator:
-    def __init__(self, api: Api, follower: Follower) -> None:
+    def __init__(self, api: Api, follower: Follower, *, reaction_s: float = 5.0) -> None:
         self.api = api
         self.follower = follower
+        self.reaction_ms = round(reaction_s * 1000)
         self.requests: asyncio.Queue[WalkInRequest] = asyncio.Queue()
         self._acted: set[tuple[str, str]] = set()  # (alert, kind) a no-show was recorded for
         self._seated: set[str] = set()  # needs_partner alerts a substitute was seated for
@@ -82,7 +84,8 @@ class AutoModerator:
             if not alert.is_open:
                 continue
             if alert.kind is AlertKind.NEEDS_PARTNER:
-                if alert.id not in self._seated and now >= self._next_look.get(alert.id, 0):
+                first = alert.since_ms + self.reaction_ms  # e.g. raised by a departure
+                if alert.id not in self._seated and now >= self._next_look.get(alert.id, first):
                     await self._seat(alert.id, alert.waiting, alert.round)
             elif self._is_no_show(state, alert, now):
                 self._acted.add((alert.id, alert.kind))
@@ -97,7 +100,7 @@ class AutoModerator:
         if not meeting.occupies or not split_presence(state, meeting)[1]:
             return False  # already a no-show, or everyone is here (it closes by itself)
         if alert.kind is AlertKind.MISSING_PARTNER:
-            return True
+            return now_ms >= alert.since_ms + self.reaction_ms
         return now_ms >= rnd.starts_at_ms + absent_after_s(rnd.meeting_s) * 1000
 
     async def _mark_absent(self, alert: Alert) -> None:

@@ -54,6 +54,7 @@ class RehearsalOptions:
     report_share: float = 0.6  # of those who come: press "not here" when left alone
     depart_share: float = 0.05  # of those who come on time: leave between two rounds
     walk_ins: int = 1  # walk-in requests per round
+    reaction_s: float = 5.0  # the automatic moderator acts this long after an alert calls for it
     event_id: str = "rehearsal"
 
     @property
@@ -70,6 +71,8 @@ class RehearsalOptions:
             raise ValueError("--participants must be at least 4")
         if self.rounds < 1 or self.round_minutes * 60 < 10:
             raise ValueError("--rounds must be at least 1 and --round-minutes at least 1/6")
+        if self.reaction_s < 0:
+            raise ValueError("--reaction-seconds must be >= 0")
         if self.seating_s < 5 or self.start_in_s < 0 or self.walk_ins < 0:
             raise ValueError(
                 "--seating-seconds must be >= 5, --start-in-seconds and --walk-ins >= 0"
