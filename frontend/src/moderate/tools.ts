@@ -102,7 +102,7 @@ interface Stats {
   rounds?: Record<string, number | null>[];
 }
 
-const percent = (rate: number | null | undefined): string => (rate === null || rate === undefined ? "–" : `${Math.round(rate * 100)} %`);
+const percent = (rate: number | null | undefined): string => (rate === null || rate === undefined ? "–" : `${Math.round(rate * 100)}%`);
 const seconds = (s: number | null | undefined): string => (s === null || s === undefined ? "–" : s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);
 
 export function statsPanel(ctx: Ctx): { refresh(): void } {
@@ -112,7 +112,6 @@ export function statsPanel(ctx: Ctx): { refresh(): void } {
     ["outcome_held", "held"],
     ["outcome_no_show", "no-show"],
     ["outcome_substituted", "subst"],
-    ["outcome_cancelled", "canc"],
     ["kept_rate", "kept"],
     ["seated", "seated"],
   ];
