@@ -104,7 +104,14 @@ def decode(data: bytes | str, encoding: Encoding) -> dict[str, Any]:
             if isinstance(data, bytes):
                 raise ProtocolError("bad_frame", "this connection speaks JSON: send text frames")
             message = orjson.loads(data)
-    except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as exc:
+    # TypeError: a msgpack map whose key is a list or a map (unhashable in Python).
+    except (
+        ValueError,
+        TypeError,
+        msgpack.ExtraData,
+        msgpack.FormatError,
+        msgpack.StackError,
+    ) as exc:
         raise ProtocolError("malformed", f"the message is not valid {encoding}: {exc}") from exc
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         raise ProtocolError("malformed", "a message must be a map with a string 'type'")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgpack
 import orjson
 import pytest
 import redis.asyncio as aioredis
@@ -423,6 +424,18 @@ async def test_malformed_oversized_and_unknown_frames(live: Live) -> None:
     assert (await answer(b"\x00binary"))["code"] == "bad_frame"
     pong = await answer('{"type": "ping", "id": "still-alive", "client_ms": 1}')
     assert pong["type"] == "pong"
+    # A msgpack map with a list as a key (unhashable in Python) is malformed too, and the
+    # connection carries on.
+    packed, _ = await open_feed(live.url, event=EVENT, token=live.token("p3"))
+    await packed.recv()  # snapshot
+    await packed.send(b"\x81\x91\x01\x01")
+    reply = msgpack.unpackb(await asyncio.wait_for(packed.recv(), 5))
+    assert reply["code"] == "malformed"
+    await packed.send(protocol.encode({"type": "ping", "id": "ok", "client_ms": 1},
+                                      Encoding.MSGPACK))  # fmt: skip
+    reply = msgpack.unpackb(await asyncio.wait_for(packed.recv(), 5))
+    assert reply["type"] == "pong"
+    await packed.close()
     # Too many errors: closed 4000.
     for _ in range(6):
         await ws.send("{")
