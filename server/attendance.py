@@ -42,9 +42,16 @@ def _subject(state: EventState, args: Args, actor: Audience) -> Participant:
     """The participant a command is about: yourself, or (staff) the one named."""
     if actor.role is Role.PARTICIPANT:
         assert actor.participant_id is not None
+        me = state.participants[actor.participant_id]
         if args.raw.get("participant") not in (None, actor.participant_id):
             raise Forbidden("participants may only act for themselves")
-        return state.participants[actor.participant_id]
+        code = args.raw.get("code")
+        if code is not None and (
+            not isinstance(code, str) or code.strip().upper() != me.check_in_code
+        ):
+            # Someone else's badge (or nonsense): never check in the caller instead.
+            raise Forbidden("participants may only act for themselves: that is not your code")
+        return me
     code = args.raw.get("code")
     if isinstance(code, str) and code.strip():
         wanted = code.strip().upper()

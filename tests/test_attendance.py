@@ -54,6 +54,13 @@ def test_check_in_by_self_by_id_and_by_badge_code() -> None:
         run(state, "check_in", code="NOPE")
     with pytest.raises(Forbidden):
         run(state, "check_in", Audience(Role.PARTICIPANT, "p0"), participant="p1")
+    # Someone else's badge code from a phone is refused, not a check-in of the caller.
+    anyone = Audience(Role.PARTICIPANT, "p3")
+    with pytest.raises(Forbidden, match="not your code"):
+        run(state, "check_in", anyone, code=state.participants["p2"].check_in_code)
+    assert not state.participants["p3"].checked_in
+    run(state, "check_in", anyone, code=state.participants["p3"].check_in_code.lower())
+    assert state.participants["p3"].checked_in
 
 
 def test_the_no_show_story() -> None:
