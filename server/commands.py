@@ -299,6 +299,14 @@ class Outcome:
     data: dict[str, Any] | None = None  # a query's answer
 
 
+def dry_run_flag(value: Any) -> bool:
+    """A command message's `dry_run`: true or false (absent: false), nothing else, so a
+    string "false" is refused rather than taken as a dry run by its truthiness."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise InvalidArgument(f"dry_run must be true or false, not {value!r}", arg="dry_run")
+
+
 async def run_command(
     service: Service,
     event_id: str,

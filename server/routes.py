@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from server import audit, exporter, planning
 from server.auth import authenticate, request_token, require_moderator
-from server.commands import run_command
+from server.commands import dry_run_flag, run_command
 from server.errors import BadRequest, MatchboardError, Unavailable
 from server.protocol import Role
 from server.service import Service, wall_clock_ms
@@ -196,7 +196,7 @@ async def command(request: Request) -> Response:
         body.get("args"),
         audience,
         wall_clock_ms(),
-        dry_run=bool(body.get("dry_run", False)),
+        dry_run=dry_run_flag(body.get("dry_run")),
     )
     version = outcome.record.version if outcome.record else None
     body = {"ok": True, "version": version, "preview": outcome.preview}

@@ -19,7 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server import protocol
 from server.auth import authenticate
-from server.commands import run_command
+from server.commands import dry_run_flag, run_command
 from server.errors import EventNotFound, MatchboardError, Unauthorized
 from server.hub import Connection, Feed, Hub
 from server.protocol import ClientType, CloseCode, Encoding, ProtocolError
@@ -174,7 +174,7 @@ async def _run_command(message: dict[str, Any], conn: Connection, feed: Feed, hu
             message.get("args"),
             conn.audience,
             wall_clock_ms(),
-            dry_run=bool(message.get("dry_run", False)),
+            dry_run=dry_run_flag(message.get("dry_run")),
         )
     except MatchboardError as exc:
         conn.send(

@@ -179,6 +179,12 @@ def test_commands_over_http(api: tuple[TestClient, Event]) -> None:
     )
     assert dry.json()["version"] is None
     assert [m["after"]["table"] for m in dry.json()["preview"]["meetings"]] == [1]
+    # dry_run is true or false: the string "false" must not be taken as a dry run (nor
+    # commit anything).
+    for wrong in ("false", 1, "yes"):
+        odd = {**walk, "dry_run": wrong}
+        response = client.post("/api/events/ev1/commands", json=odd, headers=auth(event))
+        assert_error(response, 422, "invalid_argument")
     done = client.post("/api/events/ev1/commands", json=walk, headers=auth(event)).json()
     assert done["version"] == 2
     state = client.get("/api/events/ev1", headers=auth(event)).json()

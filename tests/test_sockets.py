@@ -574,6 +574,10 @@ async def test_commands_over_the_websocket(live: Live) -> None:
     assert preview["type"] == "result"
     assert preview["committed"] is None
     assert {p["id"] for p in preview["preview"]["people"]} == {"p0", "p1"}
+    odd = await send_command(moderator, "c1b", "move_meeting",
+                             args={"meeting": "m1", "table": 3}, dry_run="false")  # fmt: skip
+    assert (odd["type"], odd["code"], odd["details"]["arg"]) == ("error", "invalid_argument",
+                                                                 "dry_run")  # fmt: skip
 
     result = await send_command(moderator, "c2", "move_meeting", args={"meeting": "m1", "table": 3})
     assert result["committed"] == before + 1
