@@ -15,13 +15,14 @@ from typing import Any, Final
 from server.codec import to_plain
 from server.command_args import Plan
 from server.errors import MatchboardError, RuleError
-from server.model import Record
+from server.model import SECRET_FIELDS, Record
 from server.service import Service
 from server.state import Change, ChangeRecord, EventState
 
 # How far back undo and the log look; an event of the reference size makes a few
 # thousand changes in two days, so this covers the day in practice.
 LOOKBACK: Final = 5000
+SECRET_ARGS: Final = frozenset({"code"})  # a badge's check-in code, as scanned
 UNDO: Final = "undo"
 
 
@@ -34,16 +35,27 @@ class UndoRefused(RuleError):
     code = "undo_refused"
 
 
+def _shown(record: Record | None) -> dict[str, Any] | None:
+    """A record as the log shows it: private fields (emails, notes) yes, secrets no."""
+    if record is None:
+        return None
+    data: dict[str, Any] = to_plain(record)
+    for name in SECRET_FIELDS.get(record.KIND, ()):
+        data.pop(name, None)
+    return data
+
+
 def entry(record: ChangeRecord) -> dict[str, Any]:
-    """One audit log entry, as plain data (moderators only: it holds private fields)."""
+    """One audit log entry, as plain data (moderators only: it holds private fields, but
+    no secret — tokens, the hall key, badge codes — in records or arguments)."""
     keys = [(r.KIND, r.key) for r in record.change.upserts] + list(record.change.deletes)
     afters: list[Record | None] = [*record.change.upserts, *([None] * len(record.change.deletes))]
     changes = [
         {
             "kind": kind,
             "key": key,
-            "before": None if before is None else to_plain(before),
-            "after": None if after is None else to_plain(after),
+            "before": _shown(before),
+            "after": _shown(after),
         }
         for (kind, key), before, after in zip(keys, record.before, afters, strict=False)
     ]
@@ -52,7 +64,7 @@ def entry(record: ChangeRecord) -> dict[str, Any]:
         "at_ms": record.at_ms,
         "actor": record.actor,
         "command": record.command,
-        "args": record.args,
+        "args": {k: v for k, v in record.args.items() if k not in SECRET_ARGS},
         "changes": changes,
     }
 

@@ -337,3 +337,10 @@ PRIVATE_FIELDS: Final[dict[str, frozenset[str]]] = {
     Participant.KIND: frozenset({"email", "phone", "token", "check_in_code"}),
     Meeting.KIND: frozenset({"note"}),  # moderators' remarks, e.g. about a no-show
 }
+
+# Secrets: what lets someone act as a person, a screen or a moderator. They never leave the
+# server in an audit record or an export (the badge/links export excepted, on purpose).
+SECRET_FIELDS: Final[dict[str, frozenset[str]]] = {
+    Event.KIND: frozenset({"moderator_token", "screen_key"}),
+    Participant.KIND: frozenset({"token", "check_in_code"}),
+}

@@ -268,3 +268,28 @@ def test_substitutes_and_stats_are_answered_in_data(api: tuple[TestClient, Event
     stats = command(client, event, "stats").json()["data"]
     assert stats["checked_in"] == 3
     assert stats["participants"] == 8
+
+
+def test_no_export_or_audit_record_holds_a_secret(api: tuple[TestClient, Event]) -> None:
+    """Tokens, the hall key and badge codes appear only in the badge export (made to
+    print them), never in another export or in the audit log, as JSON or CSV."""
+    client, event = api
+    state = client.get("/api/events/ev1", headers=auth(event)).json()
+    code = state["participants"][0]["check_in_code"]
+    command(client, event, "check_in", code=code)  # a badge scan: its code is an argument
+    command(client, event, "walk_in", side_a=["p0"], side_b=["p1"], round=1, table=1, id="w1")
+    secrets = {state["event"]["moderator_token"], state["event"]["screen_key"]}
+    secrets |= {p["token"] for p in state["participants"]}
+    secrets |= {p["check_in_code"] for p in state["participants"]}
+    assert len(secrets) == 2 + 2 * len(state["participants"])
+    shown = {
+        what: client.get(f"/api/events/ev1/export/{what}", headers=auth(event)).text
+        for what in ("schedule.csv", "participants.csv", "event.json", "audit.csv")
+    }
+    shown["audit"] = client.get("/api/events/ev1/audit", headers=auth(event)).text
+    assert "create_event" in shown["audit"] and "check_in" in shown["audit"]
+    for what, text in shown.items():
+        leaked = sorted(s for s in secrets if s in text)
+        assert not leaked, f"{what} holds {len(leaked)} secrets"
+    badges = client.get("/api/events/ev1/export/badges.csv", headers=auth(event)).text
+    assert all(p["token"] in badges for p in state["participants"])
