@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import WebSocketRoute
 
-from server import routes
+from server import log_secrets, routes
 from server.embedded import redis_url_for
 from server.errors import MatchboardError
 from server.hub import Hub
@@ -46,6 +46,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        log_secrets.install()  # uvicorn has configured its loggers by now
         with redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url:
             client = aioredis.from_url(url)
             service = Service(Store(client))

@@ -61,7 +61,8 @@ def server_process(
     """`matchboard serve` as its own process; yields the ws:// URL of /ws."""
     port = port or free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MATCHBOARD_")}
-    environ.update(MATCHBOARD_REDIS_URL=redis_url, MATCHBOARD_LOG_LEVEL="warning", **env)
+    environ.update({"MATCHBOARD_REDIS_URL": redis_url, "MATCHBOARD_LOG_LEVEL": "warning"})
+    environ.update(env)  # e.g. MATCHBOARD_LOG_LEVEL="info" to see the access log
     log = log_dir / f"server-{port}-{time.monotonic_ns()}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
