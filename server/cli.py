@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import dataclasses
 import resource
+import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -428,8 +429,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_on_signal(signum: int, _frame: Any) -> None:
+    # SIGTERM and SIGHUP unwind like Ctrl-C, so that the embedded redis-server started by
+    # `demo`, `serve` or `rehearse` is stopped by its context manager instead of being
+    # left behind (their default action ends the process on the spot). uvicorn handles
+    # SIGTERM itself while serving, then re-raises it here once it has shut down.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
     try:
         args.handler(args)
     except ImportFailed as exc:

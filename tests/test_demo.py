@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 STARTUP_LIMIT_S = 60.0
 
@@ -100,3 +102,27 @@ def test_demo_serves_the_sample_and_a_second_start_reuses_the_data(tmp_path: Pat
         assert body["epoch"] == epoch  # the same event, read back from the append-only file
     finally:
         stop(again)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_the_demo_stops_its_redis_on_sigterm_and_sighup(tmp_path: Path, signum: int) -> None:
+    data = tmp_path / "data"
+    port = free_port()
+    proc, log = start_demo(data, port)
+    try:
+        wait_ready(proc, log, port)
+        assert (data / "redis.sock").exists()
+        proc.send_signal(signum)
+        proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    left_running = (data / "redis.sock").exists()
+    if left_running:  # do not leave it behind when the test fails
+        import redis as sync_redis
+
+        with contextlib.suppress(sync_redis.RedisError):
+            sync_redis.Redis(unix_socket_path=str(data / "redis.sock")).shutdown(nosave=True)
+    assert proc.returncode == 128 + signum, log.read_text()
+    assert not left_running, "the embedded Redis was left running"
