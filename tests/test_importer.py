@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import time
 from pathlib import Path
 from typing import Any
 
@@ -433,7 +432,7 @@ def test_formula_escapes_are_dropped() -> None:
     assert (person.name, person.organisation, person.phone) == ("=Ann", "@Org", "+49 1")
 
 
-def test_a_large_import_is_fast(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_large_import_is_complete_and_quiet(capsys: pytest.CaptureFixture[str]) -> None:
     state = EventState()
     state.apply(
         Change(
@@ -453,13 +452,11 @@ def test_a_large_import_is_fast(capsys: pytest.CaptureFixture[str]) -> None:
     ]
     wishes = [f"E{k},E{1300 + k}" for k in range(1200, 1400)]
     meetings = "\n".join(placed[:11_800] + wishes)
-    started = time.perf_counter()
     plan_p = import_participants_csv(
         state, "id,first_name,last_name,company,country,email,tags\n" + people
     )
     extra = [p for p in plan_p.records if isinstance(p, Participant)]
     plan_m = import_meetings_csv(state, "a,b,round,table\n" + meetings, extra_participants=extra)
-    elapsed = time.perf_counter() - started
     assert (plan_p.created, plan_m.created) == (5000, 12_000)
-    assert elapsed < 4.0, f"took {elapsed:.2f} s"  # about 0.5 s on a laptop; CI is slower
+    # How long it takes is measured by scripts/bench_planning.py, not asserted here.
     assert capsys.readouterr() == ("", "")

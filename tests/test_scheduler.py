@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -66,16 +65,13 @@ def run(state: EventState) -> tuple[ScheduleResult, dict[str, str]]:
     return result, {u.meeting_id: u.reason for u in result.unplaced}
 
 
-def test_sample_is_placed_valid_and_fast() -> None:
+def test_sample_is_placed_and_valid() -> None:
     conf = generate(first_round_at_ms=T0)
     state = state_from_records(conf.records())
-    started = time.perf_counter()
     result = schedule(state)
-    elapsed = time.perf_counter() - started
     rules.check(state, Change(upserts=result.placed))
     assert len(result.placed) + len(result.unplaced) == len(conf.meetings)
     assert len(result.placed) >= 0.98 * len(conf.meetings)
-    assert elapsed < 1.0  # a sanity bound; typically about 0.03 s
     assert all(m.status == MeetingStatus.SCHEDULED for m in result.placed)
     per_table = Counter(m.table for m in result.placed)
     assert len(per_table) >= 0.9 * len(conf.tables)  # tables are used evenly
@@ -83,12 +79,10 @@ def test_sample_is_placed_valid_and_fast() -> None:
     assert max(per_round.values()) - min(per_round.values()) <= 3  # rounds too
 
 
-def test_large_event_places_everything_in_seconds() -> None:
+def test_large_event_places_nearly_everything() -> None:
     conf = generate(first_round_at_ms=T0, participants=5000)
     state = state_from_records(conf.records())
-    started = time.perf_counter()
-    result = schedule(state)
-    assert time.perf_counter() - started < 10.0  # typically about 0.5 s
+    result = schedule(state)  # its speed: scripts/bench_planning.py
     assert len(result.placed) >= 0.98 * len(conf.meetings)
     rules.check(state, Change(upserts=result.placed))
 
