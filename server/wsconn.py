@@ -36,11 +36,37 @@ ABORT_AFTER_S: Final = 5.0
 class RawFrameProtocol(WebSocketsSansIOProtocol):
     """uvicorn's WebSocket protocol, reachable from the app as scope["extensions"]."""
 
+    _failed = False
+
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
         scope = getattr(self, "scope", None)
         if scope is not None:
             scope["extensions"][RAW_EXTENSION] = self
+
+    def handle_parser_exception(self) -> None:
+        """A frame broke the protocol (too big, say): send the close frame, then half-close
+        and keep reading (websockets discards the rest) until the client closes too.
+        uvicorn closes the transport outright, and while the rest of a big frame is still
+        arriving the kernel answers it with a reset: the client never sees the close frame
+        (1006 instead of 1009). Called again for every later chunk; those are discarded."""
+        if self._failed:
+            return
+        self._failed = True
+        transport = self.transport
+        if not transport.can_write_eof():
+            super().handle_parser_exception()
+            return
+        assert self.conn.close_sent is not None
+        close = self.conn.close_sent
+        self.queue.put_nowait(
+            {"type": "websocket.disconnect", "code": close.code, "reason": close.reason}
+        )
+        transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        transport.write_eof()
+        # uvicorn closes the transport when the app returns unless a close timer runs.
+        self.close_timer = self.loop.call_later(ABORT_AFTER_S, reset, transport)
 
 
 Spawn = Callable[[Coroutine[Any, Any, None]], None]

@@ -119,8 +119,15 @@ class LeanWebSocket(asyncio.Protocol):
         for chunk in self.ws.data_to_send():
             if chunk:
                 transport.write(chunk)
+            elif transport.can_write_eof():
+                # The protocol is done: half-close, and keep reading (and discarding) until
+                # the client closes its side too. Closing outright while the rest of a
+                # client's frame is still arriving (one that was too big, say) makes the
+                # kernel answer with a reset, and the client never sees our close frame.
+                self._closed = True  # nothing may be written after the end of stream
+                transport.write_eof()
             else:
-                transport.close()  # the protocol is done: end of stream
+                transport.close()
                 return
         if self.ws.close_expected():
             self.loop.call_later(ABORT_AFTER_S, reset, transport)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import socket
 from collections.abc import AsyncIterator
@@ -449,6 +450,22 @@ async def test_malformed_oversized_and_unknown_frames(live: Live) -> None:
     version = await live.announce(1)
     assert (await next_of(bystander, "update"))["version"] == version
     await bystander.close()
+
+
+async def test_a_frame_far_too_big_still_gets_the_close_frame(live: Live) -> None:
+    """The server refuses a frame from its header on, while the rest is still arriving:
+    it must half-close and drain, not close outright (the kernel would answer the unread
+    bytes with a reset, and the client would see 1006 instead of the 1009 close frame)."""
+    codes = []
+    for _ in range(3):
+        big, _ = await open_feed(live.url, event=EVENT, token=live.token("p2"))
+        await big.recv()
+        with contextlib.suppress(ConnectionClosed):
+            await big.send(b"\x81" * (protocol.MAX_CLIENT_MESSAGE_BYTES + 10))
+            for _ in range(20):  # and the client goes on talking, unaware yet
+                await big.send(protocol.encode({"type": "ping"}, Encoding.MSGPACK))
+        codes.append(await closed_with(big))
+    assert codes == [CloseCode.MESSAGE_TOO_BIG] * 3
 
 
 async def test_revoking_a_token_closes_that_participants_connections(live: Live) -> None:
