@@ -224,7 +224,7 @@ def test_the_server_log_holds_no_new_secret(redis_server: EmbeddedRedis, tmp_pat
             assert httpx.get(base + data["link"]).status_code == 200
     (log,) = tmp_path.glob(f"server-{port}-*.log")
     text = log.read_text()
-    assert text.count("rotate_token") == 0 and '"POST /api/events/ev1/commands' in text
+    assert '"POST /api/events/ev1/commands' in text and '"GET /p/… HTTP/1.1" 200' in text
     assert not [d["token"] for d in rotated if d["token"] in text]
 
 
