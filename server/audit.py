@@ -16,6 +16,7 @@ from server.codec import to_plain
 from server.command_args import Plan
 from server.errors import MatchboardError, RuleError
 from server.model import SECRET_FIELDS, Record
+from server.rotation import COMMAND as ROTATE
 from server.service import Service
 from server.state import Change, ChangeRecord, EventState
 
@@ -108,7 +109,14 @@ def undo_target(records: list[ChangeRecord], actor_prefix: str) -> ChangeRecord:
 
 
 def undo_change(state: EventState, target: ChangeRecord) -> Change:
-    """Put back what `target` replaced, if every record it wrote is still as it left it."""
+    """Put back what `target` replaced, if every record it wrote is still as it left it.
+    A rotated secret is never put back: the old one may be the one that leaked."""
+    if target.command == ROTATE:
+        raise UndoRefused(
+            f"cannot undo {ROTATE} (version {target.version}): a replaced token is never "
+            "restored, so a leaked one cannot come back; rotate it again if needed",
+            version=target.version,
+        )
     upserts: list[Record] = []
     deletes: list[tuple[str, str]] = []
     written: list[tuple[str, str, Record | None]] = [

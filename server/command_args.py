@@ -10,8 +10,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from server.errors import InvalidArgument, RoundOver, TableTaken, UnknownMeeting
-from server.model import Meeting
+from server.errors import (
+    InvalidArgument,
+    RoundOver,
+    TableTaken,
+    UnknownMeeting,
+    UnknownParticipant,
+)
+from server.model import Meeting, Participant
 from server.protocol import Role
 from server.state import Change, EventState
 from server.views import Audience
@@ -57,6 +63,10 @@ class Args:
 
     def flag(self, name: str) -> bool:
         value: bool = self._get(name, (bool,), "true or false", _REQUIRED)
+        return value
+
+    def opt_flag(self, name: str) -> bool:
+        value: bool = self._get(name, (bool,), "true or false", False)
         return value
 
     def ids(self, name: str) -> tuple[str, ...]:
@@ -125,6 +135,13 @@ def find_meeting(state: EventState, mid: str) -> Meeting:
     if meeting is None:
         raise UnknownMeeting(f"there is no meeting {mid!r}", meeting=mid)
     return meeting
+
+
+def find_participant(state: EventState, pid: str) -> Participant:
+    person = state.participants.get(pid)
+    if person is None:
+        raise UnknownParticipant(f"there is no participant {pid!r}", participant=pid)
+    return person
 
 
 def round_not_over(state: EventState, meeting: Meeting, now_ms: int, *, instead: str = "") -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from server import alerts, attendance, audit, clock_rules, outcomes, proposals, rules
+from server import alerts, attendance, audit, clock_rules, outcomes, proposals, rotation, rules
 from server.command_args import (
     EVERYONE_BUT_HALL,
     MODERATORS,
@@ -247,6 +247,13 @@ COMMANDS: Final[dict[str, Command]] = {
         ),
         Command("stats", MODERATORS, no_change, "live statistics", query=proposals.live_stats),
         Command("set_auto_substitute", MODERATORS, set_auto_substitute, "automatic mode"),
+        Command(
+            rotation.COMMAND,
+            MODERATORS,
+            rotation.rotate_token,
+            "replace a link's secret",
+            answer=rotation.new_secret,
+        ),
     )
 }
 

@@ -37,6 +37,7 @@ log = logging.getLogger("matchboard.hub")
 RESUME_WINDOW: Final = 1000
 FOLLOW_BLOCK_MS: Final = 1000
 RETRY_DELAY_S: Final = 0.5
+REVOKED_REASON: Final = "the token was revoked"
 
 
 @dataclass(eq=False, slots=True)
@@ -45,6 +46,8 @@ class Connection:
     encoding: Encoding
     writer: FrameWriter
     version: int = 0
+    commands_in_flight: int = 0  # sent, not yet answered (server/sockets.py)
+    revoked: bool = False
     # What the hot loop of `Feed.dispatch` needs, looked up once.
     participant: str | None = field(init=False)
     shared_key: tuple[Role, Encoding] = field(init=False)
@@ -58,6 +61,18 @@ class Connection:
 
     def close(self, code: int, reason: str) -> None:
         self.writer.close(code, reason)
+
+    def revoke(self) -> None:
+        """Its token no longer holds: close it (4005), but only after the results of its
+        commands in flight, so a moderator who rotated their own token gets the new one."""
+        self.revoked = True
+        if not self.commands_in_flight:
+            self.close(CloseCode.REVOKED, REVOKED_REASON)
+
+    def command_done(self) -> None:
+        self.commands_in_flight -= 1
+        if self.revoked and not self.commands_in_flight:
+            self.close(CloseCode.REVOKED, REVOKED_REASON)
 
 
 @dataclass
@@ -212,6 +227,9 @@ class Feed:
             self._send_snapshot(conn, state)
 
     def dispatch(self, record: ChangeRecord) -> None:
+        # First, so that whoever held a revoked token sees nothing of the change (a new
+        # badge code, the new moderator token in the moderators' event record).
+        self._close_revoked(record)
         state = self.state
         projection = views.project(record, state)
         personal = projection.personal
@@ -248,7 +266,6 @@ class Feed:
                 conn.version = version
             else:
                 self.connections.discard(conn)
-        self._close_revoked(record)
 
     def _close_revoked(self, record: ChangeRecord) -> None:
         """Connections whose token a change revoked are closed (4005)."""
@@ -273,8 +290,8 @@ class Feed:
                 conn.audience.role in revoked_roles
                 or conn.audience.participant_id in revoked_people
             ):
-                conn.close(CloseCode.REVOKED, "the token was revoked")
                 self.connections.discard(conn)
+                conn.revoke()
 
 
 class Beating(Protocol):

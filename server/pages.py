@@ -2,7 +2,10 @@
 
 The built HTML carries a placeholder `<script id="mb-config" type="application/json">{}`
 that is replaced with the page's config (event, token, WebSocket URL, role). The token
-is the one from the page's own URL; the WebSocket checks it, not this module.
+is the one from the page's own URL; the WebSocket checks it, not this module. Each page
+also answers without its secret (`/p/<event>`, `/hall/<event>`, `/moderate/<event>`,
+token ""): the address a page moves to on first load, keeping the token on the device
+(frontend/src/lib/linkToken.ts).
 """
 
 from __future__ import annotations
@@ -49,8 +52,11 @@ def page_routes(dist: Path = DEFAULT_DIST) -> list[BaseRoute]:
         return render(dist, "hall", config(event_id, key, "hall"))
 
     async def phone(request: Request) -> Response:
-        token = request.path_params["token"]
-        event_id = check_event_id(event_of_token(token))
+        # /p/<event>.<secret> is a personal link; /p/<event> the same page without it,
+        # where the page uses the token it kept when the link was first opened.
+        link = request.path_params["token"]
+        event_id = check_event_id(event_of_token(link))
+        token = link if link != event_id else ""
         return render(dist, "phone", config(event_id, token, "participant"))
 
     async def moderate(request: Request) -> Response:

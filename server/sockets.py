@@ -165,8 +165,19 @@ def handle_message(message: dict[str, Any], conn: Connection, feed: Feed, hub: H
 
 
 async def _run_command(message: dict[str, Any], conn: Connection, feed: Feed, hub: Hub) -> None:
+    # A change that revokes this connection's own token closes it only after this result.
+    conn.commands_in_flight += 1
+    try:
+        await _answer_command(message, conn, feed, hub)
+    finally:
+        conn.command_done()
+
+
+async def _answer_command(message: dict[str, Any], conn: Connection, feed: Feed, hub: Hub) -> None:
     command_id = message.get("id")
     try:
+        if conn.revoked:  # closing once its earlier commands are answered
+            raise Unauthorized("the token was revoked")
         outcome = await run_command(
             hub.service,
             feed.event_id,

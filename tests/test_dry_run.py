@@ -47,6 +47,7 @@ ARGS: dict[str, tuple[Audience, dict[str, Any]]] = {
     "suggest_substitutes": (MOD, {"participant": "p2", "round": 2}),
     "stats": (MOD, {}),
     "set_auto_substitute": (MOD, {"on": True}),
+    "rotate_token": (MOD, {"participant": "p2", "check_in_code": True}),
 }
 LATER = ("resume_clock", "start_next_round")
 

@@ -79,3 +79,14 @@ def test_bad_ids_and_missing_build_get_the_error_shape(tmp_path: Path) -> None:
     missing = app_with(tmp_path / "nothing").get("/hall/icmc-2026")
     assert missing.status_code == 503
     assert "scripts/setup" in missing.json()["error"]["message"]
+
+
+def test_each_page_answers_without_its_secret(tmp_path: Path) -> None:
+    """The addresses the pages move to on first load (they keep the token on the device)."""
+    client = app_with(built(tmp_path))
+    for path, role in (("/p/icmc-2026", "participant"), ("/hall/icmc-2026?sound=1", "hall"),
+                       ("/moderate/icmc-2026", "moderator")):  # fmt: skip
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert config_of(page.text) == {"event": "icmc-2026", "token": "", "wsUrl": "/ws",
+                                        "role": role}  # fmt: skip

@@ -8,7 +8,7 @@
 import QRCode from "qrcode";
 import "./styles/base.css";
 import "./styles/hall.css";
-import { participantBaseUrl } from "./lib/config";
+import { participantPageUrl } from "./lib/config";
 import { DirectoryView } from "./hall/directory";
 import { DEFAULT_LIMITS, directoryRound, type PagerLimits } from "./lib/directory";
 import { ACTIVE_PHASES, endsAtMs, formatCountdown, moment, type Moment, type Phase } from "./lib/phases";
@@ -24,7 +24,14 @@ const BANNER_EVERY_MS = 8_000;
 const ENDED_SHOWN_MS = 60_000; // "round over" stays this long when nothing follows at once
 const BELL_FRESH_MS = 15_000; // older bells (missed while offline) do not ring
 
-const page = boot("hall");
+const page = boot("hall", {
+  say: (problem) =>
+    ({
+      missing: "This hall screen needs its link (…?key=…): open it once and the screen remembers it.",
+      revoked: "This hall screen's key was replaced: open the new hall link on this screen.",
+      invalid: "This hall screen's key is not valid (it may have been replaced): open the new hall link.",
+    })[problem],
+});
 if (page !== null) {
   const { config, conn } = page;
   const store = conn.store;
@@ -40,7 +47,7 @@ if (page !== null) {
     sound: byId<HTMLButtonElement>("sound"),
   };
   bindStatus(byId("conn"), conn);
-  void QRCode.toString(participantBaseUrl(location.href), { type: "svg", margin: 1, errorCorrectionLevel: "M" }).then(
+  void QRCode.toString(participantPageUrl(location.href, config.event), { type: "svg", margin: 1, errorCorrectionLevel: "M" }).then(
     (svg) => (byId("qr").innerHTML = svg),
   );
 

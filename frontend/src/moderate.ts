@@ -10,6 +10,7 @@ import { timelineOf } from "./lib/views";
 import { alertsPanel } from "./moderate/alerts";
 import { makeCtx } from "./moderate/ctx";
 import { gridPanel } from "./moderate/grid";
+import { linksPanel } from "./moderate/links";
 import { meetingPanel } from "./moderate/meeting";
 import { announcePanel, auditPanel, clockBar, statsPanel, walkInPanel } from "./moderate/tools";
 import { bindStatus, boot } from "./ui/boot";
@@ -18,7 +19,14 @@ import { PHASE_LABEL, roundName } from "./ui/labels";
 
 const TICK_MS = 250;
 
-const page = boot("moderator");
+const page = boot("moderator", {
+  say: (problem) =>
+    ({
+      missing: "Open the console with its link (…?token=…): this tab remembers it until it is closed.",
+      revoked: "The moderator token was replaced: open the console with the new link.",
+      invalid: "The moderator token is not valid (it may have been replaced): open the console with the new link.",
+    })[problem],
+});
 if (page !== null) {
   const { conn } = page;
   const store = conn.store;
@@ -34,6 +42,7 @@ if (page !== null) {
   const announce = announcePanel(ctx);
   const stats = statsPanel(ctx);
   const audit = auditPanel(ctx);
+  const links = linksPanel(ctx);
   ctx.onSelect.push(grid.render);
 
   let gridPhases = "";
@@ -47,6 +56,7 @@ if (page !== null) {
     clock.render();
     walkIn.render();
     announce.render();
+    links.render();
     stats.refresh();
     tick();
   });

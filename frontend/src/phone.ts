@@ -4,7 +4,8 @@
  * card, each naming its round), announcements, the next meetings and the agenda by day.
  * When my partner did not come the card stays on that round and says what happens now.
  * English or German. The last known state is kept in localStorage (per token) and shown at
- * once, marked with its time, until live again.
+ * once, marked with its time, until live again. `/p/<token>` becomes `/p/<event>` on first
+ * load; the token stays on the phone (ui/boot.ts).
  */
 import "./styles/base.css";
 import "./styles/phone.css";
@@ -22,7 +23,7 @@ import { pickLang, saveLang, storedLang, translate, type Key, type Lang } from "
 import { dismissNotice, noticesKey, parseNotices, pushNotices, renderNotices, type Shown } from "./phone/noticeList";
 import { noticesOf, phoneStateOf, type Notice, type PhoneState } from "./phone/notices";
 import { cardMessage, statusText, type Say } from "./phone/noticeText";
-import { cacheAssets, readStorage, writeStorage } from "./phone/offline";
+import { cacheAssets, readStorage, removeStorage, writeStorage } from "./phone/offline";
 
 const TICK_MS = 250;
 const NEXT_COUNT = 3;
@@ -38,7 +39,11 @@ const CLOSE_KEY: Record<number, Key> = { 4001: "conn_invalid", 4004: "conn_noeve
 let lang: Lang = pickLang(navigator.languages ?? [navigator.language], storedLang());
 const t = (key: Key, vars?: Record<string, string | number>): string => translate(lang, key, vars);
 
-const page = boot("participant");
+const page = boot("participant", {
+  say: (problem) => t(`link_${problem}`),
+  // A revoked link's offline agenda and notices go too: they belong to whoever held it.
+  onForget: (token) => [cacheKey(token), noticesKey(token)].forEach(removeStorage),
+});
 if (page !== null) {
   const { conn, config } = page;
   const el = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import hallHtml from "../../hall.html?raw";
 import moderateHtml from "../../moderate.html?raw";
 import phoneHtml from "../../phone.html?raw";
-import { CONFIG_PLACEHOLDER, ConfigError, parseConfig, participantBaseUrl, readConfig, wsUrlFor } from "./config";
+import { CONFIG_PLACEHOLDER, ConfigError, parseConfig, participantPageUrl, readConfig, wsUrlFor } from "./config";
 
 const INJECTED = '{"event": "icmc-2026", "token": "k3y", "wsUrl": "/ws", "role": "hall"}';
 
@@ -17,6 +17,11 @@ describe("the page config", () => {
 
   it("takes the role and wsUrl defaults when missing", () => {
     expect(parseConfig('{"event": "e", "token": "t"}', { role: "participant" })).toEqual({ event: "e", token: "t", wsUrl: "/ws", role: "participant" });
+  });
+
+  it("gives an empty token when the URL held none (the page then uses the one it kept)", () => {
+    expect(parseConfig('{"event": "e", "token": ""}', { role: "participant" }).token).toBe("");
+    expect(parseConfig('{"event": "e"}', { role: "hall" }).token).toBe("");
   });
 
   it("ignores the query string once the server injected a config", () => {
@@ -34,7 +39,7 @@ describe("the page config", () => {
     ["not json", "{", /not valid JSON/],
     ["not an object", "[1]", /JSON object/],
     ["the bare placeholder", "{}", /no event/],
-    ["no token", '{"event": "e"}', /no token/],
+    ["a token that is not a string", '{"event": "e", "token": 5}', /token must be a string/],
     ["a bad role", '{"event": "e", "token": "t", "role": "admin"}', /unknown role/],
     ["a bad wsUrl", '{"event": "e", "token": "t", "wsUrl": 5}', /wsUrl/],
   ])("refuses %s", (_name, text, message) => {
@@ -53,8 +58,8 @@ describe("URLs", () => {
     expect(wsUrlFor(wsUrl, page)).toBe(expected);
   });
 
-  it("the participant pages live under /p/", () => {
-    expect(participantBaseUrl("https://match.example.org/hall/ev?key=secret")).toBe("https://match.example.org/p/");
+  it("the hall's QR code leads to the event's participant page, without any secret", () => {
+    expect(participantPageUrl("https://match.example.org/hall/ev?key=secret", "ev")).toBe("https://match.example.org/p/ev");
   });
 });
 

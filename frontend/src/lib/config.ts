@@ -7,6 +7,8 @@
  *
  * On a page not served by Matchboard (the Vite dev server), the placeholder is still `{}`
  * and the config may come from the query string instead: ?event=...&token=... (or &key=).
+ * `token` is "" on a page opened without its secret in the URL: boot.ts then uses the
+ * token the page kept when it was first opened (lib/linkToken.ts).
  */
 import type { Role } from "./protocol";
 
@@ -52,13 +54,13 @@ export function parseConfig(text: string | null | undefined, defaults: { role: R
     return undefined;
   };
   const event = pick("event", "event");
-  const token = pick("token", "token", "key");
+  const token = pick("token", "token", "key") ?? ""; // "": the page takes the kept one (linkToken.ts)
   const wsUrl = pick("wsUrl", "ws") ?? "/ws";
   const role = pick("role", "role") ?? defaults.role;
   if (typeof event !== "string" || event === "") {
     throw new ConfigError("no event in the page config: open this page through the Matchboard server");
   }
-  if (typeof token !== "string" || token === "") throw new ConfigError("no token: open the link you were given");
+  if (typeof token !== "string") throw new ConfigError("the token must be a string");
   if (typeof wsUrl !== "string") throw new ConfigError("wsUrl must be a string");
   if (typeof role !== "string" || !ROLES.includes(role as Role)) throw new ConfigError(`unknown role ${String(role)}`);
   return { event, token, wsUrl, role: role as Role };
@@ -84,7 +86,9 @@ export function wsUrlFor(wsUrl: string, pageHref: string): string {
   return url.toString();
 }
 
-/** Where the participant pages live (`/p/<token>`): the QR code on the hall screen. */
-export function participantBaseUrl(pageHref: string): string {
-  return new URL("/p/", pageHref).toString();
+/** The event's participant page without a token (`/p/<event>`), for the QR code on the
+ * hall screen: it opens the agenda on a phone that opened its personal link before, and
+ * asks for that link on any other. */
+export function participantPageUrl(pageHref: string, event: string): string {
+  return new URL(`/p/${encodeURIComponent(event)}`, pageHref).toString();
 }

@@ -13,6 +13,8 @@ export interface Ctx {
   tz(): string | undefined;
   /** Dry run, show the preview, run it for real on Confirm. */
   confirm(title: string, name: string, args: Record<string, unknown>): Promise<void>;
+  /** Show `lines` (what will happen), run `go` on Confirm. */
+  confirmText(title: string, lines: string[], go: () => Promise<void>): void;
   /** Run at once (no preview); shows the outcome (`done`, else "<name>: done"). */
   run(name: string, args?: Record<string, unknown>, done?: string): Promise<ResultMessage | null>;
   /** A question's `data`, or null after showing the error. */
@@ -89,11 +91,14 @@ export function makeCtx(conn: Connection): Ctx {
         return;
       }
       ctx.notice("");
-      setText(dlgTitle, title);
-      dlgBody.replaceChildren(...formatPreview(res.preview).map((line) => h("li", { text: line })));
-      pending = async () => {
+      ctx.confirmText(title, formatPreview(res.preview), async () => {
         await ctx.run(name, args);
-      };
+      });
+    },
+    confirmText(title, lines, go) {
+      setText(dlgTitle, title);
+      dlgBody.replaceChildren(...lines.map((line) => h("li", { text: line })));
+      pending = go;
       dlg.hidden = false;
       dlgOk.focus();
     },

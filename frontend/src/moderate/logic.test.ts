@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MeetingRecord, TableRecord } from "../lib/protocol";
-import { cellClasses, formatAge, formatPreview, freeTables, meetingChange, pushAudit, searchPeople, swapCandidates, throttle } from "./logic";
+import { cellClasses, formatAge, formatPreview, freeTables, meetingChange, newLinkOf, pushAudit, searchPeople, swapCandidates, throttle } from "./logic";
 
 const T = (number: number, capacity = 2): TableRecord => ({ number, label: "", zone: "", capacity });
 const M = (id: string, round: number | null, table: number | null, status: MeetingRecord["status"] = "scheduled", extra: Partial<MeetingRecord> = {}): MeetingRecord => ({
@@ -100,5 +100,19 @@ describe("pushAudit", () => {
     for (let v = 1; v <= 12; v++) list = pushAudit(list, { version: v, atMs: v, actor: "moderator", command: "x" });
     expect(list.length).toBe(10);
     expect(list[0]!.version).toBe(12);
+  });
+});
+
+describe("newLinkOf", () => {
+  const origin = "https://match.example.org";
+  it("makes the answer's path a whole link, with the new badge code if any", () => {
+    expect(newLinkOf({ target: "participant", token: "ev.t", link: "/p/ev.t" }, origin)).toEqual({ url: "https://match.example.org/p/ev.t", code: null });
+    expect(newLinkOf({ link: "/p/ev.t", check_in_code: "7C1F0A93DE" }, origin)?.code).toBe("7C1F0A93DE");
+    expect(newLinkOf({ target: "hall", token: "K", link: "/hall/ev?key=K" }, origin)?.url).toBe("https://match.example.org/hall/ev?key=K");
+  });
+  it("is null for anything else", () => {
+    expect(newLinkOf(undefined, origin)).toBeNull();
+    expect(newLinkOf({}, origin)).toBeNull();
+    expect(newLinkOf({ link: "https://elsewhere.example.org/p/x" }, origin)).toBeNull();
   });
 });

@@ -112,3 +112,12 @@ export interface AuditEntry {
 export function pushAudit(list: readonly AuditEntry[], e: AuditEntry, max = 10): AuditEntry[] {
   return [e, ...list].slice(0, max);
 }
+
+/** A new link from `rotate_token`'s answer: the whole URL to hand over, and a new badge
+ * code if one was asked for; null for an answer that is not one. */
+export function newLinkOf(data: Record<string, unknown> | undefined, origin: string): { url: string; code: string | null } | null {
+  const link = data?.link;
+  if (typeof link !== "string" || !link.startsWith("/")) return null;
+  const code = data?.check_in_code;
+  return { url: new URL(link, origin).toString(), code: typeof code === "string" ? code : null };
+}

@@ -17,6 +17,14 @@ export function writeStorage(key: string, value: string): void {
   }
 }
 
+export function removeStorage(key: string): void {
+  try {
+    localStorage.removeItem(key);
+  } catch {
+    /* nothing kept */
+  }
+}
+
 /** Keep this page and its scripts and styles in the Cache API, and let the service
  * worker (/p/sw.js, served by the server) answer from it when the network is gone. */
 export function cacheAssets(): void {
