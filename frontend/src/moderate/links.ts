@@ -37,6 +37,7 @@ export function linksPanel(ctx: Ctx): { render(): void } {
     shown.append(btn("Hide", () => shown.replaceChildren(), "quiet"));
     url.addEventListener("focus", () => url.select());
     qr.innerHTML = await QRCode.toString(link.url, { type: "svg", margin: 1, errorCorrectionLevel: "M" });
+    shown.scrollIntoView({ block: "nearest" }); // the tools column scrolls: bring it into view
   }
 
   const phoneLink = btn("New phone link", () => {
