@@ -175,6 +175,7 @@ async def _run_command(message: dict[str, Any], conn: Connection, feed: Feed, hu
             conn.audience,
             wall_clock_ms(),
             dry_run=dry_run_flag(message.get("dry_run")),
+            request_id=message.get("request_id"),
         )
     except MatchboardError as exc:
         conn.send(
@@ -189,9 +190,8 @@ async def _run_command(message: dict[str, Any], conn: Connection, feed: Feed, hu
                            epoch=feed.epoch, version=conn.version, command_id=command_id)
         )  # fmt: skip
         return
-    committed = outcome.record.version if outcome.record else None
     conn.send(
-        protocol.result(command_id=command_id, committed=committed, preview=outcome.preview,
+        protocol.result(command_id=command_id, committed=outcome.committed, preview=outcome.preview,
                         data=outcome.data, epoch=feed.epoch, version=conn.version)
     )  # fmt: skip
 
