@@ -343,11 +343,12 @@ async def run_command(
     request = (
         None if dry_run or rid is None else Request(rid, spec.name, actor_name(audience), args.raw)
     )
-    # Before planning: a repeated undo must not plan (or refuse) the next undo.
-    if request is not None and (first := await service.receipt(event_id, request)):
-        return await _repeated(service, event_id, spec, args, audience, now_ms, first)
     plan: Plan | None = None
     if spec.custom is not None:
+        # A repeat is answered in service.execute, before deciding; but undo reads the log
+        # first, and its repeat must not plan (or refuse) another undo.
+        if request is not None and (first := await service.receipt(event_id, request)):
+            return await _repeated(service, event_id, spec, args, audience, now_ms, first)
         plan = await spec.custom(service, event_id, actor_name(audience))
 
     def decide(state: EventState) -> Change:
@@ -378,7 +379,7 @@ async def run_command(
             args=args.raw if plan is None else plan.args,
             once=once,
         )
-    except Duplicate as repeat:  # the first run committed while this one was deciding
+    except Duplicate as repeat:  # the first run committed, before this one or racing it
         return await _repeated(service, event_id, spec, args, audience, now_ms, repeat.receipt)
     if plan is not None and record is None:
         raise audit.NothingToUndo(f"{plan.args.get('command')} changed nothing")

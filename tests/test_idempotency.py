@@ -11,6 +11,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from server import audit
+from server.audit import NothingToUndo
 from server.commands import Outcome, run_command
 from server.errors import IdempotencyMismatch, InvalidArgument
 from server.idempotency import RECEIPT_TTL_S, Receipt, Request
@@ -108,6 +109,16 @@ async def test_a_repeat_gets_the_first_result_and_applies_nothing(
         assert again.record is None
     assert await version(service) == first.committed
     assert sorted(map(repr, (await service.state(EVENT)).records())) == records
+
+
+async def test_a_repeated_undo_is_answered_before_it_looks_for_another(
+    service: Service, now: int
+) -> None:
+    first = await run(service, "undo", "undo-1", now)  # the setup: the only action to undo
+    with pytest.raises(NothingToUndo):
+        await run(service, "undo", "undo-2", now)
+    again = await run(service, "undo", "undo-1", now)
+    assert (again.committed, again.preview) == (first.committed, first.preview)
 
 
 async def test_a_walk_in_without_an_id_and_an_announcement_are_made_once(
