@@ -56,12 +56,7 @@ class Receipt:
         """This receipt, if `request` repeats the one it was made for; else the reuse of
         the id for something else is refused (the id may belong to another actor, so the
         error says nothing about the first request)."""
-        first = self.request
-        if (first.command, first.actor, first.args) != (
-            request.command,
-            request.actor,
-            request.args,
-        ):
+        if request != self.request:  # the same id: another command, args or actor
             raise IdempotencyMismatch(
                 f"request_id {request.id!r} was already used for another command; "
                 "send a new request_id for a new command",
