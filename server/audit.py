@@ -66,6 +66,7 @@ def entry(record: ChangeRecord) -> dict[str, Any]:
         "actor": record.actor,
         "command": record.command,
         "args": {k: v for k, v in record.args.items() if k not in SECRET_ARGS},
+        "request_id": record.request_id,
         "changes": changes,
     }
 
@@ -79,12 +80,15 @@ async def log(service: Service, event_id: str, *, limit: int = LOOKBACK) -> list
 def log_csv(records: list[ChangeRecord]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["version", "at_ms", "actor", "command", "kind", "key", "before", "after"])
+    writer.writerow(
+        ["version", "at_ms", "actor", "command", "kind", "key", "before", "after", "request_id"]
+    )
     for record in records:
         for change in entry(record)["changes"]:
             writer.writerow([
                 record.version, record.at_ms, record.actor, record.command,
                 change["kind"], change["key"], _brief(change["before"]), _brief(change["after"]),
+                record.request_id or "",
             ])  # fmt: skip
     return out.getvalue()
 

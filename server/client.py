@@ -1,8 +1,9 @@
 """The reference Matchboard WebSocket client (docs/protocol.md), asyncio.
 
 Owns `Client` (the local state it keeps is `ClientState`, server/client_state.py), which
-connects, authenticates, resumes, estimates the server clock with ping/pong and keeps a
-connection alive with `run()`; and `open_feed`, a lean helper for the load benchmark.
+connects, authenticates, resumes, estimates the server clock with ping/pong, keeps a
+connection alive with `run()` and runs commands exactly once with `command()`; and
+`open_feed`, a lean helper for the load benchmark.
 Used by tests, scripts/bench_* and integrators as the executable form of the protocol.
 """
 
@@ -13,6 +14,7 @@ import contextlib
 import itertools
 import random
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, Final, TypeVar
@@ -32,6 +34,9 @@ T = TypeVar("T")
 BACKOFF_BASE_S: Final = 0.25
 BACKOFF_CAP_S: Final = 10.0
 CLOSE_WAIT_S: Final = 5.0  # how long to wait for the close that follows an `error`
+# How long `command` keeps retrying a command whose answer was lost before it says that
+# the outcome is unknown.
+COMMAND_GIVE_UP_S: Final = 60.0
 
 
 def wall_ms() -> float:
@@ -62,6 +67,18 @@ class ClientError(Exception):
     def reconnect(self) -> bool:
         """Whether the protocol says to reconnect (and resume) after this."""
         return self.close_code in protocol.RECONNECT_CODES
+
+
+class CommandFailed(ClientError):
+    """The server answered a command with an `error` (the connection stays open)."""
+
+    def __init__(self, error: Message) -> None:
+        super().__init__(error.get("code", "error"), error.get("message", ""), None)
+        self.details: dict[str, Any] = error.get("details") or {}
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())
 
 
 async def _open(
@@ -201,6 +218,7 @@ class Client:
         self._ws: ClientConnection | None = None
         self._queue: deque[tuple[Message, float]] = deque()  # read by ping(), for recv()
         self._ping_ids = itertools.count(1)
+        self._command_ids = itertools.count(1)
         self._pings: dict[Any, float] = {}  # id → t0 of pings not answered yet
         self._last_error: Message | None = None
 
@@ -258,6 +276,71 @@ class Client:
         offset = self.clock_offset.offset_ms
         assert offset is not None
         return offset
+
+    async def command(
+        self,
+        name: str,
+        args: dict[str, Any] | None = None,
+        *,
+        dry_run: bool = False,
+        request_id: str | None = None,
+        give_up_after_s: float = COMMAND_GIVE_UP_S,
+    ) -> Message:
+        """Run a command: its `result`, or CommandFailed with the server's error.
+
+        The command carries a request id (a fresh one unless given), so the server applies
+        it at most once. When the connection is lost before the answer, the client
+        reconnects (resuming), sends it again with the same request id and gets the first
+        run's result. With no answer after `give_up_after_s`: ClientError `outcome_unknown`.
+        Connects first if need be; not for use while `run()` holds the connection.
+        """
+        message: Message = {"type": "command", "id": f"c-{next(self._command_ids)}",
+                            "name": name, "args": args or {},
+                            "request_id": request_id or new_request_id()}  # fmt: skip
+        if dry_run:
+            message["dry_run"] = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + give_up_after_s
+        attempt = 0
+        while True:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    return await self._exchange(message)
+            except Exception as exc:
+                if not _retryable(exc):
+                    raise
+                if isinstance(exc, OutOfSync):
+                    self.state.reset()  # reload like at startup
+                await self.close()  # the next attempt starts on a fresh connection
+                if loop.time() >= deadline:
+                    raise ClientError(
+                        "outcome_unknown",
+                        f"no answer to {name} (request_id {message['request_id']}) in "
+                        f"{give_up_after_s:g} s: it may or may not have been applied",
+                        self.close_code,
+                    ) from exc
+            delay = backoff_delay(attempt, self.rng, self.backoff_base_s, self.backoff_cap_s)
+            await asyncio.sleep(min(delay, max(0.0, deadline - loop.time())))
+            attempt += 1
+
+    async def _exchange(self, command: Message) -> Message:
+        """Send a command (connecting if the connection is gone) and read to its answer;
+        messages that arrive meanwhile are applied and queued for recv()."""
+        if self._ws is None or self._ws.close_code is not None:
+            await self.connect()
+        await self._send(command)
+        while True:
+            message, at = await self._read()
+            self._accept(message, at)
+            if message.get("id") == command["id"] and message["type"] in (
+                ServerType.RESULT,
+                ServerType.ERROR,
+            ):
+                break
+            self._queue.append((message, at))
+        if message["type"] == ServerType.ERROR:
+            raise CommandFailed(message)
+        return message
 
     async def send_raw(self, data: bytes | str) -> None:
         assert self._ws is not None, "not connected"

@@ -90,7 +90,7 @@ def unpack_record(kind: str, data: bytes) -> Record:
 
 
 def change_record_to_plain(rec: ChangeRecord) -> dict[str, Any]:
-    return {
+    plain: dict[str, Any] = {
         "version": rec.version,
         "at_ms": rec.at_ms,
         "actor": rec.actor,
@@ -100,6 +100,9 @@ def change_record_to_plain(rec: ChangeRecord) -> dict[str, Any]:
         "deletes": [list(d) for d in rec.change.deletes],
         "before": [None if r is None else [r.KIND, to_plain(r)] for r in rec.before],
     }
+    if rec.request_id is not None:
+        plain["request_id"] = rec.request_id
+    return plain
 
 
 def change_record_from_plain(data: dict[str, Any]) -> ChangeRecord:
@@ -109,6 +112,7 @@ def change_record_from_plain(data: dict[str, Any]) -> ChangeRecord:
         actor=data["actor"],
         command=data["command"],
         args=data.get("args") or {},
+        request_id=data.get("request_id"),
         change=Change(
             upserts=tuple(record_from_plain(k, v) for k, v in data["upserts"]),
             deletes=tuple((k, key) for k, key in data["deletes"]),

@@ -143,6 +143,13 @@ class UnknownCommand(MatchboardError):
     status = 404
 
 
+class IdempotencyMismatch(MatchboardError):
+    """A request id sent again with another command, other arguments or another token."""
+
+    code = "idempotency_mismatch"
+    status = 422
+
+
 # -- The event clock (server/clock_rules.py). Bad minutes raise `InvalidArgument` above.
 
 

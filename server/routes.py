@@ -20,6 +20,7 @@ from server import audit, exporter, planning
 from server.auth import authenticate, request_token, require_moderator
 from server.commands import dry_run_flag, run_command
 from server.errors import BadRequest, MatchboardError, Unavailable
+from server.idempotency import request_id
 from server.protocol import Role
 from server.service import Service, wall_clock_ms
 from server.state import EventState
@@ -197,12 +198,24 @@ async def command(request: Request) -> Response:
         audience,
         wall_clock_ms(),
         dry_run=dry_run_flag(body.get("dry_run")),
+        request_id=_request_id(request, body),
     )
-    version = outcome.record.version if outcome.record else None
-    body = {"ok": True, "version": version, "preview": outcome.preview}
+    body = {"ok": True, "version": outcome.committed, "preview": outcome.preview}
     if outcome.data is not None:
         body["data"] = outcome.data
     return ORJSONResponse(body)
+
+
+def _request_id(request: Request, body: dict[str, Any]) -> str | None:
+    """The command's request id: the Idempotency-Key header or the body's `request_id`."""
+    header = request_id(request.headers.get("idempotency-key"), "Idempotency-Key")
+    field = request_id(body.get("request_id"))
+    if header is not None and field is not None and header != field:
+        raise BadRequest(
+            f"the Idempotency-Key header ({header!r}) and the body's request_id ({field!r}) "
+            "differ: send one of them, or the same id in both"
+        )
+    return header or field
 
 
 routes = [

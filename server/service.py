@@ -8,6 +8,10 @@
 A version conflict is an ordinary outcome: catch up, decide again, retry a bounded
 number of times, then give up with a `Conflict` error. Replicas are caches: they are
 rebuilt from Redis whenever there is any doubt (gap, new epoch, unknown event).
+
+A command sent with a request id (server/idempotency.py) is applied at most once: its
+receipt is committed with its change, and a repeat raises `Duplicate` with the first
+run's receipt instead of deciding again.
 """
 
 from __future__ import annotations
@@ -18,13 +22,15 @@ import random
 import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from server import rules
 from server.errors import Conflict, EventExists
+from server.idempotency import Receipt, Request
 from server.model import Event, Participant, Record
 from server.state import Change, ChangeRecord, EventState
-from server.store import EpochChanged, Store, VersionConflict
+from server.store import Duplicate, EpochChanged, Store, VersionConflict
 
 Decide = Callable[[EventState], Change]
 MAX_ATTEMPTS: Final = 8
@@ -78,6 +84,14 @@ def with_tokens(event_id: str, state: EventState | None, records: Iterable[Recor
             )
         out.append(record)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Once:
+    """Apply a command at most once under the client's request id."""
+
+    request: Request
+    preview: Callable[[], dict[str, Any]]  # what the change just decided does, for the receipt
 
 
 class Service:
@@ -158,6 +172,16 @@ class Service:
         self._apply(replica, record)
         return True
 
+    async def receipt(self, event_id: str, request: Request) -> Receipt | None:
+        """The first run's receipt if `request` repeats a committed one (IdempotencyMismatch
+        if its id was used for another command)."""
+        state = await self.state(event_id)
+        return await self._receipt(event_id, state.epoch, request)
+
+    async def _receipt(self, event_id: str, epoch: str, request: Request) -> Receipt | None:
+        first = await self.store.receipt(event_id, epoch, request.id)
+        return None if first is None else first.answers(request)
+
     async def execute(
         self,
         event_id: str,
@@ -166,11 +190,20 @@ class Service:
         *,
         actor: str,
         args: dict[str, Any] | None = None,
+        once: Once | None = None,
     ) -> ChangeRecord | None:
-        """Decide, check and commit one change; None when the decision changes nothing."""
+        """Decide, check and commit one change; None when the decision changes nothing.
+        With `once`: Duplicate when the request was committed before, even by a run that
+        raced this one (the commit finds its receipt), so it is never applied twice."""
         async with self._lock(event_id):
             for attempt in range(self.max_attempts):
                 state = await self._fresh(event_id)
+                # Checked on every attempt: a replica that caught up with the first run's
+                # commit must not decide again (it could refuse, or apply it twice).
+                if once is not None and (
+                    first := await self._receipt(event_id, state.epoch, once.request)
+                ):
+                    raise Duplicate(first)
                 change = decide(state)
                 if not change:
                     return None
@@ -183,9 +216,17 @@ class Service:
                     change=change,
                     before=state.before(change),
                     args=args or {},
+                    request_id=None if once is None else once.request.id,
+                )
+                receipt = (
+                    None if once is None else Receipt(once.request, record.version, once.preview())
                 )
                 try:
-                    await self.store.commit(event_id, state.epoch, record)
+                    await self.store.commit(event_id, state.epoch, record, receipt)
+                except Duplicate as repeat:
+                    assert once is not None  # only a commit with a receipt finds one
+                    repeat.receipt.answers(once.request)
+                    raise
                 except VersionConflict:
                     # Someone else committed first: catch up and decide again, after a
                     # short random pause so that two busy writers stop colliding.

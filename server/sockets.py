@@ -186,6 +186,7 @@ async def _answer_command(message: dict[str, Any], conn: Connection, feed: Feed,
             conn.audience,
             wall_clock_ms(),
             dry_run=dry_run_flag(message.get("dry_run")),
+            request_id=message.get("request_id"),
         )
     except MatchboardError as exc:
         conn.send(
@@ -200,9 +201,8 @@ async def _answer_command(message: dict[str, Any], conn: Connection, feed: Feed,
                            epoch=feed.epoch, version=conn.version, command_id=command_id)
         )  # fmt: skip
         return
-    committed = outcome.record.version if outcome.record else None
     conn.send(
-        protocol.result(command_id=command_id, committed=committed, preview=outcome.preview,
+        protocol.result(command_id=command_id, committed=outcome.committed, preview=outcome.preview,
                         data=outcome.data, epoch=feed.epoch, version=conn.version)
     )  # fmt: skip
 

@@ -52,6 +52,7 @@ class ChangeRecord:
     # None where the record did not exist. Used by the audit log and by undo.
     before: tuple[Record | None, ...] = ()
     args: dict[str, Any] = field(default_factory=dict)
+    request_id: str | None = None  # the client's id for the command (server/idempotency.py)
 
 
 class EventState:

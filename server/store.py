@@ -7,6 +7,9 @@ commit runs on a single Redis Cluster shard):
     mb:{ev}:r:<kind>       hash   record key -> msgpack record, one hash per record kind
     mb:{ev}:changes        stream one entry per commit, id "<version>-0", field r = record
     mb:{ev}:wake           pubsub channel, the new version after each commit
+    mb:{ev}:req:<epoch>:<request id>
+                           string a committed request's receipt (msgpack), kept 24 h;
+                           written by the commit that applied the request
     mb:events              set    ids of all events (outside the tag; maintained best effort)
 """
 
@@ -21,6 +24,7 @@ import redis.asyncio as aioredis
 
 from server import codec
 from server.errors import BadRequest, EventNotFound
+from server.idempotency import RECEIPT_TTL_S, Receipt
 from server.model import KINDS, Record
 from server.state import Change, ChangeRecord, EventState
 
@@ -43,6 +47,14 @@ class VersionConflict(Exception):
 
 class EpochChanged(Exception):
     """The event was re-created; everything the caller holds about it is stale."""
+
+
+class Duplicate(Exception):
+    """The request was committed before (by an earlier run); nothing was written."""
+
+    def __init__(self, receipt: Receipt) -> None:
+        super().__init__(f"request {receipt.request.id!r} was committed as {receipt.version}")
+        self.receipt = receipt
 
 
 def check_event_id(event_id: str) -> str:
@@ -72,6 +84,12 @@ def records_key(event_id: str, kind: str) -> str:
 
 def wake_channel(event_id: str) -> str:
     return f"{_tag(event_id)}:wake"
+
+
+def receipt_key(event_id: str, epoch: str, request_id: str) -> str:
+    """Under the epoch: a re-created event starts with no requests. A request id has no
+    braces (server/idempotency.py), so the key keeps the event's hash tag."""
+    return f"{_tag(event_id)}:req:{epoch}:{request_id}"
 
 
 def _event_keys(event_id: str) -> list[str]:
@@ -136,28 +154,43 @@ class Store:
         state.apply(Change(upserts=tuple(records)))
         return state
 
-    async def commit(self, event_id: str, epoch: str, record: ChangeRecord) -> int:
-        """Write one change atomically if the event is still at `record.version - 1`."""
+    async def commit(
+        self, event_id: str, epoch: str, record: ChangeRecord, receipt: Receipt | None = None
+    ) -> int:
+        """Write one change atomically if the event is still at `record.version - 1`, with
+        the receipt of the request it applies, if any (Duplicate: it was applied before)."""
+        keys = _event_keys(event_id)
         args: list[Any] = [
             epoch,
             record.version - 1,
             codec.pack(codec.change_record_to_plain(record)),
             STREAM_MAXLEN,
             wake_channel(event_id),
+            b"" if receipt is None else codec.pack(receipt.to_plain()),
+            RECEIPT_TTL_S,
         ]
+        if receipt is not None:
+            keys.append(receipt_key(event_id, epoch, receipt.request.id))
         for kind, key in record.change.deletes:
             args += [_KIND_INDEX[kind], key, b""]
         for rec in record.change.upserts:
             args += [_KIND_INDEX[rec.KIND], rec.key, codec.pack_record(rec)]
-        reply = await self._commit(keys=_event_keys(event_id), args=args)
+        reply = await self._commit(keys=keys, args=args)
         status = reply[0].decode()
         if status == "ok":
             return int(reply[1])
+        if status == "duplicate":
+            raise Duplicate(Receipt.from_plain(codec.unpack(reply[1])))
         if status == "version":
             raise VersionConflict(int(reply[1]))
         if status == "epoch":
             raise EpochChanged(f"event {event_id!r} was re-created")
         raise EventNotFound(f"there is no event {event_id!r}")
+
+    async def receipt(self, event_id: str, epoch: str, request_id: str) -> Receipt | None:
+        """The receipt of a request committed in this epoch within RECEIPT_TTL_S, if any."""
+        data: Any = await self.redis.get(receipt_key(event_id, epoch, request_id))
+        return None if data is None else Receipt.from_plain(codec.unpack(data))
 
     async def read_changes(
         self, event_id: str, after_version: int, block_ms: int, *, count: int = 500

@@ -35,11 +35,16 @@ class Relay:
     target_port: int
     port: int = 0
     refuse: bool = False  # close new connections at once
+    swallow: bool = False  # drop what the server sends: its answers are lost on the way
     _writers: set[asyncio.StreamWriter] = field(default_factory=set)
 
-    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pump(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, down: bool = False
+    ) -> None:
         with contextlib.suppress(OSError):
             while data := await reader.read(65536):
+                if down and self.swallow:
+                    continue
                 writer.write(data)
                 await writer.drain()
         writer.close()
@@ -50,7 +55,9 @@ class Relay:
             return
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         self._writers |= {writer, up_writer}
-        await asyncio.gather(self._pump(reader, up_writer), self._pump(up_reader, writer))
+        await asyncio.gather(
+            self._pump(reader, up_writer), self._pump(up_reader, writer, down=True)
+        )
 
     def cut(self) -> None:
         for writer in self._writers:

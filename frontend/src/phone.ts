@@ -33,7 +33,7 @@ const PHASE_KEY: Partial<Record<Phase, Key>> = {
   running: "running",
   last_minutes: "last_minutes",
 };
-const KNOWN_ERRORS: ReadonlySet<string> = new Set(["err_not_connected", "err_invalid_argument", "err_round_over", "err_forbidden"]);
+const KNOWN_ERRORS: ReadonlySet<string> = new Set(["err_not_connected", "err_invalid_argument", "err_round_over", "err_forbidden", "err_outcome_unknown"]);
 const CLOSE_KEY: Record<number, Key> = { 4001: "conn_invalid", 4004: "conn_noevent", 4005: "conn_revoked" };
 
 let lang: Lang = pickLang(navigator.languages ?? [navigator.language], storedLang());

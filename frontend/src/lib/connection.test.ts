@@ -1,9 +1,10 @@
 import { decode as msgpackDecode, encode as msgpackEncode } from "@msgpack/msgpack";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CommandError, Connection, backoffDelayMs, type ConnectionOptions, type Status, type StatusDetail, type WebSocketLike } from "./connection";
+import { CommandError, Connection, backoffDelayMs, newRequestId, type ConnectionOptions, type Status, type StatusDetail, type WebSocketLike } from "./connection";
 import type { ClientMessage, CommandMessage, PingMessage, ServerMessage, SnapshotData } from "./protocol";
 
 const EPOCH = "3f9c0a7be1d24c55";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const URL = "ws://example.test/ws";
 
 /** A WebSocket stand-in: records what the client sends; the test plays the server. */
@@ -428,7 +429,8 @@ describe("commands", () => {
     const { conn } = live();
     const promise = conn.command("move_meeting", { meeting: "m0012", table: 14 }, { dryRun: true });
     const sent = latest().last("command") as CommandMessage;
-    expect(sent).toEqual({ type: "command", id: sent.id, name: "move_meeting", args: { meeting: "m0012", table: 14 }, dry_run: true });
+    expect(sent).toEqual({ type: "command", id: sent.id, name: "move_meeting", args: { meeting: "m0012", table: 14 }, dry_run: true, request_id: sent.request_id });
+    expect(sent.request_id).toMatch(UUID);
     latest().deliver({ type: "result", id: "other", committed: null, preview: {}, epoch: EPOCH, version: 41 });
     latest().deliver({ type: "result", id: sent.id, committed: null, preview: { meetings: [] }, epoch: EPOCH, version: 41 });
     await expect(promise).resolves.toMatchObject({ type: "result", id: sent.id, committed: null });
@@ -447,29 +449,113 @@ describe("commands", () => {
     expect(conn.lastError).toBeNull();
   });
 
-  it("get distinct ids", () => {
+  it("get distinct ids and request ids", () => {
     const { conn } = live();
     void conn.command("announce", { text: "a" }).catch(() => undefined);
     void conn.command("announce", { text: "b" }).catch(() => undefined);
-    const ids = latest().messages().filter((m) => m.type === "command").map((m) => (m as CommandMessage).id);
-    expect(new Set(ids).size).toBe(2);
+    const sent = latest().messages().filter((m): m is CommandMessage => m.type === "command");
+    expect(new Set(sent.map((m) => m.id)).size).toBe(2);
+    expect(new Set(sent.map((m) => m.request_id)).size).toBe(2);
   });
 
-  it("reject when not connected, when the connection drops, and on a timeout", async () => {
+  it("reject when not connected, and with outcome_unknown when no answer comes in time", async () => {
     const { conn } = connect();
     await expect(conn.command("undo")).rejects.toMatchObject({ code: "not_connected" });
     latest().accept();
     latest().deliver(welcome(1, false));
     latest().deliver(snapshot(1));
-    const dropped = conn.command("undo");
-    latest().lose(1006);
-    await expect(dropped).rejects.toMatchObject({ code: "disconnected" });
+    const slow = conn.command("delay_rounds", { minutes: 5 });
+    vi.advanceTimersByTime(59_999);
+    latest().deliver(update(2)); // the connection is alive; the answer just does not come
+    vi.advanceTimersByTime(1);
+    const error = await slow.catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "outcome_unknown" });
+    expect((error as CommandError).message).toContain("may or may not have been applied");
+  });
+});
+
+/** What a command answered with on `ws`: the last `command` it carries, answered. */
+function answer(ws: FakeSocket, committed: number | null): CommandMessage {
+  const sent = ws.last("command");
+  ws.deliver({ type: "result", id: sent.id, committed, preview: {}, epoch: EPOCH, version: 2 });
+  return sent;
+}
+
+describe("commands across a lost connection", () => {
+  it("stay pending and are sent again with the same request_id once resumed", async () => {
+    const { conn } = live();
+    const first = latest();
+    let settled = false;
+    const promise = conn.command("delay_rounds", { minutes: 5 }).finally(() => (settled = true));
+    const sent = first.last("command");
+    first.lose(1006); // the commit happened, its answer is lost
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    expect(conn.status).toBe("reconnecting");
     vi.advanceTimersByTime(250);
-    latest().accept();
-    latest().deliver(welcome(1, true));
-    const slow = conn.command("stats");
-    vi.advanceTimersByTime(15_000);
-    await expect(slow).rejects.toMatchObject({ code: "timeout" });
+    const second = latest();
+    expect(second).not.toBe(first);
+    second.accept();
+    expect(second.messages().filter((m) => m.type === "command")).toEqual([]); // not before the welcome
+    second.deliver(welcome(41, true));
+    expect(second.last("command")).toEqual(sent); // same id, same request_id, same args
+    answer(second, 42);
+    await expect(promise).resolves.toMatchObject({ committed: 42 });
+  });
+
+  it("are sent again after a reload from a snapshot, once each", async () => {
+    const { conn } = live();
+    const promise = conn.command("walk_in", { side_a: ["p4"], side_b: ["p5"], round: 2 });
+    const sent = latest().last("command");
+    latest().lose(1012);
+    vi.advanceTimersByTime(250);
+    const second = latest();
+    second.accept();
+    second.deliver(welcome(5, false, "another-epoch"));
+    second.deliver(snapshot(5, "another-epoch"));
+    second.deliver(snapshot(5, "another-epoch")); // e.g. the event re-created meanwhile
+    const again = second.messages().filter((m): m is CommandMessage => m.type === "command");
+    expect(again).toEqual([sent]);
+    answer(second, 3);
+    await expect(promise).resolves.toMatchObject({ committed: 3 });
+  });
+
+  it("give up with outcome_unknown when no connection comes back in time", async () => {
+    const { conn } = live(41, { commandTimeoutMs: 30_000 });
+    const promise = conn.command("announce", { text: "Lunch" });
+    const caught = promise.catch((e: unknown) => e);
+    latest().lose(1006);
+    for (let i = 0; i < 20; i++) {
+      vi.advanceTimersByTime(2_000);
+      latest().lose(1006); // every attempt fails
+    }
+    expect(await caught).toMatchObject({ code: "outcome_unknown" });
+  });
+
+  it("give up with outcome_unknown when the connection ends for good or is stopped", async () => {
+    const { conn } = live();
+    const revoked = conn.command("check_in").catch((e: unknown) => e);
+    latest().lose(4005);
+    expect(await revoked).toMatchObject({ code: "outcome_unknown" });
+    const other = live();
+    const stopped = other.conn.command("check_in").catch((e: unknown) => e);
+    other.conn.stop();
+    expect(await stopped).toMatchObject({ code: "outcome_unknown" });
+  });
+});
+
+describe("newRequestId", () => {
+  it("is crypto.randomUUID where there is one", () => {
+    expect(newRequestId({ randomUUID: () => "1b4e28ba-2fa1-41d2-883f-0016d3cca427", getRandomValues: (a) => a })).toBe("1b4e28ba-2fa1-41d2-883f-0016d3cca427");
+    expect(newRequestId()).toMatch(UUID);
+  });
+
+  it("is a version 4 UUID from getRandomValues without it (plain http)", () => {
+    const bytes = { getRandomValues: <T extends ArrayBufferView | null>(a: T): T => (new Uint8Array(a!.buffer).fill(0xff), a) };
+    expect(newRequestId(bytes)).toBe("ffffffff-ffff-4fff-bfff-ffffffffffff");
+    const ids = new Set(Array.from({ length: 100 }, () => newRequestId({ getRandomValues: (a) => crypto.getRandomValues(a) })));
+    expect(ids.size).toBe(100);
+    for (const id of ids) expect(id).toMatch(UUID);
   });
 });
 

@@ -3,6 +3,11 @@
  * state store fed by snapshot/update, the server clock from pings, commands, and staying
  * alive: reconnect with exponential backoff and full jitter, resume where possible, reload
  * from scratch when out of sync. The WebSocket class, clocks and randomness are injectable.
+ *
+ * Every command carries a fresh `request_id`. When the connection drops before its answer,
+ * the command stays pending and is sent again, with the same request_id, once reconnected:
+ * the server applies it once and answers a repeat with the first result. Without an answer
+ * within `commandTimeoutMs` it fails with `outcome_unknown`.
  */
 import { ClockOffset } from "./clock";
 import {
@@ -54,7 +59,7 @@ export interface ConnectionOptions {
   pingsOnConnect?: number;
   pongTimeoutMs?: number; // no answer to a ping this long: the connection is dead
   welcomeTimeoutMs?: number; // from the socket's creation to the welcome
-  commandTimeoutMs?: number;
+  commandTimeoutMs?: number; // a command's answer, across reconnects: then outcome_unknown
   backoffBaseMs?: number;
   backoffCapMs?: number;
 }
@@ -73,7 +78,8 @@ type Listeners = {
 };
 type EventName = keyof Listeners;
 
-/** A command's `error` answer, or a local failure (`not_connected`, `disconnected`, `timeout`). */
+/** A command's `error` answer, or a local failure: `not_connected` (nothing was sent) or
+ * `outcome_unknown` (sent, but no answer came: it may or may not have been applied). */
 export class CommandError extends Error {
   constructor(
     readonly code: string,
@@ -90,14 +96,34 @@ export function backoffDelayMs(attempt: number, random: () => number, baseMs = 2
   return random() * Math.min(capMs, baseMs * 2 ** Math.min(Math.max(attempt, 0), 30));
 }
 
+/** A fresh request id, a random UUID: `crypto.randomUUID` exists only in secure contexts
+ * (https, localhost), so a phone on the venue's plain-http network uses getRandomValues. */
+export function newRequestId(source: Pick<Crypto, "getRandomValues"> & Partial<Pick<Crypto, "randomUUID">> = globalThis.crypto): string {
+  if (typeof source.randomUUID === "function") return source.randomUUID();
+  const bytes = source.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40; // version 4
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80; // the RFC 4122 variant
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 const CLOCK_JUMP_MS = 1_000;
 
 type TimerName = "retry" | "welcome" | "ping" | "pong";
 
 interface Pending {
+  message: CommandMessage; // sent again, unchanged, after a reconnect
+  sentOn: WebSocketLike | null; // the socket it was last sent on
   resolve: (result: ResultMessage) => void;
   reject: (error: CommandError) => void;
   timer: ReturnType<typeof setTimeout>;
+}
+
+function outcomeUnknown(message: CommandMessage): CommandError {
+  const text = message.dry_run
+    ? `no answer to ${message.name} from the server (a check only: nothing was changed)`
+    : `no answer to ${message.name} from the server: it may or may not have been applied; check before trying again`;
+  return new CommandError("outcome_unknown", text);
 }
 
 export class Connection {
@@ -152,7 +178,7 @@ export class Connection {
       pingsOnConnect: options.pingsOnConnect ?? 3,
       pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
       welcomeTimeoutMs: options.welcomeTimeoutMs ?? 10_000,
-      commandTimeoutMs: options.commandTimeoutMs ?? 15_000,
+      commandTimeoutMs: options.commandTimeoutMs ?? 60_000,
       backoffBaseMs: options.backoffBaseMs ?? 250,
       backoffCapMs: options.backoffCapMs ?? 10_000,
     };
@@ -176,6 +202,7 @@ export class Connection {
     this.stopped = true;
     this.detach(CloseCode.NORMAL);
     this.clearTimer("retry");
+    this.giveUpCommands();
     this.setStatus("stopped", {});
   }
 
@@ -193,21 +220,20 @@ export class Connection {
     return clientNowMs + offset;
   }
 
-  /** Run a command; resolves with the `result`, rejects with a CommandError. */
+  /** Run a command; resolves with the `result`, rejects with a CommandError. A lost
+   * connection does not fail it: it is sent again (same request_id) once reconnected. */
   command(name: string, args: Record<string, unknown> = {}, options: { dryRun?: boolean } = {}): Promise<ResultMessage> {
     if (this.status !== "live" || this.ws === null) {
       return Promise.reject(new CommandError("not_connected", "not connected to the server"));
     }
     const id = `c-${++this.commandId}`;
-    const message: CommandMessage = { type: "command", id, name, args };
+    const message: CommandMessage = { type: "command", id, name, args, request_id: newRequestId() };
     if (options.dryRun) message.dry_run = true;
     return new Promise<ResultMessage>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new CommandError("timeout", `no answer to ${name}`));
-      }, this.opts.commandTimeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      this.send(message);
+      const timer = setTimeout(() => this.settle(id, (p) => p.reject(outcomeUnknown(p.message))), this.opts.commandTimeoutMs);
+      const pending: Pending = { message, sentOn: null, resolve, reject, timer };
+      this.pending.set(id, pending);
+      this.sendCommand(pending);
     });
   }
 
@@ -317,6 +343,7 @@ export class Connection {
     const error = this.lastError;
     if (!shouldReconnect(code)) {
       this.stopped = true;
+      this.giveUpCommands();
       this.setStatus("stopped", { closeCode: code, error });
       return;
     }
@@ -345,8 +372,8 @@ export class Connection {
     }, delay);
   }
 
-  /** Forget the current socket (closing it with `code` unless null), its timers, pings and
-   * pending commands. */
+  /** Forget the current socket (closing it with `code` unless null), its timers and pings.
+   * Pending commands stay: they are sent again once reconnected. */
   private detach(code: number | null): void {
     const ws = this.ws;
     this.ws = null;
@@ -366,11 +393,11 @@ export class Connection {
         }
       }
     }
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(new CommandError("disconnected", "the connection was lost before the answer"));
-      this.pending.delete(id);
-    }
+  }
+
+  /** Commands still waiting for an answer fail: whether they were applied is unknown. */
+  private giveUpCommands(): void {
+    for (const id of [...this.pending.keys()]) this.settle(id, (p) => p.reject(outcomeUnknown(p.message)));
   }
 
   // -- Clock ------------------------------------------------------------------------------
@@ -408,6 +435,13 @@ export class Connection {
 
   private goLive(): void {
     this.setStatus("live", {});
+    // Commands whose answer was lost with the last connection: ask again, same request_id.
+    for (const p of this.pending.values()) if (p.sentOn !== this.ws) this.sendCommand(p);
+  }
+
+  private sendCommand(p: Pending): void {
+    p.sentOn = this.ws;
+    this.send(p.message);
   }
 
   private emitState(message: SnapshotMessage | UpdateMessage): void {

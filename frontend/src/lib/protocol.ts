@@ -215,6 +215,7 @@ export interface CommandMessage {
   name: string;
   args: Record<string, unknown>;
   dry_run?: boolean;
+  request_id?: string; // the same on a retry: the server applies the command once
 }
 
 export type ClientMessage = HelloMessage | PingMessage | CommandMessage;

@@ -84,6 +84,7 @@ const en = {
   err_invalid_argument: "There is no meeting right now.",
   err_round_over: "This round is over.",
   err_forbidden: "Not allowed.",
+  err_outcome_unknown: "No answer from the server. Please check whether it worked before trying again.",
 } as const;
 
 export type Key = keyof typeof en;
@@ -167,6 +168,7 @@ const de: Record<Key, string> = {
   err_invalid_argument: "Gerade ist kein Termin.",
   err_round_over: "Diese Runde ist vorbei.",
   err_forbidden: "Nicht erlaubt.",
+  err_outcome_unknown: "Keine Antwort vom Server. Bitte prüfen, ob es geklappt hat, bevor Sie es noch einmal versuchen.",
 };
 
 export const DICT: Record<Lang, Record<Key, string>> = { en, de };
