@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 from server import protocol, views
+from server.errors import Unavailable
+from server.faults import Outage
 from server.model import Event, Participant
 from server.protocol import CloseCode, Encoding, Role
 from server.service import Service, wall_clock_ms
@@ -176,23 +178,34 @@ class Feed:
     # -- Following Redis
 
     async def _follow(self) -> None:
-        store = self.service.store
+        outage = Outage(log, f"event {self.event_id}: following its changes")
         while True:
             try:
-                records = await store.read_changes(self.event_id, self.version, FOLLOW_BLOCK_MS)
-                if not records:
-                    epoch, _version = await store.position(self.event_id)
-                    if epoch != self.epoch:
-                        raise EpochChanged(epoch)
-                for record in records:
-                    await self._on_record(record)
+                await self._step()
+                outage.ok()
             except asyncio.CancelledError:
                 raise
-            except EpochChanged:
-                await self._resync_all()
+            except Unavailable as exc:  # Redis down or loading: no traceback, just wait
+                outage.failed(exc)
+                await asyncio.sleep(RETRY_DELAY_S)
             except Exception:
                 log.exception("following event %s failed; retrying", self.event_id)
                 await asyncio.sleep(RETRY_DELAY_S)
+
+    async def _step(self) -> None:
+        """Read and deliver the next changes (waiting up to FOLLOW_BLOCK_MS for them)."""
+        store = self.service.store
+        try:
+            records = await store.read_changes(self.event_id, self.version, FOLLOW_BLOCK_MS)
+            if not records:
+                epoch, _version = await store.position(self.event_id)
+                if epoch != self.epoch:
+                    raise EpochChanged(epoch)
+        except EpochChanged:
+            await self._resync_all()
+            return
+        for record in records:
+            await self._on_record(record)
 
     async def _on_record(self, record: ChangeRecord) -> None:
         if record.version != self.version + 1:
