@@ -93,6 +93,7 @@ class Store:
         self.redis = client
         self._commit = client.register_script(_script("commit"))
         self._create = client.register_script(_script("create"))
+        self._renew = client.register_script(_script("renew"))
 
     @redis_call
     async def ping(self) -> bool:
@@ -109,6 +110,12 @@ class Store:
         )
         await self.redis.sadd(EVENTS_KEY, event_id)
         return bool(created)
+
+    @redis_call
+    async def renew_epoch(self, event_id: str, epoch: str, version: int, new_epoch: str) -> bool:
+        """Give the event `new_epoch` if it is still at (`epoch`, `version`); False if not."""
+        renewed = await self._renew(keys=[meta_key(event_id)], args=[epoch, version, new_epoch])
+        return bool(renewed)
 
     @redis_call
     async def delete_event(self, event_id: str) -> None:
