@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Final
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.routing import WebSocketRoute
@@ -24,6 +26,22 @@ from server.store import Store
 from server.timekeeper import Timekeeper
 from server.wsconn import RawFrameProtocol
 from server.wsserver import LeanWebSocket
+
+# A call into Redis retries connection failures briefly (a blip, a fast restart) and then
+# answers `unavailable` (server/faults.py): a request waits well under a second for that,
+# not the client library's default of several, while it holds the event's lock.
+REDIS_RETRIES: Final = 3
+REDIS_BACKOFF: Final = ExponentialWithJitterBackoff(cap=0.25, base=0.05)
+# An unreachable host (no answer at all, not even a refusal) counts as down after this.
+REDIS_CONNECT_TIMEOUT_S: Final = 2.0
+
+
+def redis_client(url: str) -> aioredis.Redis:
+    return aioredis.from_url(
+        url,
+        retry=Retry(REDIS_BACKOFF, REDIS_RETRIES),
+        socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S,
+    )
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -48,7 +66,7 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         log_secrets.install()  # uvicorn has configured its loggers by now
         with redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url:
-            client = aioredis.from_url(url)
+            client = redis_client(url)
             service = Service(Store(client))
             hub = Hub(service)
             hub.start_heartbeat(settings.ws_ping_interval_s)

@@ -9,7 +9,9 @@ writes are synchronous and bounded (server/wsconn.py).
 
 Positions: every connection knows the last version it was given. An update is delivered
 only if it is exactly the next one; anything else gets a fresh snapshot, so a client never
-sees a gap, a duplicate or an update out of order.
+sees a gap, a duplicate or an update out of order. Before each batch the feed checks that
+Redis still holds its epoch and at least the version it delivered; if Redis went back in
+time, the event gets a new epoch and every connection a snapshot (`_verify`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 from server import protocol, views
+from server.errors import Unavailable
+from server.faults import Outage
 from server.model import Event, Participant
 from server.protocol import CloseCode, Encoding, Role
 from server.service import Service, wall_clock_ms
@@ -84,6 +88,9 @@ class Feed:
     connections: set[Connection] = field(default_factory=set)
     recent: deque[ChangeRecord] = field(default_factory=lambda: deque(maxlen=RESUME_WINDOW))
     task: asyncio.Task[None] | None = None
+    # The highest version a staff screen resumed from that this feed has not delivered:
+    # checked against Redis by `_verify`, as a sign that Redis may have gone back in time.
+    claimed: int = 0
     # (role, encoding) -> ((epoch, version), encoded snapshot), for the shared audiences.
     snapshots: dict[tuple[Role, Encoding], tuple[tuple[str, int], bytes]] = field(
         default_factory=dict
@@ -99,13 +106,15 @@ class Feed:
         self.task = asyncio.create_task(self._follow(), name=f"feed:{self.event_id}")
 
     async def _reset(self, state: EventState) -> None:
-        self.epoch, self.version = state.epoch, state.version
-        self.recent.clear()
+        epoch, version = state.epoch, state.version
         earlier = await self.service.store.changes_since(
-            self.event_id, max(0, state.version - RESUME_WINDOW)
+            self.event_id, max(0, version - RESUME_WINDOW)
         )
-        if earlier.epoch == state.epoch:
-            self.recent.extend(r for r in earlier.records if r.version <= state.version)
+        # Only now, after the last await: a failed reset leaves the feed as it was.
+        self.epoch, self.version, self.claimed = epoch, version, 0
+        self.recent.clear()
+        if earlier.epoch == epoch:
+            self.recent.extend(r for r in earlier.records if r.version <= version)
 
     # -- Connections
 
@@ -116,6 +125,7 @@ class Feed:
         no update can slip in between the position it is given and its registration."""
         state = self.state
         missed = self._missed(resume)
+        self._note_claim(resume, conn.audience)
         conn.version = self.version if missed is not None else state.version
         conn.send(
             protocol.welcome(
@@ -150,6 +160,17 @@ class Feed:
         if version > self.version or not self.recent or self.recent[0].version > version + 1:
             return None
         return [r for r in self.recent if r.version > version]
+
+    def _note_claim(self, resume: tuple[str, int] | None, audience: Audience) -> None:
+        """A resume ahead of this feed is ordinary (another process delivered more), unless
+        Redis is behind it too: then Redis went back in time while this process was not
+        looking (it restarted as well). Only staff screens' claims are checked: a claim
+        that turns out true renews the epoch, and participants' tokens are in too many
+        hands to let each of them send every screen a snapshot."""
+        if resume is None or resume[0] != self.epoch or resume[1] <= self.version:
+            return
+        if audience.role is not Role.PARTICIPANT:
+            self.claimed = max(self.claimed, resume[1])
 
     def _send_snapshot(self, conn: Connection, state: EventState) -> None:
         """The audience's whole state. Hall screens and moderators all see the same one,
@@ -191,23 +212,54 @@ class Feed:
     # -- Following Redis
 
     async def _follow(self) -> None:
-        store = self.service.store
+        outage = Outage(log, f"event {self.event_id}: following its changes")
+        verify_first = False
         while True:
             try:
-                records = await store.read_changes(self.event_id, self.version, FOLLOW_BLOCK_MS)
-                if not records:
-                    epoch, _version = await store.position(self.event_id)
-                    if epoch != self.epoch:
-                        raise EpochChanged(epoch)
-                for record in records:
-                    await self._on_record(record)
+                await self._step(verify_first)
+                verify_first = False
+                outage.ok()
             except asyncio.CancelledError:
                 raise
-            except EpochChanged:
-                await self._resync_all()
+            except Unavailable as exc:  # Redis down or loading: no traceback, just wait
+                outage.failed(exc)
+                verify_first = True  # Redis may come back with less than it had
+                await asyncio.sleep(RETRY_DELAY_S)
             except Exception:
                 log.exception("following event %s failed; retrying", self.event_id)
+                verify_first = True
                 await asyncio.sleep(RETRY_DELAY_S)
+
+    async def _step(self, verify_first: bool) -> None:
+        """Read and deliver the next changes (waiting up to FOLLOW_BLOCK_MS for them), each
+        batch only after checking that Redis still holds the history this feed delivered."""
+        try:
+            if verify_first:
+                await self._verify()
+            records = await self.service.store.read_changes(
+                self.event_id, self.version, FOLLOW_BLOCK_MS
+            )
+            await self._verify()
+        except EpochChanged:
+            await self._resync_all()
+            return
+        for record in records:
+            await self._on_record(record)
+
+    async def _verify(self) -> None:
+        """Raise EpochChanged if the event has another epoch in Redis now, or if Redis is
+        behind what this feed delivered (or what a staff screen resumed from): Redis went
+        back in time, and the event gets a new epoch first (Service.renew_epoch)."""
+        claimed = self.claimed  # before the read: a claim is of a version committed earlier
+        epoch, version = await self.service.store.position(self.event_id)
+        if epoch != self.epoch:
+            raise EpochChanged(epoch)
+        seen = max(self.version, claimed)
+        if version < seen:
+            await self.service.renew_epoch(self.event_id, epoch, seen=seen, found=version)
+            raise EpochChanged(epoch)
+        if self.claimed == claimed:
+            self.claimed = 0
 
     async def _on_record(self, record: ChangeRecord) -> None:
         if record.version != self.version + 1:

@@ -60,6 +60,7 @@ class CloseCode(enum.IntEnum):
     GOING_AWAY = 1001  # the server is shutting down: reconnect
     MESSAGE_TOO_BIG = 1009  # a client frame over MAX_CLIENT_MESSAGE_BYTES
     SERVER_RESTART = 1012  # reconnect
+    TRY_AGAIN_LATER = 1013  # Redis is down or loading: reconnect with backoff
     BAD_REQUEST = 4000  # the client broke the protocol: fix the client
     UNAUTHORIZED = 4001  # token missing, wrong, or not for this event
     HELLO_TIMEOUT = 4002  # no hello in time: reconnect
@@ -71,7 +72,7 @@ class CloseCode(enum.IntEnum):
 # Codes after which a client should reconnect (with backoff) and resume. 1006 is what a
 # client sees when the connection drops without a close frame (network, crash).
 RECONNECT_CODES: Final = frozenset(
-    {1001, 1006, 1011, 1012, 1013, CloseCode.HELLO_TIMEOUT, CloseCode.TOO_SLOW}
+    {1001, 1006, 1011, 1012, CloseCode.TRY_AGAIN_LATER, CloseCode.HELLO_TIMEOUT, CloseCode.TOO_SLOW}
 )
 
 

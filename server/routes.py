@@ -28,6 +28,8 @@ from server.views import Audience, snapshot
 
 log = logging.getLogger("matchboard.http")
 READY_TIMEOUT_S: Final = 2.0
+# What a 503 `unavailable` (Redis down or loading) tells clients to wait before retrying.
+RETRY_AFTER_S: Final = 5
 # A byte-order mark makes spreadsheet programs read UTF-8 names ("Ayşe Yılmaz") right.
 CSV_BOM: Final = "\ufeff"
 CSV_MEDIA: Final = "text/csv; charset=utf-8"
@@ -54,7 +56,10 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
 
 async def on_matchboard_error(_request: Request, exc: Exception) -> Response:
     err = cast(MatchboardError, exc)
-    return error_response(err.status, err.code, err.message, err.details)
+    response = error_response(err.status, err.code, err.message, err.details)
+    if isinstance(err, Unavailable):  # Redis down or loading: an ordinary, passing state
+        response.headers["retry-after"] = str(RETRY_AFTER_S)
+    return response
 
 
 async def on_http_error(_request: Request, exc: Exception) -> Response:
@@ -87,8 +92,10 @@ async def readyz(request: Request) -> Response:
     try:
         async with asyncio.timeout(READY_TIMEOUT_S):
             await _service(request).store.ping()
+    except Unavailable:
+        raise
     except Exception as exc:
-        raise Unavailable(f"Redis is not reachable: {exc or type(exc).__name__}") from exc
+        raise Unavailable(f"Redis is not ready: {exc or type(exc).__name__}") from exc
     return ORJSONResponse({"ok": True, "redis": "ok"})
 
 

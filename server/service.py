@@ -7,17 +7,24 @@
 
 A version conflict is an ordinary outcome: catch up, decide again, retry a bounded
 number of times, then give up with a `Conflict` error. Replicas are caches: they are
+<<<<<<< HEAD
 rebuilt from Redis whenever there is any doubt (gap, new epoch, unknown event).
 
 A command sent with a request id (server/idempotency.py) is applied at most once: its
 receipt is committed with its change, and a repeat raises `Duplicate` with the first
 run's receipt instead of deciding again.
+=======
+rebuilt from Redis whenever there is any doubt (gap, new epoch, unknown event). Redis at
+a lower version than a replica, same epoch, means Redis went back in time: the event gets
+a new epoch (`renew_epoch`), which every process and client treats like a re-creation.
+>>>>>>> faults
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import random
 import secrets
 import time
@@ -32,6 +39,7 @@ from server.model import Event, Participant, Record
 from server.state import Change, ChangeRecord, EventState
 from server.store import Duplicate, EpochChanged, Store, VersionConflict
 
+log = logging.getLogger("matchboard.service")
 Decide = Callable[[EventState], Change]
 MAX_ATTEMPTS: Final = 8
 CONFLICT_BACKOFF_S: Final = 0.001
@@ -142,7 +150,11 @@ class Service:
             replica = self._replicas[event_id] = await self.store.load(event_id)
             return replica
         changes = await self.store.changes_since(event_id, replica.version)
-        if changes.continues(replica.epoch, replica.version) and (
+        if changes.epoch == replica.epoch and changes.version < replica.version:
+            await self.renew_epoch(
+                event_id, replica.epoch, seen=replica.version, found=changes.version
+            )
+        elif changes.continues(replica.epoch, replica.version) and (
             not changes.records or changes.records[-1].version == changes.version
         ):
             for record in changes.records:
@@ -151,6 +163,26 @@ class Service:
                 return replica
         replica = self._replicas[event_id] = await self.store.load(event_id)
         return replica
+
+    async def renew_epoch(self, event_id: str, epoch: str, *, seen: int, found: int) -> None:
+        """Redis holds an older state of the event than this process has seen, under the
+        same epoch: it lost its last writes (an OS crash under appendfsync everysec, a
+        restored backup), and the versions after `found` will be used again for other
+        changes. Mint a new epoch, so that every process reloads and every client gets a
+        snapshot rather than updates on top of a history that no longer exists."""
+        for _ in range(self.max_attempts):
+            new_epoch = secrets.token_hex(8)
+            if await self.store.renew_epoch(event_id, epoch, found, new_epoch):
+                log.warning(
+                    "event %s went back in time in Redis: version %d was seen, %d found "
+                    "(epoch %s); new epoch %s, so every screen reloads",
+                    event_id, seen, found, epoch, new_epoch,
+                )  # fmt: skip
+                return
+            current, found = await self.store.position(event_id)
+            if current != epoch:
+                return  # another process renewed it first (or the event was re-created)
+        raise Conflict(f"event {event_id!r} kept changing while its epoch was renewed; try again")
 
     @staticmethod
     def _apply(replica: EventState, record: ChangeRecord) -> None:

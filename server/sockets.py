@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from server import protocol
 from server.auth import authenticate
 from server.commands import dry_run_flag, run_command
-from server.errors import EventNotFound, MatchboardError, Unauthorized
+from server.errors import EventNotFound, MatchboardError, Unauthorized, Unavailable
 from server.hub import Connection, Feed, Hub
 from server.protocol import ClientType, CloseCode, Encoding, ProtocolError
 from server.routes import error_response
@@ -134,6 +134,9 @@ async def _serve(websocket: WebSocket, hub: Hub, settings: Settings, encoding: E
         return
     except Unauthorized as exc:
         await _refuse(websocket, encoding, CloseCode.UNAUTHORIZED, exc.code, exc.message)
+        return
+    except Unavailable as exc:  # the event could not be loaded: Redis is down or loading
+        await _refuse(websocket, encoding, CloseCode.TRY_AGAIN_LATER, exc.code, exc.message)
         return
 
     writer = writer_for(websocket, encoding, settings.ws_send_buffer_bytes, hub.spawn)

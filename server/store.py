@@ -11,6 +11,9 @@ commit runs on a single Redis Cluster shard):
                            string a committed request's receipt (msgpack), kept 24 h;
                            written by the commit that applied the request
     mb:events              set    ids of all events (outside the tag; maintained best effort)
+
+Every call that talks to Redis is a `redis_call`: Redis down, timing out or loading its
+data raises `Unavailable` (server/faults.py), never the client library's own errors.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import redis.asyncio as aioredis
 
 from server import codec
 from server.errors import BadRequest, EventNotFound
+from server.faults import redis_call
 from server.idempotency import RECEIPT_TTL_S, Receipt
 from server.model import KINDS, Record
 from server.state import Change, ChangeRecord, EventState
@@ -107,10 +111,13 @@ class Store:
         self.redis = client
         self._commit = client.register_script(_script("commit"))
         self._create = client.register_script(_script("create"))
+        self._renew = client.register_script(_script("renew"))
 
+    @redis_call
     async def ping(self) -> bool:
         return bool(await self.redis.ping())
 
+    @redis_call
     async def create_event(
         self, event_id: str, epoch: str, now_ms: int, *, replace: bool = False
     ) -> bool:
@@ -122,14 +129,23 @@ class Store:
         await self.redis.sadd(EVENTS_KEY, event_id)
         return bool(created)
 
+    @redis_call
+    async def renew_epoch(self, event_id: str, epoch: str, version: int, new_epoch: str) -> bool:
+        """Give the event `new_epoch` if it is still at (`epoch`, `version`); False if not."""
+        renewed = await self._renew(keys=[meta_key(event_id)], args=[epoch, version, new_epoch])
+        return bool(renewed)
+
+    @redis_call
     async def delete_event(self, event_id: str) -> None:
         await self.redis.delete(*_event_keys(event_id))
         await self.redis.srem(EVENTS_KEY, event_id)
 
+    @redis_call
     async def event_ids(self) -> list[str]:
         members = await self.redis.smembers(EVENTS_KEY)
         return sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
 
+    @redis_call
     async def position(self, event_id: str) -> tuple[str, int]:
         reply: list[Any] = await self.redis.hmget(meta_key(event_id), ["epoch", "version"])
         epoch, version = reply
@@ -137,6 +153,7 @@ class Store:
             raise EventNotFound(f"there is no event {event_id!r}")
         return epoch.decode(), int(version)
 
+    @redis_call
     async def load(self, event_id: str) -> EventState:
         """A consistent snapshot of the whole event (one MULTI/EXEC)."""
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -154,6 +171,7 @@ class Store:
         state.apply(Change(upserts=tuple(records)))
         return state
 
+    @redis_call
     async def commit(
         self, event_id: str, epoch: str, record: ChangeRecord, receipt: Receipt | None = None
     ) -> int:
@@ -187,11 +205,13 @@ class Store:
             raise EpochChanged(f"event {event_id!r} was re-created")
         raise EventNotFound(f"there is no event {event_id!r}")
 
+    @redis_call
     async def receipt(self, event_id: str, epoch: str, request_id: str) -> Receipt | None:
         """The receipt of a request committed in this epoch within RECEIPT_TTL_S, if any."""
         data: Any = await self.redis.get(receipt_key(event_id, epoch, request_id))
         return None if data is None else Receipt.from_plain(codec.unpack(data))
 
+    @redis_call
     async def read_changes(
         self, event_id: str, after_version: int, block_ms: int, *, count: int = 500
     ) -> list[ChangeRecord]:
@@ -206,6 +226,7 @@ class Store:
             codec.change_record_from_plain(codec.unpack(fields[b"r"])) for _id, fields in entries
         ]
 
+    @redis_call
     async def changes_since(
         self, event_id: str, version: int, *, limit: int | None = None
     ) -> Changes:

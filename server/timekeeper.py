@@ -21,7 +21,8 @@ from server import clock
 from server.alerts import raise_alert, split_presence
 from server.attendance import accept_substitute
 from server.command_args import Args
-from server.errors import EventNotFound, MatchboardError
+from server.errors import EventNotFound, MatchboardError, Unavailable
+from server.faults import Outage
 from server.model import Alert, AlertKind, Announcement, Bell, MeetingStatus, Record
 from server.outcomes import round_end_outcomes
 from server.protocol import Role
@@ -155,11 +156,15 @@ class Timekeeper:
                 await task
 
     async def _watch_events(self) -> None:
+        outage = Outage(log, "timekeeper: listing events")
         while True:
             try:
                 for event_id in await self.service.store.event_ids():
                     if event_id not in self.tasks or self.tasks[event_id].done():
                         self.tasks[event_id] = asyncio.create_task(self.keep(event_id))
+                outage.ok()
+            except Unavailable as exc:
+                outage.failed(exc)
             except Exception:
                 log.exception("listing events failed")
             await asyncio.sleep(EVENTS_REFRESH_S)
@@ -177,13 +182,19 @@ class Timekeeper:
         return max(0.0, min(MAX_SLEEP_S, (upcoming - self.clock_ms()) / 1000))
 
     async def keep(self, event_id: str) -> None:
+        outage = Outage(log, f"event {event_id}: timekeeping")
         while True:
             try:
-                await asyncio.sleep(await self.tick(event_id))
+                delay = await self.tick(event_id)
+                outage.ok()
+                await asyncio.sleep(delay)
             except EventNotFound:
                 return
             except asyncio.CancelledError:
                 raise
+            except Unavailable as exc:  # Redis down or loading: no traceback, just wait
+                outage.failed(exc)
+                await asyncio.sleep(MAX_SLEEP_S)
             except Exception:
                 log.exception("timekeeping for %s failed; retrying", event_id)
                 await asyncio.sleep(MAX_SLEEP_S)

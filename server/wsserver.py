@@ -26,7 +26,7 @@ from websockets.server import ServerProtocol
 
 from server import protocol
 from server.auth import authenticate
-from server.errors import EventNotFound, MatchboardError, Unauthorized
+from server.errors import EventNotFound, MatchboardError, Unauthorized, Unavailable
 from server.hub import Connection, Feed, Hub
 from server.protocol import CloseCode, Encoding, ProtocolError
 from server.settings import Settings
@@ -200,6 +200,9 @@ class LeanWebSocket(asyncio.Protocol):
             feed = await self.hub.feed(event_id)
         except EventNotFound as exc:
             self._refuse(CloseCode.EVENT_NOT_FOUND, exc.code, exc.message)
+            return
+        except Unavailable as exc:  # Redis is down or loading: come back later
+            self._refuse(CloseCode.TRY_AGAIN_LATER, exc.code, exc.message)
             return
         except Exception:
             log.exception("starting the feed of %s failed", event_id)

@@ -56,3 +56,14 @@ def browser() -> Iterator[Browser]:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def own_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    """A redis-server of this test alone, which it may stop, restart or rewind. Every
+    write is fsynced (appendfsync always), so a copy of its append-only files taken
+    between commands holds exactly the writes acknowledged so far."""
+    server = EmbeddedRedis(tmp_path_factory.mktemp("own-redis"), appendfsync="always")
+    server.start()
+    yield server
+    server.stop()
