@@ -26,20 +26,15 @@ from websockets.server import ServerProtocol
 
 from server import protocol
 from server.auth import authenticate
-from server.errors import EventNotFound, MatchboardError, Unauthorized
+from server.errors import EventNotFound, MatchboardError, NotFound, Unauthorized
 from server.hub import Connection, Feed, Hub
-from server.protocol import CloseCode, Encoding, ProtocolError
+from server.protocol import CloseCode, Encoding, ErrorCode, ProtocolError
 from server.settings import Settings
-from server.sockets import choose_subprotocol, handle_message, hello_fields, origin_allowed
-from server.store import check_event_id
+from server.sockets import handle_message, handshake_refusal, hello_fields
 from server.wsconn import ABORT_AFTER_S, TOO_SLOW_REASON, reset
 
 log = logging.getLogger("matchboard.ws")
 PING_FRAME: Final = Frame(Opcode.PING, b"").serialize(mask=False)
-
-
-def _error_body(code: str, message: str) -> str:
-    return orjson.dumps({"ok": False, "error": {"code": code, "message": message}}).decode()
 
 
 class LeanWebSocket(asyncio.Protocol):
@@ -105,7 +100,9 @@ class LeanWebSocket(asyncio.Protocol):
                 self._handshake(event)
             elif isinstance(event, Frame) and event.opcode in (Opcode.TEXT, Opcode.BINARY):
                 if not event.fin:
-                    error = ProtocolError("bad_frame", "fragmented messages are not supported")
+                    error = ProtocolError(
+                        ErrorCode.BAD_FRAME, "fragmented messages are not supported"
+                    )
                     self._client_error(error)
                     continue
                 raw = bytes(event.data)
@@ -134,17 +131,15 @@ class LeanWebSocket(asyncio.Protocol):
             for h in request.headers.get_all("Sec-WebSocket-Protocol")
             for s in h.split(",")
         ]
-        if path != "/ws":
-            self._reject(404, "not_found", f"no WebSocket endpoint at {path}")
-        elif not origin_allowed(
-            request.headers.get("Origin"),
-            request.headers.get("Host"),
-            self.settings.allowed_origins,
-        ):
-            self._reject(403, "forbidden_origin", "this page's origin may not connect")
-        elif choose_subprotocol(offered) is None:
-            offered_names = ", ".join(protocol.SUBPROTOCOLS)
-            self._reject(400, "bad_subprotocol", f"offer one of the subprotocols {offered_names}")
+        refusal = (
+            NotFound(f"no WebSocket endpoint at {path}")
+            if path != "/ws"
+            else handshake_refusal(
+                request.headers.get("Origin"), request.headers.get("Host"), offered, self.settings
+            )
+        )
+        if refusal is not None:
+            self._reject(refusal)
         else:
             response = self.ws.accept(request)
             self.ws.send_response(response)
@@ -154,8 +149,11 @@ class LeanWebSocket(asyncio.Protocol):
                     protocol.HELLO_TIMEOUT_S, self._hello_timeout
                 )
 
-    def _reject(self, status: int, code: str, message: str) -> None:
-        response = self.ws.reject(status, _error_body(code, message))
+    def _reject(self, refusal: MatchboardError) -> None:
+        body = orjson.dumps({"ok": False, "error": refusal.to_dict()}).decode()
+        response = self.ws.reject(refusal.status, body)
+        # reject() labels the body text/plain; assigning would add a second Content-Type.
+        del response.headers["Content-Type"]
         response.headers["Content-Type"] = "application/json"
         self.ws.send_response(response)
 
@@ -177,9 +175,10 @@ class LeanWebSocket(asyncio.Protocol):
             self.hello_timer = None
         try:
             event_id, token, resume = hello_fields(protocol.decode(data, self.encoding))
-            check_event_id(event_id)
-        except (ProtocolError, MatchboardError) as exc:
-            self._refuse(CloseCode.BAD_REQUEST, "bad_request", exc.message)
+        except ProtocolError as exc:
+            # Not a hello at all (malformed) is a bad request too: nothing else may come first.
+            code = exc.code if exc.code in protocol.CLOSE_AFTER else ErrorCode.BAD_REQUEST
+            self._refuse(code, exc.message)
             return
         feed = self.hub.feeds.get(event_id)
         if feed is not None:
@@ -192,11 +191,11 @@ class LeanWebSocket(asyncio.Protocol):
         try:
             feed = await self.hub.feed(event_id)
         except EventNotFound as exc:
-            self._refuse(CloseCode.EVENT_NOT_FOUND, exc.code, exc.message)
+            self._refuse(ErrorCode.EVENT_NOT_FOUND, exc.message)
             return
         except Exception:
             log.exception("starting the feed of %s failed", event_id)
-            self.close(1011, "server error")
+            self.close(CloseCode.SERVER_ERROR, "server error")
             return
         if not self._closed:
             self._attach(feed, token, resume)
@@ -205,7 +204,7 @@ class LeanWebSocket(asyncio.Protocol):
         try:
             audience = authenticate(feed.state, token)
         except Unauthorized as exc:
-            self._refuse(CloseCode.UNAUTHORIZED, exc.code, exc.message)
+            self._refuse(ErrorCode.UNAUTHORIZED, exc.message)
             return
         self.conn = Connection(audience, self.encoding, self)
         self.feed = feed
@@ -233,12 +232,12 @@ class LeanWebSocket(asyncio.Protocol):
     def _hello_timeout(self) -> None:
         self.hello_timer = None
         if self.conn is None and self.pending is None:
-            self._refuse(CloseCode.HELLO_TIMEOUT, "hello_timeout",
+            self._refuse(ErrorCode.HELLO_TIMEOUT,
                          f"no hello within {protocol.HELLO_TIMEOUT_S:.0f} s")  # fmt: skip
 
-    def _refuse(self, code: CloseCode, error: str, message: str) -> None:
+    def _refuse(self, error: ErrorCode, message: str) -> None:
         self._send_message(protocol.error(error, message))
-        self.close(code, message[:120])
+        self.close(protocol.CLOSE_AFTER[error], message[:120])
 
     def _send_message(self, message: dict[str, Any]) -> None:
         self.send(protocol.encode(message, self.encoding))

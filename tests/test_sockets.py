@@ -124,9 +124,10 @@ async def closed_with(ws: Any, timeout: float = 15) -> int | None:
         ({"type": "hello", "event": "no-such-event", "token": "x"}, "event_not_found", 4004),
         ({"type": "hello", "event": "Bad Id!", "token": "x"}, "bad_request", 4000),
         ({"type": "ping", "id": 1}, "bad_request", 4000),
-        ({"type": "hello", "event": EVENT}, "bad_request", 4000),
-        ({"type": "hello", "event": EVENT, "token": "x", "resume": {"epoch": 1}},
-         "bad_request", 4000),
+        ({"type": "hello", "token": "x"}, "bad_request", 4000),
+        ({"type": "hello", "event": EVENT}, "unauthorized", 4001),
+        ({"type": "hello", "event": EVENT, "token": 12}, "unauthorized", 4001),
+        ({"type": "hello", "event": EVENT, "token": None}, "unauthorized", 4001),
     ],
 )  # fmt: skip
 async def test_bad_hello_gets_an_error_then_a_documented_close(
@@ -141,6 +142,21 @@ async def test_bad_hello_gets_an_error_then_a_documented_close(
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 5)
         assert ws.close_code == close
+
+
+@pytest.mark.parametrize(
+    "resume",
+    [{"epoch": 1}, {"version": 3}, {"epoch": "e", "version": -1}, {"epoch": "e", "version": "3"},
+     {"epoch": "e", "version": 1.5}, {"epoch": "e", "version": True}, [1], "41"],
+)  # fmt: skip
+async def test_a_malformed_resume_gets_a_snapshot(live: Live, resume: Any) -> None:
+    hello = {"type": "hello", "event": EVENT, "token": live.token("p0"), "resume": resume}
+    async with connect(live.url, subprotocols=["matchboard.v1.json"]) as ws:  # type: ignore[list-item]
+        await ws.send(orjson.dumps(hello).decode())
+        welcome = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert (welcome["type"], welcome["resumed"]) == ("welcome", False)
+        snapshot = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert (snapshot["type"], snapshot["version"]) == ("snapshot", live.state.version)
 
 
 async def test_a_token_of_another_event_is_refused(live: Live) -> None:
@@ -163,6 +179,42 @@ async def test_no_hello_in_time_closes_4002(live: Live, monkeypatch: pytest.Monk
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 5)
         assert ws.close_code == CloseCode.HELLO_TIMEOUT
+
+
+def raw_handshake(url: str, **headers: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """An upgrade request on a plain socket: the status line, every header line as sent
+    (repeats included) and the body."""
+    host, port = url.removeprefix("ws://").removesuffix("/ws").split(":")
+    lines = ["GET /ws HTTP/1.1", f"Host: {host}:{port}", "Upgrade: websocket",
+             "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+             "Sec-WebSocket-Version: 13", *(f"{k}: {v}" for k, v in headers.items())]  # fmt: skip
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        raw = b""
+        while chunk := sock.recv(65536):  # the server closes after a refusal
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status, *fields = head.decode("latin-1").split("\r\n")
+    pairs = [(name.strip().lower(), value.strip()) for name, _, value in
+             (f.partition(":") for f in fields)]  # fmt: skip
+    return status, pairs, body
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [
+        ({"Sec-WebSocket-Protocol": "chat"}, 400, "bad_subprotocol"),
+        ({"Sec-WebSocket-Protocol": "matchboard.v1.json", "Origin": "http://evil.example"},
+         403, "forbidden_origin"),
+    ],
+)  # fmt: skip
+async def test_a_refused_handshake_has_one_content_type_and_the_error_shape(
+    live: Live, headers: dict[str, str], status: int, code: str
+) -> None:
+    line, fields, body = await asyncio.to_thread(raw_handshake, live.url, **headers)
+    assert line.split(" ")[1] == str(status)
+    assert [v for k, v in fields if k == "content-type"] == ["application/json"]
+    assert orjson.loads(body)["error"]["code"] == code
 
 
 async def test_handshake_checks_subprotocol_and_origin(live: Live) -> None:
