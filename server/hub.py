@@ -278,7 +278,8 @@ class Feed:
 
 
 class Beating(Protocol):
-    def beat(self, now: float, interval_s: float) -> None: ...
+    def beat(self) -> None:
+        """Ping the client, unless a ping of it is still unanswered."""
 
 
 class Hub:
@@ -293,13 +294,14 @@ class Hub:
         self.heartbeats: set[Beating] = set()
 
     def start_heartbeat(self, interval_s: float) -> None:
+        """Ping every connection in `heartbeats` every interval_s (each one times its
+        own answer: server/wsserver.py)."""
+
         async def beat() -> None:
-            loop = asyncio.get_running_loop()
             while True:
                 await asyncio.sleep(interval_s)
-                now = loop.time()
                 for conn in list(self.heartbeats):
-                    conn.beat(now, interval_s)
+                    conn.beat()
 
         self.spawn(beat())
 

@@ -24,6 +24,7 @@ from typing import Any, Final, Protocol
 
 from starlette.websockets import WebSocket
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
 
 from server.protocol import CloseCode, Encoding, frame
 
@@ -34,7 +35,15 @@ ABORT_AFTER_S: Final = 5.0
 
 
 class RawFrameProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's WebSocket protocol, reachable from the app as scope["extensions"]."""
+    """uvicorn's WebSocket protocol, reachable from the app as scope["extensions"]. Its
+    keepalive pings and closes (1011) a client that does not answer in time."""
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        # Whatever the client sends shows it is there, as on the lean path (wsserver.py):
+        # it answers the ping in flight as its pong would.
+        if self.pending_ping_payload is not None:
+            self.handle_pong(Frame(Opcode.PONG, self.pending_ping_payload))
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)

@@ -6,7 +6,8 @@ doing nothing while a phone waits for the next change. This protocol speaks the 
 `/ws` protocol (docs/protocol.md) directly on the transport with websockets' sans-I/O
 `ServerProtocol`: it answers the handshake, reads frames as they arrive, and is itself
 the connection's frame writer for the hub. Nothing waits per connection; a hub-wide
-heartbeat pings every connection and drops the ones that stopped answering.
+heartbeat pings every connection, and a connection holds a timer only while its ping is
+unanswered: one that sends nothing, not even the pong, in time is closed with 1011.
 
 uvicorn is given this class when permessage-deflate is off (the default); with
 compression on, the ASGI endpoint in server/sockets.py serves `/ws` instead.
@@ -60,7 +61,7 @@ class LeanWebSocket(asyncio.Protocol):
         self.pending: list[bytes | str] | None = None  # frames while authenticating
         self.hello_timer: asyncio.TimerHandle | None = None
         self.errors = 0
-        self.last_seen = self.loop.time()
+        self.answer_due: asyncio.TimerHandle | None = None  # while a ping is unanswered
         self._closed = False
 
     # -- asyncio.Protocol
@@ -70,7 +71,7 @@ class LeanWebSocket(asyncio.Protocol):
         self.connections.add(self)
 
     def data_received(self, data: bytes) -> None:
-        self.last_seen = self.loop.time()
+        self._answered()  # the pong, or any other frame: the client is there
         self.ws.receive_data(data)
         self._process()
 
@@ -84,6 +85,7 @@ class LeanWebSocket(asyncio.Protocol):
         self._closed = True
         if self.hello_timer is not None:
             self.hello_timer.cancel()
+        self._answered()
         self.hub.heartbeats.discard(self)
         if self.feed is not None and self.conn is not None:
             self.feed.detach(self.conn)
@@ -269,12 +271,25 @@ class LeanWebSocket(asyncio.Protocol):
             # A client that stopped reading never takes the close frame: cut it off.
             self.loop.call_later(ABORT_AFTER_S, reset, self.transport)
 
-    def beat(self, now: float, interval_s: float) -> None:
-        """Called by the hub's heartbeat: ping, or drop a client silent for too long."""
-        if self._closed or self.transport is None:
-            return
-        if now - self.last_seen > 2 * interval_s:
-            self._closed = True
-            reset(self.transport)
-        elif not self.transport.is_closing():
-            self.transport.write(PING_FRAME)
+    # -- heartbeat
+
+    def beat(self) -> None:
+        """Called by the hub's heartbeat: ping, and give the client the timeout to answer."""
+        if self.closed or self.answer_due is not None:
+            return  # a ping is still unanswered: its timer decides
+        assert self.transport is not None
+        self.transport.write(PING_FRAME)
+        self.answer_due = self.loop.call_later(self.settings.ws_ping_timeout_s, self._unanswered)
+
+    def _answered(self) -> None:
+        if self.answer_due is not None:
+            self.answer_due.cancel()
+            self.answer_due = None
+
+    def _unanswered(self) -> None:
+        """No answer to the ping in time: a close frame, then the end of the connection,
+        without waiting for a closing handshake the client will not answer either."""
+        self.answer_due = None
+        self.close(CloseCode.SERVER_ERROR, "no answer to ping")
+        if self.transport is not None:
+            self.transport.close()  # after the close frame; close() resets it if stuck

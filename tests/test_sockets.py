@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import socket
 from collections.abc import AsyncIterator
@@ -16,15 +17,21 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 from websockets.asyncio.client import connect
+from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.frames import Close, Frame, Opcode
+from websockets.protocol import State
+from websockets.uri import parse_uri
 
 from server import hub as hub_module
 from server import protocol
 from server.client import Client, ClientError, open_feed
 from server.embedded import EmbeddedRedis
+from server.errors import BadRequest
 from server.model import Announcement, AnnouncementAudience, Event, Meeting
 from server.protocol import CloseCode, Encoding
 from server.service import Service, wall_clock_ms
+from server.settings import Settings
 from server.state import Change, EventState
 from server.store import Store
 from tests.factory import meeting, small_event_records
@@ -579,25 +586,103 @@ async def test_permessage_deflate_when_enabled(
         await plain.close()
 
 
-async def test_heartbeats_close_a_connection_that_stops_answering(
-    redis: aioredis.Redis, redis_server: EmbeddedRedis
+class SilentClient:
+    """A client that reads every frame and answers none: websockets' sans-I/O protocol,
+    whose output (its automatic pongs included) is never sent after the hello. It may
+    still send messages of its own."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.proto = ClientProtocol(parse_uri(url), subprotocols=["matchboard.v1.json"])  # type: ignore[list-item]
+        self.url, self.token = url, token
+        self.pings = 0
+
+    async def open(self) -> None:
+        host, port = self.url.removeprefix("ws://").removesuffix("/ws").split(":")
+        self.reader, self.writer = await asyncio.open_connection(host, int(port))
+        self.proto.send_request(self.proto.connect())
+        self._send_output()
+        while self.proto.state is State.CONNECTING:  # until the handshake's response
+            self.proto.receive_data(await self.reader.read(65536))
+        assert self.proto.state is State.OPEN, self.proto.handshake_exc
+        self.message({"type": "hello", "event": EVENT, "token": self.token})
+
+    def _send_output(self) -> None:
+        self.writer.write(b"".join(self.proto.data_to_send()))
+
+    def message(self, message: dict[str, Any]) -> None:
+        self.proto.data_to_send()  # drop the pongs queued so far: they are never sent
+        self.proto.send_text(orjson.dumps(message))
+        self._send_output()
+
+    async def next_frame(self) -> Frame | None:
+        """The next data or control frame (pings counted), or None at the end of stream."""
+        while True:
+            for event in self.proto.events_received():
+                if isinstance(event, Frame):
+                    self.pings += event.opcode is Opcode.PING
+                    return event
+            data = await self.reader.read(65536)
+            if not data:
+                return None
+            self.proto.receive_data(data)
+
+    async def close_code(self) -> int | None:
+        """Read until the server's close frame: its code (None: no close frame came)."""
+        while (frame := await self.next_frame()) is not None:
+            if frame.opcode is Opcode.CLOSE:
+                return Close.parse(frame.data).code
+        return None
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(OSError):
+            await self.writer.wait_closed()
+
+
+@pytest.mark.parametrize("lean", [True, False], ids=["lean", "asgi"])
+async def test_a_connection_that_does_not_answer_pings_gets_a_close_frame(
+    redis: aioredis.Redis, redis_server: EmbeddedRedis, lean: bool
 ) -> None:
-    """A phone that vanished (no pong) is closed by the server's WebSocket pings."""
-    async with live_server(redis, redis_server, ws_ping_interval_s=0.2) as live:
-        url = live.url
-        # The client library answers pings itself: stop it from reading at all.
-        silent, _ = await open_feed(url, event=EVENT, token=live.token("p0"))
-        silent.transport.pause_reading()
-        alive = live.client(live.token("p1"))
+    """A phone that vanished (no pong) is closed by the server's pings: a close frame
+    with 1011 once the timeout after an unanswered ping has passed, then the end of the
+    connection. A client that answers, or sends anything, stays."""
+    timing = {"ws_ping_interval_s": 0.5, "ws_ping_timeout_s": 1.0}
+    async with live_server(redis, redis_server, ws_lean=lean, **timing) as live:
+        silent = SilentClient(live.url, live.token("p0"))
+        chatty = SilentClient(live.url, live.token("p2"))  # no pongs, but messages
+        alive = live.client(live.token("p1"))  # the library answers pings itself
+        await silent.open()
+        await chatty.open()
         await alive.connect()
-        # The server pings every 0.2 s and gives up 0.2 s later; nothing on the client
-        # side can be awaited while it reads nothing, so wait well past both.
-        await asyncio.sleep(1.0)
-        assert not silent.transport.is_closing()  # the client itself did not give up
-        silent.transport.resume_reading()
-        assert await closed_with(silent, timeout=5) in (1006, 1011)
-        assert await alive.ping()  # the healthy one is still there
+
+        async def silent_is_closed() -> None:
+            assert await silent.close_code() == CloseCode.SERVER_ERROR
+            assert silent.pings >= 1
+            assert await silent.next_frame() is None  # and the server ended the connection
+
+        async def chatty_stays() -> None:  # pinged again and again, never closed
+            while chatty.pings < 6:
+                frame = await chatty.next_frame()
+                assert frame is not None and frame.opcode is not Opcode.CLOSE
+                if frame.opcode is Opcode.PING:
+                    chatty.message({"type": "ping", "id": chatty.pings, "client_ms": 0})
+
+        async with asyncio.timeout(15):  # bounds the wait only
+            await asyncio.gather(silent_is_closed(), chatty_stays())
+        assert await alive.ping()  # answered every ping: still there
         await alive.close()
+        await chatty.close()
+        await silent.close()
+
+
+def test_heartbeat_times_are_positive_seconds_from_the_environment() -> None:
+    env = {"MATCHBOARD_WS_PING_INTERVAL_S": "1.5", "MATCHBOARD_WS_PING_TIMEOUT_S": "3"}
+    settings = Settings.from_env(env)
+    assert (settings.ws_ping_interval_s, settings.ws_ping_timeout_s) == (1.5, 3.0)
+    for wrong in ("0", "-2", "soon", "nan", "inf"):
+        with pytest.raises(BadRequest, match="MATCHBOARD_WS_PING_TIMEOUT_S") as caught:
+            Settings.from_env({"MATCHBOARD_WS_PING_TIMEOUT_S": wrong})
+        assert repr(wrong) in caught.value.message
 
 
 async def send_command(client: Client, command_id: str, name: str, **fields: Any) -> dict[str, Any]:
