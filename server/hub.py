@@ -156,7 +156,7 @@ class Feed:
             payload = protocol.encode(message, conn.encoding)
             if shared:
                 self.snapshots[key] = ((state.epoch, state.version), payload)
-        conn.writer.send(payload)
+        conn.writer.send(payload, snapshot=True)
         conn.version = state.version
 
     def _update(

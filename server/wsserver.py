@@ -32,7 +32,7 @@ from server.hub import Connection, Feed, Hub
 from server.protocol import CloseCode, Encoding, ErrorCode, ProtocolError
 from server.settings import Settings
 from server.sockets import handle_message, handshake_refusal, hello_fields
-from server.wsconn import ABORT_AFTER_S, TOO_SLOW_REASON, reset
+from server.wsconn import ABORT_AFTER_S, TOO_SLOW_REASON, Backlog, reset
 
 log = logging.getLogger("matchboard.ws")
 PING_FRAME: Final = Frame(Opcode.PING, b"").serialize(mask=False)
@@ -55,6 +55,7 @@ class LeanWebSocket(asyncio.Protocol):
             max_size=config.ws_max_size,
         )
         self.transport: asyncio.Transport | None = None
+        self.backlog: Backlog | None = None
         self.encoding = Encoding.MSGPACK
         self.conn: Connection | None = None
         self.feed: Feed | None = None
@@ -68,6 +69,7 @@ class LeanWebSocket(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self.backlog = Backlog(self.transport, self.settings.ws_send_buffer_bytes)
         self.connections.add(self)
 
     def data_received(self, data: bytes) -> None:
@@ -250,14 +252,18 @@ class LeanWebSocket(asyncio.Protocol):
     def closed(self) -> bool:
         return self._closed or self.transport is None or self.transport.is_closing()
 
-    def send(self, payload: bytes, prebuilt_frame: bytes | None = None) -> bool:
-        transport = self.transport
-        if self._closed or transport is None or transport.is_closing():
+    def send(
+        self, payload: bytes, prebuilt_frame: bytes | None = None, *, snapshot: bool = False
+    ) -> bool:
+        transport, backlog = self.transport, self.backlog
+        if self._closed or transport is None or backlog is None or transport.is_closing():
             return False
-        if transport.get_write_buffer_size() > self.settings.ws_send_buffer_bytes:
+        if not snapshot and backlog.too_far_behind():
             self.close(CloseCode.TOO_SLOW, TOO_SLOW_REASON)
             return False
-        transport.write(prebuilt_frame or protocol.frame(payload, self.encoding))
+        data = prebuilt_frame or protocol.frame(payload, self.encoding)
+        transport.write(data)
+        backlog.wrote(len(data), snapshot=snapshot)
         return True
 
     def close(self, code: int, reason: str) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import random
 import socket
+import string
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,12 +22,13 @@ import redis.asyncio as aioredis
 from websockets.asyncio.client import connect
 from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 from websockets.frames import Close, Frame, Opcode
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
 from server import hub as hub_module
-from server import protocol
+from server import protocol, wsconn, wsserver
 from server.client import Client, ClientError, open_feed
 from server.embedded import EmbeddedRedis
 from server.errors import BadRequest
@@ -441,30 +445,122 @@ async def test_ping_pong_carries_server_time(live: Live) -> None:
 # -- Slow clients, bad frames, revocation --------------------------------------------------
 
 
-async def test_a_client_that_stops_reading_is_dropped_and_others_keep_up(
-    redis: aioredis.Redis, redis_server: EmbeddedRedis
+class SilentClient:
+    """A client that reads every frame and answers none: websockets' sans-I/O protocol,
+    whose output (its automatic pongs included) is never sent after the hello. It may
+    still send messages of its own."""
+
+    def __init__(self, url: str, token: str, *, deflate: bool = False) -> None:
+        self.proto = ClientProtocol(
+            parse_uri(url),
+            subprotocols=["matchboard.v1.json"],  # type: ignore[list-item]
+            extensions=[ClientPerMessageDeflateFactory()] if deflate else None,
+        )
+        self.url, self.token = url, token
+        self.events: deque[Any] = deque()
+        self.pings = 0
+        self.received = 0  # bytes read from the socket
+
+    async def open(self, receive_buffer: int | None = None) -> None:
+        """Connect (with that SO_RCVBUF, if given) and send the hello."""
+        host, port = self.url.removeprefix("ws://").removesuffix("/ws").split(":")
+        sock = socket.socket()
+        if receive_buffer is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (host, int(port)))
+        self.reader, self.writer = await asyncio.open_connection(sock=sock)
+        self.proto.send_request(self.proto.connect())
+        self._send_output()
+        while self.proto.state is State.CONNECTING:  # until the handshake's response
+            self.proto.receive_data(await self.reader.read(65536))
+        assert self.proto.state is State.OPEN, self.proto.handshake_exc
+        self.message({"type": "hello", "event": EVENT, "token": self.token})
+
+    def _send_output(self) -> None:
+        self.writer.write(b"".join(self.proto.data_to_send()))
+
+    def message(self, message: dict[str, Any]) -> None:
+        self.proto.data_to_send()  # drop the pongs queued so far: they are never sent
+        self.proto.send_text(orjson.dumps(message))
+        self._send_output()
+
+    async def next_frame(self) -> Frame | None:
+        """The next data or control frame (pings counted), or None at the end of stream."""
+        while True:
+            self.events.extend(self.proto.events_received())
+            while self.events:
+                event = self.events.popleft()
+                if isinstance(event, Frame):
+                    self.pings += event.opcode is Opcode.PING
+                    return event
+            data = await self.reader.read(65536)
+            if not data:
+                return None
+            self.received += len(data)
+            self.proto.receive_data(data)
+
+    async def close_code(self) -> int | None:
+        """Read until the server's close frame: its code (None: no close frame came)."""
+        while (frame := await self.next_frame()) is not None:
+            if frame.opcode is Opcode.CLOSE:
+                return Close.parse(frame.data).code
+        return None
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(OSError):
+            await self.writer.wait_closed()
+
+
+@pytest.mark.parametrize("path", ["lean", "asgi", "deflate"])
+async def test_a_client_that_stops_reading_is_closed_4008_at_the_limit_and_others_keep_up(
+    redis: aioredis.Redis,
+    redis_server: EmbeddedRedis,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
 ) -> None:
-    async with live_server(redis, redis_server, ws_send_buffer_bytes=64 * 1024) as live:
-        url = live.url
-        sock = socket.create_connection(("127.0.0.1", int(url.split(":")[2].split("/")[0])))
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        stalled, _welcome = await open_feed(url, event=EVENT, token=live.token("p0"), sock=sock)
+    """The limit counts what the server's kernel holds too: of what is sent after the
+    snapshot, a stalled client gets at most the limit, plus the update that crossed it,
+    plus what its own receive buffer took, before the 4008 close frame."""
+    limit, size, count = 64 * 1024, 60_000, 100  # 6 MB of updates: past any kernel buffer
+    # The close frame waits behind the backlog until the client reads again; the server
+    # must not cut the connection (RST) before this test does.
+    monkeypatch.setattr(wsconn, "ABORT_AFTER_S", 120.0)
+    monkeypatch.setattr(wsserver, "ABORT_AFTER_S", 120.0)
+    server = {"lean": {}, "asgi": {"ws_lean": False}, "deflate": {"ws_compression": True}}[path]
+    rng = random.Random(9)  # text that does not compress much, for the deflate path
+    texts = ["".join(rng.choices(string.ascii_letters, k=size)) for _ in range(count)]
+    async with live_server(redis, redis_server, ws_send_buffer_bytes=limit, **server) as live:
+        stalled = SilentClient(live.url, live.token("p0"), deflate=path == "deflate")
+        await stalled.open(receive_buffer=4096)
+        async with asyncio.timeout(10):
+            while (frame := await stalled.next_frame()) is not None:
+                if b'"snapshot"' in frame.data:
+                    break
+        start = stalled.received
+        stalled.writer.transport.pause_reading()  # and its kernel's receive buffer fills
+        receive_buffer = stalled.writer.get_extra_info("socket").getsockopt(
+            socket.SOL_SOCKET, socket.SO_RCVBUF
+        )
         healthy = live.client(live.token("p1"))
         await healthy.connect()
-        big = "x" * 60_000
-        delays = []
-        for n in range(200):
-            loop = asyncio.get_running_loop()
-            t0 = loop.time()
-            version = await live.announce(n, big)
-            while healthy.state.version != version:
+        for n, text in enumerate(texts):
+            version = await live.announce(n, text)
+            while healthy.state.version != version:  # every update, in order (ClientState)
                 await healthy.recv(5)
-            delays.append(loop.time() - t0)
-        assert max(delays) < 1.0  # the stalled phone never held anyone up
-        # Dropped: it sees the 4008 close frame if it ever reads up to it, else the
-        # connection reset that follows a few seconds later.
-        assert await closed_with(stalled) in (CloseCode.TOO_SLOW, 1006)
+        stalled.writer.transport.resume_reading()
+        async with asyncio.timeout(30):  # bounds the wait only
+            while (frame := await stalled.next_frame()) is not None:
+                if frame.opcode is Opcode.CLOSE:
+                    break
+        assert frame is not None, "no close frame"
+        assert Close.parse(frame.data).code == CloseCode.TOO_SLOW
+        received = stalled.received - start  # bytes on the wire, frame headers included
+        assert received <= limit + size + receive_buffer + 1024, received
+        assert await healthy.ping()
         await healthy.close()
+        await stalled.close()
 
 
 async def test_malformed_oversized_and_unknown_frames(live: Live) -> None:
@@ -584,59 +680,6 @@ async def test_permessage_deflate_when_enabled(
         assert await packed.ping()
         await packed.close()
         await plain.close()
-
-
-class SilentClient:
-    """A client that reads every frame and answers none: websockets' sans-I/O protocol,
-    whose output (its automatic pongs included) is never sent after the hello. It may
-    still send messages of its own."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.proto = ClientProtocol(parse_uri(url), subprotocols=["matchboard.v1.json"])  # type: ignore[list-item]
-        self.url, self.token = url, token
-        self.pings = 0
-
-    async def open(self) -> None:
-        host, port = self.url.removeprefix("ws://").removesuffix("/ws").split(":")
-        self.reader, self.writer = await asyncio.open_connection(host, int(port))
-        self.proto.send_request(self.proto.connect())
-        self._send_output()
-        while self.proto.state is State.CONNECTING:  # until the handshake's response
-            self.proto.receive_data(await self.reader.read(65536))
-        assert self.proto.state is State.OPEN, self.proto.handshake_exc
-        self.message({"type": "hello", "event": EVENT, "token": self.token})
-
-    def _send_output(self) -> None:
-        self.writer.write(b"".join(self.proto.data_to_send()))
-
-    def message(self, message: dict[str, Any]) -> None:
-        self.proto.data_to_send()  # drop the pongs queued so far: they are never sent
-        self.proto.send_text(orjson.dumps(message))
-        self._send_output()
-
-    async def next_frame(self) -> Frame | None:
-        """The next data or control frame (pings counted), or None at the end of stream."""
-        while True:
-            for event in self.proto.events_received():
-                if isinstance(event, Frame):
-                    self.pings += event.opcode is Opcode.PING
-                    return event
-            data = await self.reader.read(65536)
-            if not data:
-                return None
-            self.proto.receive_data(data)
-
-    async def close_code(self) -> int | None:
-        """Read until the server's close frame: its code (None: no close frame came)."""
-        while (frame := await self.next_frame()) is not None:
-            if frame.opcode is Opcode.CLOSE:
-                return Close.parse(frame.data).code
-        return None
-
-    async def close(self) -> None:
-        self.writer.close()
-        with contextlib.suppress(OSError):
-            await self.writer.wait_closed()
 
 
 @pytest.mark.parametrize("lean", [True, False], ids=["lean", "asgi"])
