@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Final
 
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
@@ -25,6 +25,10 @@ from server.timekeeper import Timekeeper
 from server.wsconn import RawFrameProtocol
 from server.wsserver import LeanWebSocket
 
+# Connections the kernel queues before the server accepts them (phones reconnecting at
+# once after a Wi-Fi outage).
+LISTEN_BACKLOG: Final = 4096
+
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """How uvicorn must run the app: our WebSocket protocol class and its limits."""
@@ -39,7 +43,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws_max_size": MAX_CLIENT_MESSAGE_BYTES,
         "ws_ping_interval": settings.ws_ping_interval_s,
         "ws_ping_timeout": settings.ws_ping_timeout_s,
-        "backlog": 4096,
+        "backlog": LISTEN_BACKLOG,
     }
 
 
