@@ -3,6 +3,7 @@ code in the code, and nothing that is not in the code."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -10,11 +11,12 @@ import orjson
 import pytest
 
 import server.app  # noqa: F401  (every module: each error class is defined by then)
-from server import protocol
+from server import protocol, stats
 from server.codec import record_from_plain
+from server.commands import COMMANDS
 from server.errors import error_codes
 from server.protocol import ClientType, CloseCode, Role, ServerType
-from server.state import state_from_records
+from server.state import EventState, state_from_records
 from server.views import Audience, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,6 +112,27 @@ def test_the_event_state_example_is_exactly_what_the_endpoint_answers() -> None:
     state = state_from_records(records, example["epoch"], example["version"])
     answer = snapshot(state, Audience(Role.MODERATOR))
     assert {"ok": True, "epoch": state.epoch, "version": state.version, **answer} == example
+
+
+def test_the_commands_that_answer_with_data_are_the_documented_ones() -> None:
+    said = re.search(r"`data` is present only for the commands that answer with data —([^—]+)", DOC)
+    assert said, "protocol.md does not say which commands answer with data"
+    documented = set(re.findall(r"`([a-z_]+)`", said.group(1)))
+    assert documented == {c.name for c in COMMANDS.values() if c.query or c.answer}
+    for name in documented:  # and api.md says what each one's data is
+        assert "`data`" in command_entry(name) or "Answer: `{" in command_entry(name), name
+
+
+def command_entry(name: str) -> str:
+    return API.split(f"#### `{name}`\n", 1)[1].split("\n#", 1)[0]
+
+
+def test_every_field_of_the_stats_answer_is_documented() -> None:
+    data = stats.stats_to_plain(stats.live_stats(EventState(), 0))
+    data["rounds"] = [dataclasses.asdict(stats.round_stats(EventState(), 1))]
+    fields = set(data) | set(data["rounds"][0])
+    missing = sorted(f for f in fields if f"`{f}`" not in command_entry("stats"))
+    assert not missing, f"stats fields not in docs/api.md: {missing}"
 
 
 def test_subprotocols_are_documented() -> None:
