@@ -44,6 +44,11 @@ def redis_client(url: str) -> aioredis.Redis:
     )
 
 
+# Connections the kernel queues before the server accepts them (phones reconnecting at
+# once after a Wi-Fi outage).
+LISTEN_BACKLOG: Final = 4096
+
+
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """How uvicorn must run the app: our WebSocket protocol class and its limits."""
     return {
@@ -56,8 +61,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws_per_message_deflate": settings.ws_compression,
         "ws_max_size": MAX_CLIENT_MESSAGE_BYTES,
         "ws_ping_interval": settings.ws_ping_interval_s,
-        "ws_ping_timeout": settings.ws_ping_interval_s,
-        "backlog": 4096,
+        "ws_ping_timeout": settings.ws_ping_timeout_s,
+        "backlog": LISTEN_BACKLOG,
     }
 
 

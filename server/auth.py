@@ -22,12 +22,15 @@ def request_token(conn: HTTPConnection) -> str:
 
 
 def require_moderator(state: EventState, token: str) -> None:
+    """No token, or one not valid for this event: Unauthorized (401); a hall screen's or
+    a participant's token of this event: Forbidden (403), as for a command of another role."""
     if not token:
         raise Unauthorized(
             "this needs the event's moderator token: send 'Authorization: Bearer <token>'"
         )
-    if not _same(token, state.event.moderator_token if state.event else ""):
-        raise Forbidden("the token is not this event's moderator token")
+    role = authenticate(state, token).role
+    if role is not Role.MODERATOR:
+        raise Forbidden(f"this needs the event's moderator token, not a {role} token")
 
 
 def _same(token: str, expected: str) -> bool:

@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import errno
 import resource
 import signal
+import socket
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Final
@@ -19,7 +21,7 @@ import uvicorn
 from tqdm import tqdm
 
 from server import exporter, planning, rehearsal
-from server.app import create_app, uvicorn_options
+from server.app import LISTEN_BACKLOG, create_app, uvicorn_options
 from server.embedded import redis_url_for
 from server.errors import BadRequest, ImportFailed, MatchboardError
 from server.model import Event
@@ -88,8 +90,32 @@ def print_access(state: EventState, settings: Settings, *, participants: int = 3
 
 def cmd_serve(args: argparse.Namespace) -> None:
     settings = _settings(args)
-    with redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url:
-        _run_server(dataclasses.replace(settings, redis_url=url))
+    with (
+        _listening(settings) as sock,
+        redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url,
+    ):
+        _run_server(dataclasses.replace(settings, redis_url=url), sock)
+
+
+@contextlib.contextmanager
+def _listening(settings: Settings) -> Iterator[socket.socket]:
+    """The server's socket, bound before Redis starts and before any link is printed: a
+    port in use is a clear error, not links that another process answers."""
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    where = f"port {settings.port} on {settings.host}"
+    try:
+        sock = socket.create_server(
+            (settings.host, settings.port), family=family, backlog=LISTEN_BACKLOG
+        )
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise BadRequest(
+                f"{where} is already in use; pass --port with a free port "
+                "(or set MATCHBOARD_PORT), or stop the program that uses it"
+            ) from None
+        raise BadRequest(f"cannot listen on {where}: {exc.strerror or exc}") from None
+    with sock:
+        yield sock
 
 
 def raise_open_file_limit(wanted: int = MAX_OPEN_FILES) -> int:
@@ -107,9 +133,13 @@ def _announce(settings: Settings) -> None:
     print(f"Matchboard on {settings.base_url}  (Redis: {settings.redis_url})", flush=True)
 
 
-def _run_server(settings: Settings) -> None:
+def _run_server(settings: Settings, sock: socket.socket) -> None:
     _announce(settings)
-    uvicorn.run(create_app(settings), **uvicorn_options(settings))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), **uvicorn_options(settings)))
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how one stops serving
+        server.run(sockets=[sock])
+    if not server.started:
+        raise SystemExit(3)  # as uvicorn.run: it could not start (the log says why)
 
 
 def _local_base(settings: Settings, server: uvicorn.Server) -> str:
@@ -120,7 +150,11 @@ def _local_base(settings: Settings, server: uvicorn.Server) -> str:
 
 
 async def _serve_while(
-    settings: Settings, work: Callable[[str], Coroutine[Any, Any, None]], *, keep_serving: bool
+    settings: Settings,
+    sock: socket.socket,
+    work: Callable[[str], Coroutine[Any, Any, None]],
+    *,
+    keep_serving: bool,
 ) -> None:
     """Serve, run `work(base URL)` against the server once it listens, then stop serving
     (or, with `keep_serving`, go on until Ctrl-C). Ctrl-C during the work stops both."""
@@ -128,7 +162,7 @@ async def _serve_while(
     # A line per request of the work would bury its progress and output.
     options = uvicorn_options(settings) | {"access_log": False}
     server = uvicorn.Server(uvicorn.Config(create_app(settings), **options))
-    serving = asyncio.create_task(server.serve())
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:  # uvicorn offers no event to await
         if serving.done():
             return await serving  # it could not start (the log says why)
@@ -160,7 +194,10 @@ def _launch(
     runs against the server once it listens; after it the server stops unless
     `keep_serving`. Without `play`, it serves until Ctrl-C."""
     settings = _settings(args)
-    with redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url:
+    with (
+        _listening(settings) as sock,
+        redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url,
+    ):
         settings = dataclasses.replace(settings, redis_url=url)
 
         async def make() -> EventState:
@@ -170,7 +207,7 @@ def _launch(
         state = asyncio.run(make())
         print_access(state, settings)
         if play is None:
-            _run_server(settings)
+            _run_server(settings, sock)
             return
 
         played: list[bool] = []
@@ -180,7 +217,7 @@ def _launch(
             played.append(True)
 
         try:
-            asyncio.run(_serve_while(settings, work, keep_serving=keep_serving))
+            asyncio.run(_serve_while(settings, sock, work, keep_serving=keep_serving))
         except KeyboardInterrupt:
             if not played:
                 raise  # it interrupted the work: main() says so (exit code 130)

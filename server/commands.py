@@ -271,7 +271,9 @@ COMMANDS: Final[dict[str, Command]] = {
 
 
 def command(name: Any, audience: Audience) -> Command:
-    spec = COMMANDS.get(name) if isinstance(name, str) else None
+    if not isinstance(name, str):
+        raise UnknownCommand(f"a command needs a 'name' string (docs/api.md), not {name!r}")
+    spec = COMMANDS.get(name)
     if spec is None:
         raise UnknownCommand(f"there is no command {name!r}")
     if audience.role not in spec.roles:

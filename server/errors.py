@@ -3,11 +3,13 @@
 Each carries a stable machine-readable `code` (documented in docs/api.md), a message for a
 person that names the people, tables and rounds involved, and the HTTP status that fits.
 They are rendered in exactly one place per transport (HTTP handler, WebSocket error).
+`error_codes()` lists every code a client can get, for the test that holds docs/api.md
+to it.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 
 class MatchboardError(Exception):
@@ -119,6 +121,31 @@ class NotFound(MatchboardError):
     status = 404
 
 
+class MethodNotAllowed(MatchboardError):
+    code = "method_not_allowed"
+    status = 405
+
+
+class InternalError(MatchboardError):
+    """A bug: the server log has the traceback; the client gets only this."""
+
+    code = "internal_error"
+    status = 500
+
+
+# -- A refused WebSocket handshake (the HTTP answer to the upgrade request).
+
+
+class ForbiddenOrigin(MatchboardError):
+    code = "forbidden_origin"
+    status = 403
+
+
+class BadSubprotocol(MatchboardError):
+    code = "bad_subprotocol"
+    status = 400
+
+
 class ImportFailed(MatchboardError):
     """Bad input rows; `details["errors"]` lists each with file, line, column, reason."""
 
@@ -195,3 +222,20 @@ class PersonPresent(RuleError):
     """A no-show or a substitution would take a meeting away from someone who is here."""
 
     code = "person_present"
+
+
+# Bases that are never raised themselves: their codes reach no client.
+_ABSTRACT: Final = frozenset({MatchboardError, RuleError, UnknownRecord})
+
+
+def error_codes() -> dict[str, int]:
+    """Every error code a client can receive, with its HTTP status: one per error class
+    (subclasses defined elsewhere, such as server/audit.py's, once they are imported)."""
+    codes: dict[str, int] = {}
+    pending: list[type[MatchboardError]] = [MatchboardError]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls not in _ABSTRACT:
+            codes[cls.code] = cls.status
+    return codes

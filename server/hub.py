@@ -192,7 +192,7 @@ class Feed:
             payload = protocol.encode(message, conn.encoding)
             if shared:
                 self.snapshots[key] = ((state.epoch, state.version), payload)
-        conn.writer.send(payload)
+        conn.writer.send(payload, snapshot=True)
         conn.version = state.version
 
     def _update(
@@ -347,7 +347,8 @@ class Feed:
 
 
 class Beating(Protocol):
-    def beat(self, now: float, interval_s: float) -> None: ...
+    def beat(self) -> None:
+        """Ping the client, unless a ping of it is still unanswered."""
 
 
 class Hub:
@@ -362,13 +363,14 @@ class Hub:
         self.heartbeats: set[Beating] = set()
 
     def start_heartbeat(self, interval_s: float) -> None:
+        """Ping every connection in `heartbeats` every interval_s (each one times its
+        own answer: server/wsserver.py)."""
+
         async def beat() -> None:
-            loop = asyncio.get_running_loop()
             while True:
                 await asyncio.sleep(interval_s)
-                now = loop.time()
                 for conn in list(self.heartbeats):
-                    conn.beat(now, interval_s)
+                    conn.beat()
 
         self.spawn(beat())
 

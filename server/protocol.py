@@ -13,6 +13,8 @@ import msgpack
 import orjson
 from websockets.frames import Frame, Opcode
 
+from server.errors import MatchboardError
+
 SUBPROTOCOL_MSGPACK: Final = "matchboard.v1.msgpack"
 SUBPROTOCOL_JSON: Final = "matchboard.v1.json"
 SUBPROTOCOLS: Final = (SUBPROTOCOL_MSGPACK, SUBPROTOCOL_JSON)
@@ -21,7 +23,8 @@ HELLO_TIMEOUT_S: Final = 5.0
 # The largest message a client may send; commands are small. Bigger frames are refused
 # by the WebSocket layer with close code 1009.
 MAX_CLIENT_MESSAGE_BYTES: Final = 64 * 1024
-# A connection that sends this many malformed or unknown messages is closed (4000).
+# A connection that sends this many messages answered with a `ProtocolError` after hello
+# (malformed, bad_frame, unknown_type; a command's errors do not count) is closed (4000).
 MAX_CLIENT_ERRORS: Final = 10
 
 
@@ -59,6 +62,7 @@ class CloseCode(enum.IntEnum):
     NORMAL = 1000
     GOING_AWAY = 1001  # the server is shutting down: reconnect
     MESSAGE_TOO_BIG = 1009  # a client frame over MAX_CLIENT_MESSAGE_BYTES
+    SERVER_ERROR = 1011  # a server error, or no answer to the server's ping in time: reconnect
     SERVER_RESTART = 1012  # reconnect
     TRY_AGAIN_LATER = 1013  # Redis is down or loading: reconnect with backoff
     BAD_REQUEST = 4000  # the client broke the protocol: fix the client
@@ -76,10 +80,35 @@ RECONNECT_CODES: Final = frozenset(
 )
 
 
+class ErrorCode(enum.StrEnum):
+    """The codes of `error` messages about the protocol itself, not about a command (those
+    are the codes of server/errors.py). docs/protocol.md has a row for each."""
+
+    BAD_REQUEST = "bad_request"  # the first message is not a valid hello
+    HELLO_TIMEOUT = "hello_timeout"
+    UNAUTHORIZED = "unauthorized"  # the hello's token is missing or not valid for the event
+    EVENT_NOT_FOUND = "event_not_found"
+    MALFORMED = "malformed"
+    BAD_FRAME = "bad_frame"
+    UNKNOWN_TYPE = "unknown_type"
+    UNAVAILABLE = "unavailable"  # the hello's event could not be loaded: Redis down or loading
+
+
+# The errors that end a connection, and how: the rest leave it open (up to
+# MAX_CLIENT_ERRORS of them).
+CLOSE_AFTER: Final[dict[ErrorCode, CloseCode]] = {
+    ErrorCode.BAD_REQUEST: CloseCode.BAD_REQUEST,
+    ErrorCode.HELLO_TIMEOUT: CloseCode.HELLO_TIMEOUT,
+    ErrorCode.UNAUTHORIZED: CloseCode.UNAUTHORIZED,
+    ErrorCode.EVENT_NOT_FOUND: CloseCode.EVENT_NOT_FOUND,
+    ErrorCode.UNAVAILABLE: CloseCode.TRY_AGAIN_LATER,
+}
+
+
 class ProtocolError(Exception):
     """A message from a client that cannot be understood."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -98,12 +127,14 @@ def decode(data: bytes | str, encoding: Encoding) -> dict[str, Any]:
         if encoding is Encoding.MSGPACK:
             if isinstance(data, str):
                 raise ProtocolError(
-                    "bad_frame", "this connection speaks msgpack: send binary frames"
+                    ErrorCode.BAD_FRAME, "this connection speaks msgpack: send binary frames"
                 )
             message = msgpack.unpackb(data, raw=False, strict_map_key=False)
         else:
             if isinstance(data, bytes):
-                raise ProtocolError("bad_frame", "this connection speaks JSON: send text frames")
+                raise ProtocolError(
+                    ErrorCode.BAD_FRAME, "this connection speaks JSON: send text frames"
+                )
             message = orjson.loads(data)
     # TypeError: a msgpack map whose key is a list or a map (unhashable in Python).
     except (
@@ -113,9 +144,10 @@ def decode(data: bytes | str, encoding: Encoding) -> dict[str, Any]:
         msgpack.FormatError,
         msgpack.StackError,
     ) as exc:
-        raise ProtocolError("malformed", f"the message is not valid {encoding}: {exc}") from exc
+        error = f"the message is not valid {encoding}: {exc}"
+        raise ProtocolError(ErrorCode.MALFORMED, error) from exc
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-        raise ProtocolError("malformed", "a message must be a map with a string 'type'")
+        raise ProtocolError(ErrorCode.MALFORMED, "a message must be a map with a string 'type'")
     return message
 
 
@@ -212,20 +244,24 @@ def result(
 
 
 def error(
-    code: str,
-    message: str,
-    *,
-    epoch: str | None = None,
-    version: int | None = None,
-    command_id: Any = None,
-    details: dict[str, Any] | None = None,
+    code: ErrorCode, message: str, *, epoch: str | None = None, version: int | None = None
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": ServerType.ERROR.value, "code": code, "message": message}
+    """An error about the protocol itself (only ErrorCode's codes: docs/protocol.md)."""
+    out: dict[str, Any] = {"type": ServerType.ERROR.value, "code": str(code), "message": message}
     if epoch is not None:
         out["epoch"] = epoch
         out["version"] = version
+    return out
+
+
+def command_error(
+    err: MatchboardError, *, command_id: Any, epoch: str, version: int
+) -> dict[str, Any]:
+    """A command that failed: the error's code of docs/api.md, with the command's `id`."""
+    out: dict[str, Any] = {"type": ServerType.ERROR.value, "code": err.code,
+                           "message": err.message, "epoch": epoch, "version": version}  # fmt: skip
     if command_id is not None:
         out["id"] = command_id
-    if details:
-        out["details"] = details
+    if err.details:
+        out["details"] = err.details
     return out

@@ -19,7 +19,14 @@ from starlette.routing import Route
 from server import audit, exporter, planning
 from server.auth import authenticate, request_token, require_moderator
 from server.commands import dry_run_flag, run_command
-from server.errors import BadRequest, MatchboardError, Unavailable
+from server.errors import (
+    BadRequest,
+    InternalError,
+    MatchboardError,
+    MethodNotAllowed,
+    NotFound,
+    Unavailable,
+)
 from server.idempotency import request_id
 from server.protocol import Role
 from server.service import Service, wall_clock_ms
@@ -34,11 +41,11 @@ RETRY_AFTER_S: Final = 5
 CSV_BOM: Final = "\ufeff"
 CSV_MEDIA: Final = "text/csv; charset=utf-8"
 MAX_IMPORT_BYTES: Final = 32 * 1024 * 1024
-_HTTP_CODES: Final = {
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-    415: "unsupported_media_type",
+# The HTTP errors Starlette raises itself (routing, static files), as our error classes;
+# any other status it might raise is, by its class, a bad request or a server error.
+_HTTP_ERRORS: Final[dict[int, type[MatchboardError]]] = {
+    404: NotFound,
+    405: MethodNotAllowed,
 }
 
 
@@ -47,16 +54,14 @@ class ORJSONResponse(JSONResponse):
         return orjson.dumps(content)
 
 
-def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if details:
-        error["details"] = details
-    return ORJSONResponse({"ok": False, "error": error}, status_code=status)
+def error_response(err: MatchboardError, status: int | None = None) -> Response:
+    """The one error shape, with the error's status unless another is given."""
+    return ORJSONResponse({"ok": False, "error": err.to_dict()}, status_code=status or err.status)
 
 
 async def on_matchboard_error(_request: Request, exc: Exception) -> Response:
     err = cast(MatchboardError, exc)
-    response = error_response(err.status, err.code, err.message, err.details)
+    response = error_response(err)
     if isinstance(err, Unavailable):  # Redis down or loading: an ordinary, passing state
         response.headers["retry-after"] = str(RETRY_AFTER_S)
     return response
@@ -64,13 +69,16 @@ async def on_matchboard_error(_request: Request, exc: Exception) -> Response:
 
 async def on_http_error(_request: Request, exc: Exception) -> Response:
     err = cast(HTTPException, exc)
-    code = _HTTP_CODES.get(err.status_code, "http_error")
-    return error_response(err.status_code, code, str(err.detail))
+    status = err.status_code
+    kind = _HTTP_ERRORS.get(status) or (BadRequest if status < 500 else InternalError)
+    response = error_response(kind(str(err.detail)), status)
+    response.headers.update(err.headers or {})  # e.g. Allow on a 405
+    return response
 
 
 async def on_unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal_error", "something went wrong on the server")
+    return error_response(InternalError("something went wrong on the server"))
 
 
 def _service(request: Request) -> Service:

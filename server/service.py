@@ -7,17 +7,13 @@
 
 A version conflict is an ordinary outcome: catch up, decide again, retry a bounded
 number of times, then give up with a `Conflict` error. Replicas are caches: they are
-<<<<<<< HEAD
-rebuilt from Redis whenever there is any doubt (gap, new epoch, unknown event).
+rebuilt from Redis whenever there is any doubt (gap, new epoch, unknown event). Redis at
+a lower version than a replica, same epoch, means Redis went back in time: the event gets
+a new epoch (`renew_epoch`), which every process and client treats like a re-creation.
 
 A command sent with a request id (server/idempotency.py) is applied at most once: its
 receipt is committed with its change, and a repeat raises `Duplicate` with the first
 run's receipt instead of deciding again.
-=======
-rebuilt from Redis whenever there is any doubt (gap, new epoch, unknown event). Redis at
-a lower version than a replica, same epoch, means Redis went back in time: the event gets
-a new epoch (`renew_epoch`), which every process and client treats like a re-creation.
->>>>>>> faults
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,8 +30,10 @@ class Settings:
     ws_compression: bool = False
     # A connection whose unsent backlog passes this is closed "too slow" (4008).
     ws_send_buffer_bytes: int = 1024 * 1024
-    # WebSocket pings that find dead connections (seconds; the same for the timeout).
+    # The server pings every WebSocket this often (seconds), and closes one (1011) that
+    # has sent nothing, not even the pong, within the timeout after a ping.
     ws_ping_interval_s: float = 20.0
+    ws_ping_timeout_s: float = 20.0
     # Serve /ws with the lean protocol (server/wsserver.py) rather than through ASGI
     # (server/sockets.py). Compression always uses the ASGI path.
     ws_lean: bool = True
@@ -58,13 +61,6 @@ class Settings:
         buffer = get("WS_SEND_BUFFER_BYTES", str(1024 * 1024))
         if not buffer.isdigit() or int(buffer) < 1024:
             raise BadRequest(f"MATCHBOARD_WS_SEND_BUFFER_BYTES must be >= 1024, not {buffer!r}")
-        ping = get("WS_PING_INTERVAL_S", "20")
-        try:
-            ping_s = float(ping)
-        except ValueError:
-            raise BadRequest(
-                f"MATCHBOARD_WS_PING_INTERVAL_S must be seconds, not {ping!r}"
-            ) from None
         origins = tuple(
             o.strip().rstrip("/") for o in get("ALLOWED_ORIGINS").split(",") if o.strip()
         )
@@ -80,5 +76,18 @@ class Settings:
             ws_compression=get("WS_COMPRESSION", "0").lower() in ("1", "true", "yes", "on"),
             ws_lean=get("WS_LEAN", "1").lower() not in ("0", "false", "no", "off"),
             ws_send_buffer_bytes=int(buffer),
-            ws_ping_interval_s=ping_s,
+            ws_ping_interval_s=_seconds(get, "WS_PING_INTERVAL_S", "20"),
+            ws_ping_timeout_s=_seconds(get, "WS_PING_TIMEOUT_S", "20"),
         )
+
+
+def _seconds(get: Callable[[str, str], str], name: str, default: str) -> float:
+    """A positive number of seconds from MATCHBOARD_<name>."""
+    value = get(name, default)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < math.inf:
+        raise BadRequest(f"MATCHBOARD_{name} must be a positive number of seconds, not {value!r}")
+    return seconds

@@ -20,9 +20,17 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from server import protocol
 from server.auth import authenticate
 from server.commands import dry_run_flag, run_command
-from server.errors import EventNotFound, MatchboardError, Unauthorized, Unavailable
+from server.errors import (
+    BadSubprotocol,
+    EventNotFound,
+    ForbiddenOrigin,
+    InternalError,
+    MatchboardError,
+    Unauthorized,
+    Unavailable,
+)
 from server.hub import Connection, Feed, Hub
-from server.protocol import ClientType, CloseCode, Encoding, ProtocolError
+from server.protocol import ClientType, CloseCode, Encoding, ErrorCode, ProtocolError
 from server.routes import error_response
 from server.service import wall_clock_ms
 from server.settings import Settings
@@ -49,56 +57,71 @@ def choose_subprotocol(offered: list[str]) -> str | None:
     return None
 
 
+def handshake_refusal(
+    origin: str | None, host: str | None, offered: list[str], settings: Settings
+) -> MatchboardError | None:
+    """Why an upgrade request is refused (an HTTP error answers it), or None."""
+    if not origin_allowed(origin, host, settings.allowed_origins):
+        return ForbiddenOrigin("this page's origin may not connect")
+    if choose_subprotocol(offered) is None:
+        return BadSubprotocol(f"offer one of the subprotocols {', '.join(protocol.SUBPROTOCOLS)}")
+    return None
+
+
 async def ws_endpoint(websocket: WebSocket) -> None:
     settings: Settings = websocket.app.state.settings
     hub: Hub = websocket.app.state.hub
-    if not origin_allowed(
-        websocket.headers.get("origin"), websocket.headers.get("host"), settings.allowed_origins
-    ):
-        await websocket.send_denial_response(
-            error_response(403, "forbidden_origin", "this page's origin may not connect")
-        )
+    offered = websocket.scope.get("subprotocols", [])
+    refusal = handshake_refusal(
+        websocket.headers.get("origin"), websocket.headers.get("host"), offered, settings
+    )
+    if refusal is not None:
+        await websocket.send_denial_response(error_response(refusal))
         return
-    subprotocol = choose_subprotocol(websocket.scope.get("subprotocols", []))
-    if subprotocol is None:
-        offered = ", ".join(protocol.SUBPROTOCOLS)
-        await websocket.send_denial_response(
-            error_response(400, "bad_subprotocol", f"offer one of the subprotocols {offered}")
-        )
-        return
+    subprotocol = choose_subprotocol(offered)
+    assert subprotocol is not None  # handshake_refusal checked it
     await websocket.accept(subprotocol=subprotocol)
     encoding = Encoding.for_subprotocol(subprotocol)
     with contextlib.suppress(WebSocketDisconnect):
         await _serve(websocket, hub, settings, encoding)
 
 
-async def _refuse(
-    websocket: WebSocket, encoding: Encoding, code: CloseCode, error: str, message: str
-) -> None:
+async def _refuse(websocket: WebSocket, encoding: Encoding, error: ErrorCode, message: str) -> None:
     payload = protocol.encode(protocol.error(error, message), encoding)
     if encoding is Encoding.MSGPACK:
         await websocket.send_bytes(payload)
     else:
         await websocket.send_text(payload.decode())
-    await websocket.close(code, message[:120])
+    await websocket.close(protocol.CLOSE_AFTER[error], message[:120])
 
 
 def hello_fields(hello: dict[str, Any]) -> tuple[str, str, tuple[str, int] | None]:
+    """The event id, token and resume position of a first message, or ProtocolError:
+    `bad_request` unless it is a hello with an event id (a valid one: check_event_id),
+    `unauthorized` without a token string."""
     if hello.get("type") != ClientType.HELLO:
-        raise ProtocolError("bad_request", "the first message must be a hello")
-    event, token, resume = hello.get("event"), hello.get("token"), hello.get("resume")
-    if not isinstance(event, str) or not isinstance(token, str):
-        raise ProtocolError("bad_request", "hello needs 'event' and 'token' strings")
-    position = None
-    if resume is not None:
-        epoch = resume.get("epoch") if isinstance(resume, dict) else None
-        version = resume.get("version") if isinstance(resume, dict) else None
-        if not isinstance(epoch, str) or not isinstance(version, int) or version < 0:
-            raise ProtocolError(
-                "bad_request", "resume must be {epoch: string, version: integer >= 0}"
-            )
-        position = (epoch, version)
-    return event, token, position
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "the first message must be a hello")
+    event, token = hello.get("event"), hello.get("token")
+    if not isinstance(event, str):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "hello needs an 'event' string")
+    try:
+        check_event_id(event)
+    except MatchboardError as exc:
+        raise ProtocolError(ErrorCode.BAD_REQUEST, exc.message) from exc
+    if not isinstance(token, str):
+        raise ProtocolError(ErrorCode.UNAUTHORIZED, "hello needs a 'token' string")
+    return event, token, resume_position(hello.get("resume"))
+
+
+def resume_position(resume: Any) -> tuple[str, int] | None:
+    """A hello's `resume` as (epoch, version); anything malformed counts as no position,
+    so the client gets a snapshot (docs/protocol.md, Resume rules)."""
+    if not isinstance(resume, dict):
+        return None
+    epoch, version = resume.get("epoch"), resume.get("version")
+    if not isinstance(epoch, str) or type(version) is not int or version < 0:
+        return None
+    return epoch, version
 
 
 async def _receive_data(websocket: WebSocket) -> bytes | str:
@@ -117,26 +140,27 @@ async def _serve(websocket: WebSocket, hub: Hub, settings: Settings, encoding: E
         async with asyncio.timeout(protocol.HELLO_TIMEOUT_S):
             first = await _receive_data(websocket)
     except TimeoutError:
-        await _refuse(websocket, encoding, CloseCode.HELLO_TIMEOUT, "hello_timeout",
+        await _refuse(websocket, encoding, ErrorCode.HELLO_TIMEOUT,
                       f"no hello within {protocol.HELLO_TIMEOUT_S:.0f} s")  # fmt: skip
         return
     try:
         event_id, token, resume = hello_fields(protocol.decode(first, encoding))
-        check_event_id(event_id)
-    except (ProtocolError, MatchboardError) as exc:
-        await _refuse(websocket, encoding, CloseCode.BAD_REQUEST, "bad_request", exc.message)
+    except ProtocolError as exc:
+        # Not a hello at all (malformed) is a bad request too: nothing else may come first.
+        code = exc.code if exc.code in protocol.CLOSE_AFTER else ErrorCode.BAD_REQUEST
+        await _refuse(websocket, encoding, code, exc.message)
         return
     try:
         feed = await hub.feed(event_id)
         audience = authenticate(feed.state, token)
     except EventNotFound as exc:
-        await _refuse(websocket, encoding, CloseCode.EVENT_NOT_FOUND, exc.code, exc.message)
+        await _refuse(websocket, encoding, ErrorCode.EVENT_NOT_FOUND, exc.message)
         return
     except Unauthorized as exc:
-        await _refuse(websocket, encoding, CloseCode.UNAUTHORIZED, exc.code, exc.message)
+        await _refuse(websocket, encoding, ErrorCode.UNAUTHORIZED, exc.message)
         return
     except Unavailable as exc:  # the event could not be loaded: Redis is down or loading
-        await _refuse(websocket, encoding, CloseCode.TRY_AGAIN_LATER, exc.code, exc.message)
+        await _refuse(websocket, encoding, ErrorCode.UNAVAILABLE, exc.message)
         return
 
     writer = writer_for(websocket, encoding, settings.ws_send_buffer_bytes, hub.spawn)
@@ -164,7 +188,7 @@ def handle_message(message: dict[str, Any], conn: Connection, feed: Feed, hub: H
     elif kind == ClientType.COMMAND:
         hub.spawn(_run_command(message, conn, feed, hub))
     else:
-        raise ProtocolError("unknown_type", f"unknown message type {kind!r}")
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind!r}")
 
 
 async def _run_command(message: dict[str, Any], conn: Connection, feed: Feed, hub: Hub) -> None:
@@ -192,21 +216,20 @@ async def _answer_command(message: dict[str, Any], conn: Connection, feed: Feed,
             request_id=message.get("request_id"),
         )
     except MatchboardError as exc:
-        conn.send(
-            protocol.error(exc.code, exc.message, epoch=feed.epoch, version=conn.version,
-                           command_id=command_id, details=exc.details)
-        )  # fmt: skip
-        return
+        failed = exc
     except Exception:
         log.exception("command %r failed", message.get("name"))
+        failed = InternalError("the command failed on the server")
+    else:
         conn.send(
-            protocol.error("internal_error", "the command failed on the server",
-                           epoch=feed.epoch, version=conn.version, command_id=command_id)
+            protocol.result(command_id=command_id, committed=outcome.committed,
+                            preview=outcome.preview,
+                            data=outcome.data, epoch=feed.epoch, version=conn.version)
         )  # fmt: skip
         return
     conn.send(
-        protocol.result(command_id=command_id, committed=outcome.committed, preview=outcome.preview,
-                        data=outcome.data, epoch=feed.epoch, version=conn.version)
+        protocol.command_error(failed, command_id=command_id, epoch=feed.epoch,
+                               version=conn.version)
     )  # fmt: skip
 
 

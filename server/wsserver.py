@@ -6,7 +6,8 @@ doing nothing while a phone waits for the next change. This protocol speaks the 
 `/ws` protocol (docs/protocol.md) directly on the transport with websockets' sans-I/O
 `ServerProtocol`: it answers the handshake, reads frames as they arrive, and is itself
 the connection's frame writer for the hub. Nothing waits per connection; a hub-wide
-heartbeat pings every connection and drops the ones that stopped answering.
+heartbeat pings every connection, and a connection holds a timer only while its ping is
+unanswered: one that sends nothing, not even the pong, in time is closed with 1011.
 
 uvicorn is given this class when permessage-deflate is off (the default); with
 compression on, the ASGI endpoint in server/sockets.py serves `/ws` instead.
@@ -26,20 +27,15 @@ from websockets.server import ServerProtocol
 
 from server import protocol
 from server.auth import authenticate
-from server.errors import EventNotFound, MatchboardError, Unauthorized, Unavailable
+from server.errors import EventNotFound, MatchboardError, NotFound, Unauthorized, Unavailable
 from server.hub import Connection, Feed, Hub
-from server.protocol import CloseCode, Encoding, ProtocolError
+from server.protocol import CloseCode, Encoding, ErrorCode, ProtocolError
 from server.settings import Settings
-from server.sockets import choose_subprotocol, handle_message, hello_fields, origin_allowed
-from server.store import check_event_id
-from server.wsconn import ABORT_AFTER_S, TOO_SLOW_REASON, reset
+from server.sockets import handle_message, handshake_refusal, hello_fields
+from server.wsconn import ABORT_AFTER_S, TOO_SLOW_REASON, Backlog, reset
 
 log = logging.getLogger("matchboard.ws")
 PING_FRAME: Final = Frame(Opcode.PING, b"").serialize(mask=False)
-
-
-def _error_body(code: str, message: str) -> str:
-    return orjson.dumps({"ok": False, "error": {"code": code, "message": message}}).decode()
 
 
 class LeanWebSocket(asyncio.Protocol):
@@ -59,23 +55,25 @@ class LeanWebSocket(asyncio.Protocol):
             max_size=config.ws_max_size,
         )
         self.transport: asyncio.Transport | None = None
+        self.backlog: Backlog | None = None
         self.encoding = Encoding.MSGPACK
         self.conn: Connection | None = None
         self.feed: Feed | None = None
         self.pending: list[bytes | str] | None = None  # frames while authenticating
         self.hello_timer: asyncio.TimerHandle | None = None
         self.errors = 0
-        self.last_seen = self.loop.time()
+        self.answer_due: asyncio.TimerHandle | None = None  # while a ping is unanswered
         self._closed = False
 
     # -- asyncio.Protocol
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self.backlog = Backlog(self.transport, self.settings.ws_send_buffer_bytes)
         self.connections.add(self)
 
     def data_received(self, data: bytes) -> None:
-        self.last_seen = self.loop.time()
+        self._answered()  # the pong, or any other frame: the client is there
         self.ws.receive_data(data)
         self._process()
 
@@ -89,6 +87,7 @@ class LeanWebSocket(asyncio.Protocol):
         self._closed = True
         if self.hello_timer is not None:
             self.hello_timer.cancel()
+        self._answered()
         self.hub.heartbeats.discard(self)
         if self.feed is not None and self.conn is not None:
             self.feed.detach(self.conn)
@@ -105,7 +104,9 @@ class LeanWebSocket(asyncio.Protocol):
                 self._handshake(event)
             elif isinstance(event, Frame) and event.opcode in (Opcode.TEXT, Opcode.BINARY):
                 if not event.fin:
-                    error = ProtocolError("bad_frame", "fragmented messages are not supported")
+                    error = ProtocolError(
+                        ErrorCode.BAD_FRAME, "fragmented messages are not supported"
+                    )
                     self._client_error(error)
                     continue
                 raw = bytes(event.data)
@@ -141,17 +142,15 @@ class LeanWebSocket(asyncio.Protocol):
             for h in request.headers.get_all("Sec-WebSocket-Protocol")
             for s in h.split(",")
         ]
-        if path != "/ws":
-            self._reject(404, "not_found", f"no WebSocket endpoint at {path}")
-        elif not origin_allowed(
-            request.headers.get("Origin"),
-            request.headers.get("Host"),
-            self.settings.allowed_origins,
-        ):
-            self._reject(403, "forbidden_origin", "this page's origin may not connect")
-        elif choose_subprotocol(offered) is None:
-            offered_names = ", ".join(protocol.SUBPROTOCOLS)
-            self._reject(400, "bad_subprotocol", f"offer one of the subprotocols {offered_names}")
+        refusal = (
+            NotFound(f"no WebSocket endpoint at {path}")
+            if path != "/ws"
+            else handshake_refusal(
+                request.headers.get("Origin"), request.headers.get("Host"), offered, self.settings
+            )
+        )
+        if refusal is not None:
+            self._reject(refusal)
         else:
             response = self.ws.accept(request)
             self.ws.send_response(response)
@@ -161,8 +160,11 @@ class LeanWebSocket(asyncio.Protocol):
                     protocol.HELLO_TIMEOUT_S, self._hello_timeout
                 )
 
-    def _reject(self, status: int, code: str, message: str) -> None:
-        response = self.ws.reject(status, _error_body(code, message))
+    def _reject(self, refusal: MatchboardError) -> None:
+        body = orjson.dumps({"ok": False, "error": refusal.to_dict()}).decode()
+        response = self.ws.reject(refusal.status, body)
+        # reject() labels the body text/plain; assigning would add a second Content-Type.
+        del response.headers["Content-Type"]
         response.headers["Content-Type"] = "application/json"
         self.ws.send_response(response)
 
@@ -184,9 +186,10 @@ class LeanWebSocket(asyncio.Protocol):
             self.hello_timer = None
         try:
             event_id, token, resume = hello_fields(protocol.decode(data, self.encoding))
-            check_event_id(event_id)
-        except (ProtocolError, MatchboardError) as exc:
-            self._refuse(CloseCode.BAD_REQUEST, "bad_request", exc.message)
+        except ProtocolError as exc:
+            # Not a hello at all (malformed) is a bad request too: nothing else may come first.
+            code = exc.code if exc.code in protocol.CLOSE_AFTER else ErrorCode.BAD_REQUEST
+            self._refuse(code, exc.message)
             return
         feed = self.hub.feeds.get(event_id)
         if feed is not None:
@@ -199,14 +202,14 @@ class LeanWebSocket(asyncio.Protocol):
         try:
             feed = await self.hub.feed(event_id)
         except EventNotFound as exc:
-            self._refuse(CloseCode.EVENT_NOT_FOUND, exc.code, exc.message)
+            self._refuse(ErrorCode.EVENT_NOT_FOUND, exc.message)
             return
         except Unavailable as exc:  # Redis is down or loading: come back later
-            self._refuse(CloseCode.TRY_AGAIN_LATER, exc.code, exc.message)
+            self._refuse(ErrorCode.UNAVAILABLE, exc.message)
             return
         except Exception:
             log.exception("starting the feed of %s failed", event_id)
-            self.close(1011, "server error")
+            self.close(CloseCode.SERVER_ERROR, "server error")
             return
         if not self._closed:
             self._attach(feed, token, resume)
@@ -215,7 +218,7 @@ class LeanWebSocket(asyncio.Protocol):
         try:
             audience = authenticate(feed.state, token)
         except Unauthorized as exc:
-            self._refuse(CloseCode.UNAUTHORIZED, exc.code, exc.message)
+            self._refuse(ErrorCode.UNAUTHORIZED, exc.message)
             return
         self.conn = Connection(audience, self.encoding, self)
         self.feed = feed
@@ -243,12 +246,12 @@ class LeanWebSocket(asyncio.Protocol):
     def _hello_timeout(self) -> None:
         self.hello_timer = None
         if self.conn is None and self.pending is None:
-            self._refuse(CloseCode.HELLO_TIMEOUT, "hello_timeout",
+            self._refuse(ErrorCode.HELLO_TIMEOUT,
                          f"no hello within {protocol.HELLO_TIMEOUT_S:.0f} s")  # fmt: skip
 
-    def _refuse(self, code: CloseCode, error: str, message: str) -> None:
+    def _refuse(self, error: ErrorCode, message: str) -> None:
         self._send_message(protocol.error(error, message))
-        self.close(code, message[:120])
+        self.close(protocol.CLOSE_AFTER[error], message[:120])
 
     def _send_message(self, message: dict[str, Any]) -> None:
         self.send(protocol.encode(message, self.encoding))
@@ -259,14 +262,18 @@ class LeanWebSocket(asyncio.Protocol):
     def closed(self) -> bool:
         return self._closed or self.transport is None or self.transport.is_closing()
 
-    def send(self, payload: bytes, prebuilt_frame: bytes | None = None) -> bool:
-        transport = self.transport
-        if self._closed or transport is None or transport.is_closing():
+    def send(
+        self, payload: bytes, prebuilt_frame: bytes | None = None, *, snapshot: bool = False
+    ) -> bool:
+        transport, backlog = self.transport, self.backlog
+        if self._closed or transport is None or backlog is None or transport.is_closing():
             return False
-        if transport.get_write_buffer_size() > self.settings.ws_send_buffer_bytes:
+        if not snapshot and backlog.too_far_behind():
             self.close(CloseCode.TOO_SLOW, TOO_SLOW_REASON)
             return False
-        transport.write(prebuilt_frame or protocol.frame(payload, self.encoding))
+        data = prebuilt_frame or protocol.frame(payload, self.encoding)
+        transport.write(data)
+        backlog.wrote(len(data), snapshot=snapshot)
         return True
 
     def close(self, code: int, reason: str) -> None:
@@ -280,12 +287,25 @@ class LeanWebSocket(asyncio.Protocol):
             # A client that stopped reading never takes the close frame: cut it off.
             self.loop.call_later(ABORT_AFTER_S, reset, self.transport)
 
-    def beat(self, now: float, interval_s: float) -> None:
-        """Called by the hub's heartbeat: ping, or drop a client silent for too long."""
-        if self._closed or self.transport is None:
-            return
-        if now - self.last_seen > 2 * interval_s:
-            self._closed = True
-            reset(self.transport)
-        elif not self.transport.is_closing():
-            self.transport.write(PING_FRAME)
+    # -- heartbeat
+
+    def beat(self) -> None:
+        """Called by the hub's heartbeat: ping, and give the client the timeout to answer."""
+        if self.closed or self.answer_due is not None:
+            return  # a ping is still unanswered: its timer decides
+        assert self.transport is not None
+        self.transport.write(PING_FRAME)
+        self.answer_due = self.loop.call_later(self.settings.ws_ping_timeout_s, self._unanswered)
+
+    def _answered(self) -> None:
+        if self.answer_due is not None:
+            self.answer_due.cancel()
+            self.answer_due = None
+
+    def _unanswered(self) -> None:
+        """No answer to the ping in time: a close frame, then the end of the connection,
+        without waiting for a closing handshake the client will not answer either."""
+        self.answer_due = None
+        self.close(CloseCode.SERVER_ERROR, "no answer to ping")
+        if self.transport is not None:
+            self.transport.close()  # after the close frame; close() resets it if stuck

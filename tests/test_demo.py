@@ -126,3 +126,38 @@ def test_the_demo_stops_its_redis_on_sigterm_and_sighup(tmp_path: Path, signum: 
             sync_redis.Redis(unix_socket_path=str(data / "redis.sock")).shutdown(nosave=True)
     assert proc.returncode == 128 + signum, log.read_text()
     assert not left_running, "the embedded Redis was left running"
+
+
+@pytest.mark.parametrize("command", ["demo", "serve"])
+def test_a_taken_port_is_a_clear_error_before_any_link(tmp_path: Path, command: str) -> None:
+    """Another program listens on the port: no link is printed (another process would
+    answer it), the exit is non-zero with a message that says what to do, and no
+    embedded Redis is left running."""
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHBOARD_")}
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", command, "--data-dir", str(data),
+             "--port", str(port)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        try:
+            out, err = proc.communicate(timeout=60)  # bounds the wait only
+        except subprocess.TimeoutExpired:
+            proc.terminate()  # stops its Redis too (SIGTERM, see the test above)
+            out, err = proc.communicate(timeout=20)
+            raise AssertionError(f"still running with the port taken:\n{out}\n{err}") from None
+        finally:
+            left_running = (data / "redis.sock").exists()
+            if left_running:  # do not leave it behind when the test fails
+                import redis as sync_redis
+
+                with contextlib.suppress(sync_redis.RedisError):
+                    sync_redis.Redis(unix_socket_path=str(data / "redis.sock")).shutdown(
+                        nosave=True
+                    )
+    assert proc.returncode == 2, (out, err)
+    assert f"port {port} on 127.0.0.1 is already in use; pass --port" in err
+    assert "http://" not in out + err
+    assert not left_running, "the embedded Redis was left running"

@@ -93,7 +93,16 @@ def test_moderator_reads_the_whole_state(api: tuple[TestClient, Event]) -> None:
     ("method", "path", "headers", "status", "code"),
     [
         ("GET", "/api/events/ev1", {}, 401, "unauthorized"),
-        ("GET", "/api/events/ev1", {"authorization": "Bearer wrong"}, 403, "forbidden"),
+        ("GET", "/api/events/ev1", {"authorization": "Bearer wrong"}, 401, "unauthorized"),
+        ("GET", "/api/events/ev1", "hall", 403, "forbidden"),
+        ("GET", "/api/events/ev1/audit", "participant", 403, "forbidden"),
+        (
+            "POST",
+            "/api/events/ev1/schedule",
+            {"authorization": "Bearer wrong"},
+            401,
+            "unauthorized",
+        ),
         ("GET", "/api/events/nope", {"authorization": "Bearer x"}, 404, "event_not_found"),
         ("GET", "/no/such/page", {}, 404, "not_found"),
         ("POST", "/healthz", {}, 405, "method_not_allowed"),
@@ -111,8 +120,12 @@ def test_every_error_has_the_one_shape(
     code: str,
 ) -> None:
     client, event = api
-    sent = auth(event) if headers == "mod" else headers
-    assert isinstance(sent, dict)
+    # The hall screen's key and a participant's token are valid for the event, but not
+    # for a moderator's endpoint.
+    tokens = {"mod": event.moderator_token, "hall": event.screen_key,
+              "participant": client.get("/api/events/ev1", headers=auth(event)).json()[
+                  "participants"][0]["token"]}  # fmt: skip
+    sent = {"authorization": f"Bearer {tokens[headers]}"} if isinstance(headers, str) else headers
     assert_error(client.request(method, path, headers=sent), status, code)
 
 
@@ -205,6 +218,9 @@ def test_commands_over_http(api: tuple[TestClient, Event]) -> None:
     assert_error(not_json, 400, "bad_request")
     unknown = client.post("/api/events/ev1/commands", json={"name": "fly"}, headers=auth(event))
     assert_error(unknown, 404, "unknown_command")
+    for nameless in ({"args": {}}, {"name": 7}):
+        response = client.post("/api/events/ev1/commands", json=nameless, headers=auth(event))
+        assert "'name'" in assert_error(response, 404, "unknown_command")["message"]  # type: ignore[operator]
     bad = client.post(
         "/api/events/ev1/commands", json={"name": "walk_in", "args": {}}, headers=auth(event)
     )

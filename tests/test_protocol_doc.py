@@ -1,17 +1,27 @@
-"""docs/protocol.md must describe every message type, close code and error code in the code."""
+"""docs/protocol.md and docs/api.md must describe every message type, close code and error
+code in the code, and nothing that is not in the code."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
+import orjson
 import pytest
 
-from server import protocol
-from server.protocol import ClientType, CloseCode, ServerType
+import server.app  # noqa: F401  (every module: each error class is defined by then)
+from server import protocol, stats
+from server.codec import record_from_plain
+from server.commands import COMMANDS
+from server.errors import error_codes
+from server.protocol import ClientType, CloseCode, Role, ServerType
+from server.state import EventState, state_from_records
+from server.views import Audience, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "protocol.md").read_text()
+API = (ROOT / "docs" / "api.md").read_text()
 
 
 def documented(word: str) -> bool:
@@ -33,22 +43,96 @@ def test_reconnect_codes_are_the_ones_marked_yes() -> None:
     assert marked == {int(c) for c in protocol.RECONNECT_CODES}
 
 
-def error_codes_in_code() -> set[str]:
-    codes: set[str] = set()
-    for path in (ROOT / "server").glob("*.py"):
-        text = path.read_text()
-        codes |= set(re.findall(r'ProtocolError\(\s*"([a-z_]+)"', text))
-        codes |= set(re.findall(r'_refuse\([^)]*?CloseCode\.\w+,\s*"([a-z_]+)"', text, re.S))
-        if path.name == "sockets.py":
-            codes |= set(re.findall(r'error_response\(\s*\d+,\s*"([a-z_]+)"', text))
-    return codes
+def table_after(doc: str, heading: str) -> list[list[str]]:
+    """The cells of the first table under `heading`, without its header row and rule."""
+    lines = doc.split(f"\n{heading}\n", 1)[1].splitlines()
+    first = next(n for n, line in enumerate(lines) if line.startswith("|"))
+    rows = []
+    for line in lines[first + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
 
 
-def test_every_error_code_is_documented() -> None:
-    codes = error_codes_in_code()
-    assert {"malformed", "unknown_type", "bad_frame", "hello_timeout"} <= codes
-    missing = sorted(c for c in codes | {"unauthorized", "event_not_found"} if not documented(c))
-    assert not missing, f"undocumented error codes: {missing}"
+def test_table_after_reads_every_row() -> None:
+    doc = "\n# A\n\ntext\n\n| x | y |\n|---|---|\n| `a` | 1 |\n| `b` | 2 |\n\n| c | 3 |"
+    assert table_after(doc, "# A") == [["`a`", "1"], ["`b`", "2"]]
+
+
+def test_the_close_code_table_is_exactly_the_codes_of_the_code() -> None:
+    """Both ways: the codes the server sends (CloseCode) and the ones a client reconnects
+    after (1006, a lost connection, and 1013, sent by proxies, included)."""
+    documented = {int(row[0]) for row in table_after(DOC, "## Close codes")}
+    assert documented == {int(c) for c in CloseCode} | set(protocol.RECONNECT_CODES)
+
+
+def test_the_error_table_is_exactly_the_protocol_errors_with_their_close_codes() -> None:
+    rows = table_after(DOC, "## Errors: `error`")
+    documented: dict[str, int | None] = {}
+    for code, _when, then in rows:
+        if code.startswith("`"):
+            close = re.search(r"close (\d{4})", then)
+            documented[code.strip("`")] = int(close.group(1)) if close else None
+            assert close or "stays open" in then, (code, then)
+    assert documented == {str(code): protocol.CLOSE_AFTER.get(code) for code in protocol.ErrorCode}
+    assert any(row[0] == "command errors" for row in rows)  # and the codes of docs/api.md
+
+
+def test_the_error_limit_is_stated_with_what_counts() -> None:
+    counting = [str(c) for c in protocol.ErrorCode if c not in protocol.CLOSE_AFTER]
+    rule = re.search(rf"After {protocol.MAX_CLIENT_ERRORS} ([^\n]+(\n[^\n]+)*)", DOC)
+    assert rule, "the limit of errors is not stated"
+    assert all(f"`{code}`" in rule.group(1) for code in counting), rule.group(1)
+
+
+def test_the_api_error_table_is_exactly_the_error_codes_with_their_status() -> None:
+    """Every error code a client can get over HTTP (and as a command's error over the
+    WebSocket) is in docs/api.md's table with its status, and every code there exists."""
+    documented: dict[str, int] = {}
+    for codes, status, _meaning in table_after(API, "## The error shape"):
+        for code in re.findall(r"`([a-z_]+)`", codes):
+            assert code not in documented, f"{code} is in the table twice"
+            documented[code] = int(status)
+    assert documented == error_codes()
+
+
+def test_the_event_state_example_is_exactly_what_the_endpoint_answers() -> None:
+    """docs/api.md's example of `GET /api/events/{id}`, its records read as the server
+    reads records and rendered as the endpoint renders them, comes back unchanged: no
+    field is documented that the server does not send, none is sent that is not there."""
+    section = API.split("### `GET /api/events/{event_id}` — moderator\n", 1)[1]
+    example = orjson.loads(section.split("```json\n", 1)[1].split("```", 1)[0])
+    records = [record_from_plain("event", example["event"]),
+               record_from_plain("clock", example["clock"])]  # fmt: skip
+    for key in ("tables", "rounds", "breaks", "bells", "participants", "meetings",
+                "announcements", "alerts"):  # fmt: skip
+        assert example[key], f"the example shows no {key}"
+        records += [record_from_plain(key.removesuffix("s"), item) for item in example[key]]
+    state = state_from_records(records, example["epoch"], example["version"])
+    answer = snapshot(state, Audience(Role.MODERATOR))
+    assert {"ok": True, "epoch": state.epoch, "version": state.version, **answer} == example
+
+
+def test_the_commands_that_answer_with_data_are_the_documented_ones() -> None:
+    said = re.search(r"`data` is present only for the commands that answer with data —([^—]+)", DOC)
+    assert said, "protocol.md does not say which commands answer with data"
+    documented = set(re.findall(r"`([a-z_]+)`", said.group(1)))
+    assert documented == {c.name for c in COMMANDS.values() if c.query or c.answer}
+    for name in documented:  # and api.md says what each one's data is
+        assert "`data`" in command_entry(name) or "Answer: `{" in command_entry(name), name
+
+
+def command_entry(name: str) -> str:
+    return API.split(f"#### `{name}`\n", 1)[1].split("\n#", 1)[0]
+
+
+def test_every_field_of_the_stats_answer_is_documented() -> None:
+    data = stats.stats_to_plain(stats.live_stats(EventState(), 0))
+    data["rounds"] = [dataclasses.asdict(stats.round_stats(EventState(), 1))]
+    fields = set(data) | set(data["rounds"][0])
+    missing = sorted(f for f in fields if f"`{f}`" not in command_entry("stats"))
+    assert not missing, f"stats fields not in docs/api.md: {missing}"
 
 
 def test_subprotocols_are_documented() -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import random
 import socket
+import string
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,15 +20,22 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 from websockets.asyncio.client import connect
+from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+from websockets.frames import Close, Frame, Opcode
+from websockets.protocol import State
+from websockets.uri import parse_uri
 
 from server import hub as hub_module
-from server import protocol
+from server import protocol, wsconn, wsserver
 from server.client import Client, ClientError, open_feed
 from server.embedded import EmbeddedRedis
+from server.errors import BadRequest
 from server.model import Announcement, AnnouncementAudience, Event, Meeting
 from server.protocol import CloseCode, Encoding
 from server.service import Service, wall_clock_ms
+from server.settings import Settings
 from server.state import Change, EventState
 from server.store import Store
 from tests.factory import meeting, small_event_records
@@ -125,9 +135,10 @@ async def closed_with(ws: Any, timeout: float = 15) -> int | None:
         ({"type": "hello", "event": "no-such-event", "token": "x"}, "event_not_found", 4004),
         ({"type": "hello", "event": "Bad Id!", "token": "x"}, "bad_request", 4000),
         ({"type": "ping", "id": 1}, "bad_request", 4000),
-        ({"type": "hello", "event": EVENT}, "bad_request", 4000),
-        ({"type": "hello", "event": EVENT, "token": "x", "resume": {"epoch": 1}},
-         "bad_request", 4000),
+        ({"type": "hello", "token": "x"}, "bad_request", 4000),
+        ({"type": "hello", "event": EVENT}, "unauthorized", 4001),
+        ({"type": "hello", "event": EVENT, "token": 12}, "unauthorized", 4001),
+        ({"type": "hello", "event": EVENT, "token": None}, "unauthorized", 4001),
     ],
 )  # fmt: skip
 async def test_bad_hello_gets_an_error_then_a_documented_close(
@@ -142,6 +153,21 @@ async def test_bad_hello_gets_an_error_then_a_documented_close(
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 5)
         assert ws.close_code == close
+
+
+@pytest.mark.parametrize(
+    "resume",
+    [{"epoch": 1}, {"version": 3}, {"epoch": "e", "version": -1}, {"epoch": "e", "version": "3"},
+     {"epoch": "e", "version": 1.5}, {"epoch": "e", "version": True}, [1], "41"],
+)  # fmt: skip
+async def test_a_malformed_resume_gets_a_snapshot(live: Live, resume: Any) -> None:
+    hello = {"type": "hello", "event": EVENT, "token": live.token("p0"), "resume": resume}
+    async with connect(live.url, subprotocols=["matchboard.v1.json"]) as ws:  # type: ignore[list-item]
+        await ws.send(orjson.dumps(hello).decode())
+        welcome = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert (welcome["type"], welcome["resumed"]) == ("welcome", False)
+        snapshot = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert (snapshot["type"], snapshot["version"]) == ("snapshot", live.state.version)
 
 
 async def test_a_token_of_another_event_is_refused(live: Live) -> None:
@@ -164,6 +190,42 @@ async def test_no_hello_in_time_closes_4002(live: Live, monkeypatch: pytest.Monk
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 5)
         assert ws.close_code == CloseCode.HELLO_TIMEOUT
+
+
+def raw_handshake(url: str, **headers: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """An upgrade request on a plain socket: the status line, every header line as sent
+    (repeats included) and the body."""
+    host, port = url.removeprefix("ws://").removesuffix("/ws").split(":")
+    lines = ["GET /ws HTTP/1.1", f"Host: {host}:{port}", "Upgrade: websocket",
+             "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+             "Sec-WebSocket-Version: 13", *(f"{k}: {v}" for k, v in headers.items())]  # fmt: skip
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        raw = b""
+        while chunk := sock.recv(65536):  # the server closes after a refusal
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status, *fields = head.decode("latin-1").split("\r\n")
+    pairs = [(name.strip().lower(), value.strip()) for name, _, value in
+             (f.partition(":") for f in fields)]  # fmt: skip
+    return status, pairs, body
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [
+        ({"Sec-WebSocket-Protocol": "chat"}, 400, "bad_subprotocol"),
+        ({"Sec-WebSocket-Protocol": "matchboard.v1.json", "Origin": "http://evil.example"},
+         403, "forbidden_origin"),
+    ],
+)  # fmt: skip
+async def test_a_refused_handshake_has_one_content_type_and_the_error_shape(
+    live: Live, headers: dict[str, str], status: int, code: str
+) -> None:
+    line, fields, body = await asyncio.to_thread(raw_handshake, live.url, **headers)
+    assert line.split(" ")[1] == str(status)
+    assert [v for k, v in fields if k == "content-type"] == ["application/json"]
+    assert orjson.loads(body)["error"]["code"] == code
 
 
 async def test_handshake_checks_subprotocol_and_origin(live: Live) -> None:
@@ -383,30 +445,122 @@ async def test_ping_pong_carries_server_time(live: Live) -> None:
 # -- Slow clients, bad frames, revocation --------------------------------------------------
 
 
-async def test_a_client_that_stops_reading_is_dropped_and_others_keep_up(
-    redis: aioredis.Redis, redis_server: EmbeddedRedis
+class SilentClient:
+    """A client that reads every frame and answers none: websockets' sans-I/O protocol,
+    whose output (its automatic pongs included) is never sent after the hello. It may
+    still send messages of its own."""
+
+    def __init__(self, url: str, token: str, *, deflate: bool = False) -> None:
+        self.proto = ClientProtocol(
+            parse_uri(url),
+            subprotocols=["matchboard.v1.json"],  # type: ignore[list-item]
+            extensions=[ClientPerMessageDeflateFactory()] if deflate else None,
+        )
+        self.url, self.token = url, token
+        self.events: deque[Any] = deque()
+        self.pings = 0
+        self.received = 0  # bytes read from the socket
+
+    async def open(self, receive_buffer: int | None = None) -> None:
+        """Connect (with that SO_RCVBUF, if given) and send the hello."""
+        host, port = self.url.removeprefix("ws://").removesuffix("/ws").split(":")
+        sock = socket.socket()
+        if receive_buffer is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (host, int(port)))
+        self.reader, self.writer = await asyncio.open_connection(sock=sock)
+        self.proto.send_request(self.proto.connect())
+        self._send_output()
+        while self.proto.state is State.CONNECTING:  # until the handshake's response
+            self.proto.receive_data(await self.reader.read(65536))
+        assert self.proto.state is State.OPEN, self.proto.handshake_exc
+        self.message({"type": "hello", "event": EVENT, "token": self.token})
+
+    def _send_output(self) -> None:
+        self.writer.write(b"".join(self.proto.data_to_send()))
+
+    def message(self, message: dict[str, Any]) -> None:
+        self.proto.data_to_send()  # drop the pongs queued so far: they are never sent
+        self.proto.send_text(orjson.dumps(message))
+        self._send_output()
+
+    async def next_frame(self) -> Frame | None:
+        """The next data or control frame (pings counted), or None at the end of stream."""
+        while True:
+            self.events.extend(self.proto.events_received())
+            while self.events:
+                event = self.events.popleft()
+                if isinstance(event, Frame):
+                    self.pings += event.opcode is Opcode.PING
+                    return event
+            data = await self.reader.read(65536)
+            if not data:
+                return None
+            self.received += len(data)
+            self.proto.receive_data(data)
+
+    async def close_code(self) -> int | None:
+        """Read until the server's close frame: its code (None: no close frame came)."""
+        while (frame := await self.next_frame()) is not None:
+            if frame.opcode is Opcode.CLOSE:
+                return Close.parse(frame.data).code
+        return None
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(OSError):
+            await self.writer.wait_closed()
+
+
+@pytest.mark.parametrize("path", ["lean", "asgi", "deflate"])
+async def test_a_client_that_stops_reading_is_closed_4008_at_the_limit_and_others_keep_up(
+    redis: aioredis.Redis,
+    redis_server: EmbeddedRedis,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
 ) -> None:
-    async with live_server(redis, redis_server, ws_send_buffer_bytes=64 * 1024) as live:
-        url = live.url
-        sock = socket.create_connection(("127.0.0.1", int(url.split(":")[2].split("/")[0])))
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        stalled, _welcome = await open_feed(url, event=EVENT, token=live.token("p0"), sock=sock)
+    """The limit counts what the server's kernel holds too: of what is sent after the
+    snapshot, a stalled client gets at most the limit, plus the update that crossed it,
+    plus what its own receive buffer took, before the 4008 close frame."""
+    limit, size, count = 64 * 1024, 60_000, 100  # 6 MB of updates: past any kernel buffer
+    # The close frame waits behind the backlog until the client reads again; the server
+    # must not cut the connection (RST) before this test does.
+    monkeypatch.setattr(wsconn, "ABORT_AFTER_S", 120.0)
+    monkeypatch.setattr(wsserver, "ABORT_AFTER_S", 120.0)
+    server = {"lean": {}, "asgi": {"ws_lean": False}, "deflate": {"ws_compression": True}}[path]
+    rng = random.Random(9)  # text that does not compress much, for the deflate path
+    texts = ["".join(rng.choices(string.ascii_letters, k=size)) for _ in range(count)]
+    async with live_server(redis, redis_server, ws_send_buffer_bytes=limit, **server) as live:
+        stalled = SilentClient(live.url, live.token("p0"), deflate=path == "deflate")
+        await stalled.open(receive_buffer=4096)
+        async with asyncio.timeout(10):
+            while (frame := await stalled.next_frame()) is not None:
+                if b'"snapshot"' in frame.data:
+                    break
+        start = stalled.received
+        stalled.writer.transport.pause_reading()  # and its kernel's receive buffer fills
+        receive_buffer = stalled.writer.get_extra_info("socket").getsockopt(
+            socket.SOL_SOCKET, socket.SO_RCVBUF
+        )
         healthy = live.client(live.token("p1"))
         await healthy.connect()
-        big = "x" * 60_000
-        delays = []
-        for n in range(200):
-            loop = asyncio.get_running_loop()
-            t0 = loop.time()
-            version = await live.announce(n, big)
-            while healthy.state.version != version:
+        for n, text in enumerate(texts):
+            version = await live.announce(n, text)
+            while healthy.state.version != version:  # every update, in order (ClientState)
                 await healthy.recv(5)
-            delays.append(loop.time() - t0)
-        assert max(delays) < 1.0  # the stalled phone never held anyone up
-        # Dropped: it sees the 4008 close frame if it ever reads up to it, else the
-        # connection reset that follows a few seconds later.
-        assert await closed_with(stalled) in (CloseCode.TOO_SLOW, 1006)
+        stalled.writer.transport.resume_reading()
+        async with asyncio.timeout(30):  # bounds the wait only
+            while (frame := await stalled.next_frame()) is not None:
+                if frame.opcode is Opcode.CLOSE:
+                    break
+        assert frame is not None, "no close frame"
+        assert Close.parse(frame.data).code == CloseCode.TOO_SLOW
+        received = stalled.received - start  # bytes on the wire, frame headers included
+        assert received <= limit + size + receive_buffer + 1024, received
+        assert await healthy.ping()
         await healthy.close()
+        await stalled.close()
 
 
 async def test_malformed_oversized_and_unknown_frames(live: Live) -> None:
@@ -544,25 +698,50 @@ async def test_permessage_deflate_when_enabled(
         await plain.close()
 
 
-async def test_heartbeats_close_a_connection_that_stops_answering(
-    redis: aioredis.Redis, redis_server: EmbeddedRedis
+@pytest.mark.parametrize("lean", [True, False], ids=["lean", "asgi"])
+async def test_a_connection_that_does_not_answer_pings_gets_a_close_frame(
+    redis: aioredis.Redis, redis_server: EmbeddedRedis, lean: bool
 ) -> None:
-    """A phone that vanished (no pong) is closed by the server's WebSocket pings."""
-    async with live_server(redis, redis_server, ws_ping_interval_s=0.2) as live:
-        url = live.url
-        # The client library answers pings itself: stop it from reading at all.
-        silent, _ = await open_feed(url, event=EVENT, token=live.token("p0"))
-        silent.transport.pause_reading()
-        alive = live.client(live.token("p1"))
+    """A phone that vanished (no pong) is closed by the server's pings: a close frame
+    with 1011 once the timeout after an unanswered ping has passed, then the end of the
+    connection. A client that answers, or sends anything, stays."""
+    timing = {"ws_ping_interval_s": 0.5, "ws_ping_timeout_s": 1.0}
+    async with live_server(redis, redis_server, ws_lean=lean, **timing) as live:
+        silent = SilentClient(live.url, live.token("p0"))
+        chatty = SilentClient(live.url, live.token("p2"))  # no pongs, but messages
+        alive = live.client(live.token("p1"))  # the library answers pings itself
+        await silent.open()
+        await chatty.open()
         await alive.connect()
-        # The server pings every 0.2 s and gives up 0.2 s later; nothing on the client
-        # side can be awaited while it reads nothing, so wait well past both.
-        await asyncio.sleep(1.0)
-        assert not silent.transport.is_closing()  # the client itself did not give up
-        silent.transport.resume_reading()
-        assert await closed_with(silent, timeout=5) in (1006, 1011)
-        assert await alive.ping()  # the healthy one is still there
+
+        async def silent_is_closed() -> None:
+            assert await silent.close_code() == CloseCode.SERVER_ERROR
+            assert silent.pings >= 1
+            assert await silent.next_frame() is None  # and the server ended the connection
+
+        async def chatty_stays() -> None:  # pinged again and again, never closed
+            while chatty.pings < 6:
+                frame = await chatty.next_frame()
+                assert frame is not None and frame.opcode is not Opcode.CLOSE
+                if frame.opcode is Opcode.PING:
+                    chatty.message({"type": "ping", "id": chatty.pings, "client_ms": 0})
+
+        async with asyncio.timeout(15):  # bounds the wait only
+            await asyncio.gather(silent_is_closed(), chatty_stays())
+        assert await alive.ping()  # answered every ping: still there
         await alive.close()
+        await chatty.close()
+        await silent.close()
+
+
+def test_heartbeat_times_are_positive_seconds_from_the_environment() -> None:
+    env = {"MATCHBOARD_WS_PING_INTERVAL_S": "1.5", "MATCHBOARD_WS_PING_TIMEOUT_S": "3"}
+    settings = Settings.from_env(env)
+    assert (settings.ws_ping_interval_s, settings.ws_ping_timeout_s) == (1.5, 3.0)
+    for wrong in ("0", "-2", "soon", "nan", "inf"):
+        with pytest.raises(BadRequest, match="MATCHBOARD_WS_PING_TIMEOUT_S") as caught:
+            Settings.from_env({"MATCHBOARD_WS_PING_TIMEOUT_S": wrong})
+        assert repr(wrong) in caught.value.message
 
 
 async def send_command(client: Client, command_id: str, name: str, **fields: Any) -> dict[str, Any]:
