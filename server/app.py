@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, Final
@@ -23,6 +24,7 @@ from server.service import Service
 from server.settings import Settings
 from server.sockets import ws_endpoint
 from server.store import Store
+from server.tasks import STOP_TIMEOUT_S
 from server.timekeeper import Timekeeper
 from server.wsconn import RawFrameProtocol
 from server.wsserver import LeanWebSocket
@@ -85,7 +87,9 @@ def create_app(settings: Settings) -> Starlette:
             finally:
                 await timekeeper.stop()
                 await app.state.hub.stop()
-                await client.aclose()
+                with contextlib.suppress(TimeoutError):  # bounded, like the tasks' stop
+                    async with asyncio.timeout(STOP_TIMEOUT_S):
+                        await client.aclose()
 
     app = Starlette(
         routes=[*routes.routes, WebSocketRoute("/ws", ws_endpoint), *page_routes()],

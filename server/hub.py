@@ -17,7 +17,6 @@ time, the event gets a new epoch and every connection a snapshot (`_verify`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Coroutine
@@ -32,6 +31,7 @@ from server.protocol import CloseCode, Encoding, Role
 from server.service import Service, wall_clock_ms
 from server.state import ChangeRecord, EventState
 from server.store import EpochChanged
+from server.tasks import stop_tasks
 from server.views import Audience
 from server.wsconn import FrameWriter
 
@@ -404,9 +404,5 @@ class Hub:
 
     async def stop(self) -> None:
         tasks = [f.task for f in self.feeds.values() if f.task] + list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_tasks(tasks, "hub")
         self.feeds.clear()

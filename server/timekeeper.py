@@ -12,7 +12,6 @@ the clock, and a process that starts late records what is missing (up to CATCH_U
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Final
@@ -29,6 +28,7 @@ from server.protocol import Role
 from server.service import Service, wall_clock_ms
 from server.state import Change, EventState
 from server.substitutes import rank_substitutes
+from server.tasks import stop_tasks
 from server.views import Audience
 
 log = logging.getLogger("matchboard.timekeeper")
@@ -149,11 +149,7 @@ class Timekeeper:
 
     async def stop(self) -> None:
         tasks = [*self.tasks.values(), *([self._watcher] if self._watcher else [])]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_tasks(tasks, "timekeeper")
 
     async def _watch_events(self) -> None:
         outage = Outage(log, "timekeeper: listing events")

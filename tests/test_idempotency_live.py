@@ -116,11 +116,17 @@ async def test_a_command_whose_answer_was_lost_is_retried_and_applied_once(
         assert len(walk_ins) == 1
 
 
+async def quick_moderator(url: str, live: Live) -> Client:
+    """A connected moderator client that reconnects without the usual backoff."""
+    moderator = Client(url, event=EVENT, token=live.event.moderator_token)
+    moderator.backoff_base_s = 0.02
+    await moderator.connect()
+    return moderator
+
+
 async def test_the_reference_client_retries_with_the_same_request_id(live: Live) -> None:
     async with relayed(live) as (relay, url), watching(live) as watcher:
-        moderator = Client(url, event=EVENT, token=live.event.moderator_token)
-        moderator.backoff_base_s = 0.02
-        await moderator.connect()
+        moderator = await quick_moderator(url, live)
         before = await version(live)
         relay.swallow = True
         task = asyncio.create_task(moderator.command("delay_rounds", DELAY))
@@ -141,9 +147,7 @@ async def test_the_reference_client_retries_with_the_same_request_id(live: Live)
 
 async def test_the_reference_client_says_when_the_outcome_is_unknown(live: Live) -> None:
     async with relayed(live) as (relay, url), watching(live) as watcher:
-        moderator = Client(url, event=EVENT, token=live.event.moderator_token)
-        moderator.backoff_base_s = 0.02
-        await moderator.connect()
+        moderator = await quick_moderator(url, live)
         before = await version(live)
         relay.swallow = True
         task = asyncio.create_task(

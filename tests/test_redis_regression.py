@@ -251,7 +251,9 @@ class Recorder:
     messages: list[dict[str, Any]] = field(default_factory=list)
     closed: bool = False
 
-    def send(self, payload: bytes, prebuilt_frame: bytes | None = None) -> bool:
+    def send(
+        self, payload: bytes, prebuilt_frame: bytes | None = None, *, snapshot: bool = False
+    ) -> bool:
         self.messages.append(protocol.decode(payload, Encoding.MSGPACK))
         return True
 
