@@ -24,6 +24,7 @@ import logging
 import random
 import secrets
 import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -110,10 +111,15 @@ class Service:
         self.clock = clock
         self.max_attempts = max_attempts
         self._replicas: dict[str, EventState] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        # One lock per event while anyone holds or waits on it (each of them keeps it
+        # alive): never two locks for one event, and no entry left for every event ever used.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, event_id: str) -> asyncio.Lock:
-        return self._locks.setdefault(event_id, asyncio.Lock())
+        lock = self._locks.get(event_id)
+        if lock is None:
+            lock = self._locks[event_id] = asyncio.Lock()
+        return lock
 
     async def create_event(
         self,

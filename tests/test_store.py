@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -11,7 +12,7 @@ import redis.asyncio as aioredis
 from server import codec
 from server.embedded import EmbeddedRedis
 from server.errors import BadRequest, EventExists, EventNotFound
-from server.model import Event
+from server.model import Announcement, AnnouncementAudience, Event
 from server.service import Service
 from server.state import Change, ChangeRecord
 from server.store import EpochChanged, Store, VersionConflict, check_event_id
@@ -198,3 +199,41 @@ async def test_a_new_server_process_rebuilds_the_same_state(service: Service, st
     assert state.meetings["m1"].table == 1
     assert state.seat_of[("p0", 1)] == "m1"
     replicas_agree(service, restarted, "ev1")
+
+
+async def test_the_lock_map_empties_once_no_command_runs(service: Service) -> None:
+    """An event's lock lives while someone holds or waits on it, not for every event ever
+    used: after commands on many events, none is left."""
+    ids = [f"many-{i}" for i in range(200)]
+    note = Announcement("a1", "note", AnnouncementAudience.EVERYONE)
+    for event_id in ids:
+        await make_event(service, event_id)
+        await service.execute(event_id, "test", lambda _s: Change(upserts=(note,)), actor="t")
+    assert len(service._locks) == 0
+
+
+async def test_commands_on_one_event_still_run_one_at_a_time(service: Service) -> None:
+    """Commands started together on one event share its lock (it is not dropped and made
+    anew while they wait): no two of them are ever committing at once."""
+    await make_event(service)
+    committing = most = 0
+    original = service.store.commit
+
+    async def commit(*args: Any, **kw: Any) -> None:
+        nonlocal committing, most
+        committing += 1
+        most = max(most, committing)
+        try:
+            await original(*args, **kw)
+        finally:
+            committing -= 1
+
+    service.store.commit = commit  # type: ignore[method-assign]
+    notes = [Announcement(f"a{i}", "note", AnnouncementAudience.EVERYONE) for i in range(6)]
+    await asyncio.gather(
+        *(service.execute("ev1", "test", lambda _s, n=n: Change(upserts=(n,)), actor="t")
+          for n in notes)
+    )  # fmt: skip
+    assert most == 1
+    assert (await service.state("ev1")).version == 1 + len(notes)
+    assert len(service._locks) == 0
