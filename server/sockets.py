@@ -165,11 +165,12 @@ async def _serve(websocket: WebSocket, hub: Hub, settings: Settings, encoding: E
 
     writer = writer_for(websocket, encoding, settings.ws_send_buffer_bytes, hub.spawn)
     conn = Connection(audience, encoding, writer)
-    feed.attach(conn, resume, audience.participant_id)
     try:
+        feed.attach(conn, resume, audience.participant_id)
         await _read_loop(websocket, conn, feed, hub)
     finally:
         feed.detach(conn)
+        writer.end()  # the connection owns its writer's task: it ends with it
 
 
 def handle_message(message: dict[str, Any], conn: Connection, feed: Feed, hub: Hub) -> None:

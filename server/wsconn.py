@@ -103,6 +103,13 @@ class FrameWriter(Protocol):
     def closed(self) -> bool: ...
 
 
+class EndpointWriter(FrameWriter, Protocol):
+    """A writer the ASGI endpoint owns for the life of its connection."""
+
+    def end(self) -> None:
+        """The connection is over (closed, gone, failed): stop whatever sends for it."""
+
+
 def _kernel_queue(fd: int) -> int:
     try:
         data = fcntl.ioctl(fd, SIOCOUTQ, b"\0\0\0\0")
@@ -188,6 +195,9 @@ class RawWriter:
             # its backlog, and closing a transport waits for the backlog: cut it off.
             self.proto.loop.call_later(ABORT_AFTER_S, reset, self.proto.transport)
 
+    def end(self) -> None:
+        self._closed = True  # writes are synchronous: nothing runs for the connection
+
 
 def reset(transport: asyncio.Transport) -> None:
     """Drop a connection at once: RST instead of FIN, so neither this process nor the
@@ -215,7 +225,9 @@ class QueueWriter:
         self.queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_MESSAGES)
         self.waiting = 0  # bytes queued or being handed to ASGI (before compression)
         self._closed = False
-        self.task = asyncio.create_task(self._drain())
+        # Owned by the connection: cancelled by `close` or `end`, never left waiting on a
+        # queue nobody fills.
+        self.task = asyncio.create_task(self._drain(), name="ws-writer")
 
     @property
     def closed(self) -> bool:
@@ -249,6 +261,10 @@ class QueueWriter:
                 transport = self.backlog.transport
                 asyncio.get_running_loop().call_later(ABORT_AFTER_S, reset, transport)
 
+    def end(self) -> None:
+        self._closed = True
+        self.task.cancel()
+
     async def _drain(self) -> None:
         with contextlib.suppress(Exception):
             while True:
@@ -262,7 +278,7 @@ class QueueWriter:
 
 def writer_for(
     websocket: WebSocket, encoding: Encoding, limit_bytes: int, spawn: Spawn
-) -> FrameWriter:
+) -> EndpointWriter:
     proto = websocket.scope.get("extensions", {}).get(RAW_EXTENSION)
     if not isinstance(proto, WebSocketsSansIOProtocol):
         return QueueWriter(websocket, encoding, spawn, None)

@@ -698,6 +698,42 @@ async def test_permessage_deflate_when_enabled(
         await plain.close()
 
 
+def writer_tasks() -> set[asyncio.Task[Any]]:
+    """The sending tasks of compressed connections (QueueWriter) still running."""
+    return {
+        t
+        for t in asyncio.all_tasks()
+        if not t.done() and getattr(t.get_coro(), "__qualname__", "") == "QueueWriter._drain"
+    }
+
+
+async def test_a_compressed_connection_takes_its_writer_task_with_it(
+    redis: aioredis.Redis, redis_server: EmbeddedRedis
+) -> None:
+    """Each compressed connection sends from a task of its own; when the connection ends,
+    whether the client closes it or the server does, the task ends too."""
+    async with live_server(redis, redis_server, ws_compression=True) as live:
+        clients = [
+            live.client(live.token(f"p{i}"), Encoding.JSON, compression="deflate") for i in range(4)
+        ]
+        for client in clients:
+            await client.connect()
+        rude, _ = await open_feed(
+            live.url, event=EVENT, token=live.token("p5"), encoding=Encoding.JSON,
+            compression="deflate",
+        )  # fmt: skip
+        await rude.recv()  # snapshot
+        writers = writer_tasks()
+        assert len(writers) == len(clients) + 1
+        for client in clients:
+            await client.close()
+        for _ in range(protocol.MAX_CLIENT_ERRORS):
+            await rude.send("{")
+        assert await closed_with(rude) == CloseCode.BAD_REQUEST
+        _done, running = await asyncio.wait(writers, timeout=10)  # bounds the wait only
+        assert not running
+
+
 @pytest.mark.parametrize("lean", [True, False], ids=["lean", "asgi"])
 async def test_a_connection_that_does_not_answer_pings_gets_a_close_frame(
     redis: aioredis.Redis, redis_server: EmbeddedRedis, lean: bool
