@@ -75,7 +75,7 @@ def create_app(settings: Settings) -> Starlette:
         with redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url:
             client = redis_client(url)
             service = Service(Store(client))
-            hub = Hub(service)
+            hub = Hub(service, idle_s=settings.feed_idle_s)
             hub.start_heartbeat(settings.ws_ping_interval_s)
             timekeeper = Timekeeper(service)
             timekeeper.start()

@@ -12,6 +12,9 @@ only if it is exactly the next one; anything else gets a fresh snapshot, so a cl
 sees a gap, a duplicate or an update out of order. Before each batch the feed checks that
 Redis still holds its epoch and at least the version it delivered; if Redis went back in
 time, the event gets a new epoch and every connection a snapshot (`_verify`).
+
+A feed with no connections for `idle_s` stops: its task ends, and this process forgets the
+event's replica and resume window. The next connection starts a new feed (`Hub.feed`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
@@ -42,6 +45,9 @@ RESUME_WINDOW: Final = 1000
 FOLLOW_BLOCK_MS: Final = 1000
 RETRY_DELAY_S: Final = 0.5
 REVOKED_REASON: Final = "the token was revoked"
+# A feed with no connections this long stops (seconds): a few minutes, so that clients
+# reconnecting after a blip still find their resume window.
+FEED_IDLE_S: Final = 300.0
 
 
 @dataclass(eq=False, slots=True)
@@ -95,6 +101,11 @@ class Feed:
     snapshots: dict[tuple[Role, Encoding], tuple[tuple[str, int], bytes]] = field(
         default_factory=dict
     )
+    # Called once the feed has had no connections for idle_s (the hub stops it then).
+    on_idle: Callable[[Feed], None] | None = None
+    idle_s: float = FEED_IDLE_S
+    stopped: bool = field(default=False, init=False)
+    _idle_timer: asyncio.TimerHandle | None = field(default=None, init=False)
 
     @property
     def state(self) -> EventState:
@@ -104,6 +115,28 @@ class Feed:
         state = await self.service.state(self.event_id)
         await self._reset(state)
         self.task = asyncio.create_task(self._follow(), name=f"feed:{self.event_id}")
+        self._watch_idle()  # it has no connection yet: one that never attaches lets it stop
+
+    def stop(self) -> None:
+        """End the task and the idle timer. Synchronous: the hub has dropped the feed in
+        the same step, so no connection can attach to it afterwards."""
+        self.stopped = True
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+        if self.task is not None:
+            self.task.cancel()
+
+    def _watch_idle(self) -> None:
+        if self.connections or self.stopped or self.on_idle is None or self._idle_timer:
+            return
+        loop = asyncio.get_running_loop()
+        self._idle_timer = loop.call_later(self.idle_s, self._idle)
+
+    def _idle(self) -> None:
+        self._idle_timer = None
+        if not self.connections and self.on_idle is not None:
+            self.on_idle(self)
 
     async def _reset(self, state: EventState) -> None:
         epoch, version = state.epoch, state.version
@@ -123,6 +156,7 @@ class Feed:
     ) -> None:
         """Welcome a connection and give it a snapshot or what it missed. Synchronous, so
         no update can slip in between the position it is given and its registration."""
+        assert not self.stopped, "a connection attached to a stopped feed"
         state = self.state
         missed = self._missed(resume)
         self._note_claim(resume, conn.audience)
@@ -147,9 +181,15 @@ class Feed:
                     self._update(record, projection.for_audience(conn.audience), conn.audience)
                 )
         self.connections.add(conn)
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
 
     def detach(self, conn: Connection) -> None:
+        """A connection ended. (The feed may have dropped it already, as too slow or
+        revoked: every connection ends with a detach, so the idle timer starts here.)"""
         self.connections.discard(conn)
+        self._watch_idle()
 
     def _missed(self, resume: tuple[str, int] | None) -> list[ChangeRecord] | None:
         if resume is None or resume[0] != self.epoch:
@@ -214,7 +254,9 @@ class Feed:
     async def _follow(self) -> None:
         outage = Outage(log, f"event {self.event_id}: following its changes")
         verify_first = False
-        while True:
+        # Not `while True`: Python 3.11's wait_for (inside redis-py) can swallow a cancel
+        # that lands as a send completes, and a stopped feed must end all the same.
+        while not self.stopped:
             try:
                 await self._step(verify_first)
                 verify_first = False
@@ -354,8 +396,9 @@ class Beating(Protocol):
 class Hub:
     """Owns the feeds of this process and every task they start."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, *, idle_s: float = FEED_IDLE_S) -> None:
         self.service = service
+        self.idle_s = idle_s
         self.feeds: dict[str, Feed] = {}
         self._starting: dict[str, asyncio.Future[Feed]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -375,6 +418,15 @@ class Hub:
         self.spawn(beat())
 
     async def feed(self, event_id: str) -> Feed:
+        """The event's running feed, started if need be. Never a stopped one: the caller
+        attaches to it without awaiting anything in between (server/sockets.py)."""
+        while True:
+            feed = await self._running_or_new(event_id)
+            if not feed.stopped:
+                return feed
+            # It went idle while this caller waited for its start: start another.
+
+    async def _running_or_new(self, event_id: str) -> Feed:
         feed = self.feeds.get(event_id)
         if feed is not None:
             return feed
@@ -384,7 +436,7 @@ class Hub:
         future: asyncio.Future[Feed] = asyncio.get_running_loop().create_future()
         self._starting[event_id] = future
         try:
-            feed = Feed(event_id, self.service)
+            feed = Feed(event_id, self.service, on_idle=self._retire, idle_s=self.idle_s)
             await feed.start()
             self.feeds[event_id] = feed
             future.set_result(feed)
@@ -396,13 +448,32 @@ class Hub:
         finally:
             del self._starting[event_id]
 
+    def _retire(self, feed: Feed) -> None:
+        """Stop a feed that has had no connections for idle_s, and forget the event's
+        replica unless a new feed took the event over by then."""
+        if self.feeds.get(feed.event_id) is feed:
+            del self.feeds[feed.event_id]
+        feed.stop()
+        if feed.task is not None:
+            self._own(feed.task)  # cancelled; still the hub's until it has ended
+        event_id = feed.event_id
+        self.spawn(self.service.release(event_id, lambda: self._follows(event_id)))
+        log.info("event %s: no connections for %g s; its feed stopped", event_id, feed.idle_s)
+
+    def _follows(self, event_id: str) -> bool:
+        return event_id in self.feeds or event_id in self._starting
+
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run a short task (closing a socket) that the hub cancels on shutdown."""
-        task = asyncio.create_task(coro)
+        self._own(asyncio.create_task(coro))
+
+    def _own(self, task: asyncio.Task[None]) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def stop(self) -> None:
         tasks = [f.task for f in self.feeds.values() if f.task] + list(self._tasks)
+        for feed in self.feeds.values():
+            feed.stop()  # its idle timer too
         await stop_tasks(tasks, "hub")
         self.feeds.clear()

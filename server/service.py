@@ -278,3 +278,11 @@ class Service:
 
     def forget(self, event_id: str) -> None:
         self._replicas.pop(event_id, None)
+
+    async def release(self, event_id: str, in_use: Callable[[], bool]) -> None:
+        """Drop the event's replica unless `in_use()` says someone follows it again.
+        Under the event's lock, so that it never disappears in the middle of a catch-up
+        (whose caller, like the timekeeper's tick, reads `replica` right after)."""
+        async with self._lock(event_id):
+            if not in_use():
+                self._replicas.pop(event_id, None)

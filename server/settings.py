@@ -37,6 +37,9 @@ class Settings:
     # Serve /ws with the lean protocol (server/wsserver.py) rather than through ASGI
     # (server/sockets.py). Compression always uses the ASGI path.
     ws_lean: bool = True
+    # An event's feed with no WebSocket connections in this process stops after this
+    # long (seconds), and the process forgets the event's replica (server/hub.py).
+    feed_idle_s: float = 300.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -78,6 +81,7 @@ class Settings:
             ws_send_buffer_bytes=int(buffer),
             ws_ping_interval_s=_seconds(get, "WS_PING_INTERVAL_S", "20"),
             ws_ping_timeout_s=_seconds(get, "WS_PING_TIMEOUT_S", "20"),
+            feed_idle_s=_seconds(get, "FEED_IDLE_S", "300"),
         )
 
 

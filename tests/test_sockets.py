@@ -698,6 +698,29 @@ async def test_permessage_deflate_when_enabled(
         await plain.close()
 
 
+def feed_tasks() -> set[asyncio.Task[Any]]:
+    """The running feed tasks of the test event (server/hub.py names them)."""
+    return {t for t in asyncio.all_tasks() if not t.done() and t.get_name() == f"feed:{EVENT}"}
+
+
+@pytest.mark.parametrize("lean", [True, False], ids=["lean", "asgi"])
+async def test_a_feed_without_connections_stops_and_the_next_client_starts_another(
+    redis: aioredis.Redis, redis_server: EmbeddedRedis, lean: bool
+) -> None:
+    async with live_server(redis, redis_server, ws_lean=lean, feed_idle_s=0.2) as live:
+        phone = live.client(live.token("p0"))
+        await phone.connect()
+        [first] = feed_tasks()
+        await phone.close()
+        _done, running = await asyncio.wait([first], timeout=10)  # bounds the wait only
+        assert not running and not feed_tasks()
+        assert (await phone.connect())["resumed"]  # the new feed refilled its window
+        assert feed_tasks()
+        version = await live.announce(1)
+        assert (await next_of(phone, "update"))["version"] == version
+        await phone.close()
+
+
 def writer_tasks() -> set[asyncio.Task[Any]]:
     """The sending tasks of compressed connections (QueueWriter) still running."""
     return {
@@ -778,6 +801,13 @@ def test_heartbeat_times_are_positive_seconds_from_the_environment() -> None:
         with pytest.raises(BadRequest, match="MATCHBOARD_WS_PING_TIMEOUT_S") as caught:
             Settings.from_env({"MATCHBOARD_WS_PING_TIMEOUT_S": wrong})
         assert repr(wrong) in caught.value.message
+
+
+def test_the_feed_idle_time_is_positive_seconds_from_the_environment() -> None:
+    assert Settings.from_env({}).feed_idle_s == 300.0
+    assert Settings.from_env({"MATCHBOARD_FEED_IDLE_S": "0.5"}).feed_idle_s == 0.5
+    with pytest.raises(BadRequest, match="MATCHBOARD_FEED_IDLE_S"):
+        Settings.from_env({"MATCHBOARD_FEED_IDLE_S": "0"})
 
 
 async def send_command(client: Client, command_id: str, name: str, **fields: Any) -> dict[str, Any]:
