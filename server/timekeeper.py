@@ -156,14 +156,26 @@ class Timekeeper:
         while True:
             try:
                 for event_id in await self.service.store.event_ids():
-                    if event_id not in self.tasks or self.tasks[event_id].done():
-                        self.tasks[event_id] = asyncio.create_task(self.keep(event_id))
+                    if event_id not in self.tasks:
+                        self._start_keeping(event_id)
                 outage.ok()
             except Unavailable as exc:
                 outage.failed(exc)
             except Exception:
                 log.exception("listing events failed")
             await asyncio.sleep(EVENTS_REFRESH_S)
+
+    def _start_keeping(self, event_id: str) -> None:
+        task = asyncio.create_task(self.keep(event_id), name=f"timekeeper:{event_id}")
+        self.tasks[event_id] = task
+
+        def ended(_task: asyncio.Task[None]) -> None:
+            # The event was deleted: no entry left behind for it (a later listing of the
+            # same id starts a new task).
+            if self.tasks.get(event_id) is task:
+                del self.tasks[event_id]
+
+        task.add_done_callback(ended)
 
     async def tick(self, event_id: str) -> float:
         """Record what is due; how long to wait before looking again (seconds)."""

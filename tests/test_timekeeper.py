@@ -14,7 +14,7 @@ from server.model import AlertKind, Announcement, Event, EventSettings, Round
 from server.service import Service, wall_clock_ms
 from server.state import Change, EventState
 from server.store import Store
-from server.timekeeper import CATCH_UP_MS, housekeeping, record_bells
+from server.timekeeper import CATCH_UP_MS, Timekeeper, housekeeping, record_bells
 from tests.factory import T0_MS, meeting, small_event_records, small_state
 from tests.servers import server_process
 
@@ -127,3 +127,20 @@ def test_automatic_mode_is_off_by_default_and_announcements_expire() -> None:
     state.apply(Change(upserts=(note,)))
     assert not housekeeping(state, T0_MS + 699_999).deletes
     assert housekeeping(state, T0_MS + 700_000).deletes == (("announcement", "a1"),)
+
+
+async def test_the_timekeeper_lets_go_of_a_deleted_event(service: Service) -> None:
+    """Its task for an event ends when the event is deleted, and leaves no entry behind."""
+    event, *records = small_event_records(event_id="gone")
+    assert isinstance(event, Event)
+    await service.create_event(event, records, actor="test")
+    keeper = Timekeeper(service)
+    keeper._start_keeping("gone")
+    task = keeper.tasks["gone"]
+    try:
+        await service.store.delete_event("gone")
+        _done, running = await asyncio.wait([task], timeout=10)  # bounds the wait only
+        assert not running
+        assert "gone" not in keeper.tasks
+    finally:
+        await keeper.stop()
