@@ -123,7 +123,6 @@ class Command:
 
 
 MODERATORS: Final = frozenset({Role.MODERATOR})
-PARTICIPANTS: Final = frozenset({Role.PARTICIPANT})
 EVERYONE_BUT_HALL: Final = frozenset({Role.MODERATOR, Role.PARTICIPANT})
 
 
