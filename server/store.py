@@ -218,7 +218,7 @@ class Store:
     @redis_call
     async def changes_since(
         self, event_id: str, version: int, *, limit: int | None = None
-    ) -> Changes:
+    ) -> ChangeLog:
         """The event's position and its change records after `version`, read atomically."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hmget(meta_key(event_id), ["epoch", "version"])
@@ -229,11 +229,13 @@ class Store:
         records = [
             codec.change_record_from_plain(codec.unpack(fields[b"r"])) for _id, fields in entries
         ]
-        return Changes(epoch.decode(), int(current), records)
+        return ChangeLog(epoch.decode(), int(current), records)
 
 
 @dataclass(frozen=True, slots=True)
-class Changes:
+class ChangeLog:
+    """The event's position and the change records after a version (`changes_since`)."""
+
     epoch: str
     version: int  # the event's current version
     records: list[ChangeRecord]
