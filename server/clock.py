@@ -105,12 +105,6 @@ def upcoming_round(state: EventState, now_ms: int) -> Round | None:
     return next((r for r in rounds_in_order(state) if not r.skipped and t < r.seating_at_ms), None)
 
 
-def round_after(state: EventState, rnd: Round) -> Round | None:
-    """The next round (by index) after `rnd` that is not skipped."""
-    later = (state.rounds[i] for i in sorted(state.rounds) if i > rnd.index)
-    return next((r for r in later if not r.skipped), None)
-
-
 def current_day(state: EventState, now_ms: int) -> int | None:
     """The day of the current round, else of the next upcoming one; None when none is left."""
     rnd = current_round(state, now_ms) or upcoming_round(state, now_ms)

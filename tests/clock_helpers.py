@@ -15,7 +15,6 @@ from server.clock import (
     day_rounds,
     effective_now,
     phase_in,
-    round_after,
     upcoming_round,
 )
 from server.model import Break, Round
@@ -35,6 +34,12 @@ def rounds_left_today(state: EventState, now_ms: int) -> list[Round]:
     if day is None:
         return []
     return [r for r in day_rounds(state, day) if phase_in(state, r, now_ms) is not Phase.ENDED]
+
+
+def round_after(state: EventState, rnd: Round) -> Round | None:
+    """The next round (by index) after `rnd` that is not skipped."""
+    later = (state.rounds[i] for i in sorted(state.rounds) if i > rnd.index)
+    return next((r for r in later if not r.skipped), None)
 
 
 def break_at(state: EventState, now_ms: int) -> Break | None:
