@@ -2,7 +2,8 @@
 
 Pure commands (see server/command_args.py). A participant acts for themself; staff and
 moderators act for anyone. "Now" is an argument: the round a participant is "in" is the
-one whose seating has begun and whose meeting time has not ended.
+clock's current one (server/clock.py: seating begun, meeting not ended, at the paused
+instant while the clock is paused).
 
 Presence (checked in, not departed) decides who is missing: a no-show or a substitution
 never takes a meeting away from someone who is here (`PersonPresent`), and whoever is left
@@ -15,7 +16,8 @@ import dataclasses
 
 from server import alerts
 from server.alerts import present, split_presence
-from server.command_args import Args, find_meeting, free_table, round_not_over
+from server.clock import current_round
+from server.command_args import Args, find_meeting, find_participant, free_table, round_not_over
 from server.errors import (
     Forbidden,
     InvalidArgument,
@@ -31,7 +33,6 @@ from server.model import (
     MeetingStatus,
     Participant,
     Record,
-    Round,
 )
 from server.protocol import Role
 from server.state import Change, EventState
@@ -59,14 +60,7 @@ def _subject(state: EventState, args: Args, actor: Audience) -> Participant:
             if person.check_in_code and person.check_in_code == wanted:
                 return person
         raise UnknownParticipant(f"no participant has the check-in code {code!r}", code=code)
-    return _meeting_person(state, args.text("participant"))
-
-
-def current_round(state: EventState, now_ms: int) -> Round | None:
-    for rnd in sorted(state.rounds.values(), key=lambda r: r.index):
-        if not rnd.skipped and rnd.seating_at_ms <= now_ms < rnd.ends_at_ms:
-            return rnd
-    return None
+    return find_participant(state, args.text("participant"))
 
 
 def check_in(state: EventState, args: Args, actor: Audience, now_ms: int) -> Change:
@@ -221,8 +215,8 @@ def accept_substitute(state: EventState, args: Args, _actor: Audience, now_ms: i
     """Seat `participant` (left alone in `round`) with `substitute`, at the table of the
     participant's broken meeting when there is one; the meetings it replaces become
     no-shows of the people who did not come, and their alerts close as substituted."""
-    person = _meeting_person(state, args.text("participant"))
-    substitute = _meeting_person(state, args.text("substitute"))
+    person = find_participant(state, args.text("participant"))
+    substitute = find_participant(state, args.text("substitute"))
     rnd = args.number("round")
     if rnd not in state.rounds:
         raise InvalidArgument(f"args.round: there is no round {rnd}", arg="round")
@@ -284,13 +278,6 @@ def _no_show_of(state: EventState, pid: str, rnd: int) -> str | None:
         ):
             return mid
     return None
-
-
-def _meeting_person(state: EventState, pid: str) -> Participant:
-    person = state.participants.get(pid)
-    if person is None:
-        raise UnknownParticipant(f"there is no participant {pid!r}", participant=pid)
-    return person
 
 
 def depart(state: EventState, args: Args, actor: Audience, now_ms: int) -> Change:

@@ -24,11 +24,10 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.typing import Origin, Subprotocol
 
 from server import protocol
-from server.client_state import ClientState, OutOfSync, Position
+from server.client_state import ClientState, Message, OutOfSync, Position
 from server.clocksync import ClockOffset, Sample
 from server.protocol import Encoding, ServerType
 
-Message = dict[str, Any]
 T = TypeVar("T")
 
 BACKOFF_BASE_S: Final = 0.25

@@ -6,7 +6,6 @@ While the clock is paused every phase and countdown stands still at `paused_at_m
 rules that move rounds (server/clock_rules.py) and the views all agree on one "now".
 
 - `phase_at` / `countdown_target_ms`: one round at one instant;
-- `moment`: what a hall screen shows right now (round, break or idle, and the countdown);
 - `boundaries` / `due` / `next_boundary_ms`: the instants at which a cue (seating, start,
   last-minutes warning, end) fires, for whatever records or announces them.
 """
@@ -16,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from server.model import Break, Clock, EventSettings, Round
+from server.model import Clock, EventSettings, Round
 from server.state import EventState
 
 
@@ -27,9 +26,6 @@ class Phase(StrEnum):
     LAST_MINUTES = "last_minutes"
     ENDED = "ended"
     SKIPPED = "skipped"
-    # Only in a `Moment`: no round is current.
-    BREAK = "break"  # a break is in progress
-    IDLE = "idle"  # no round left in the event
 
 
 class Cue(StrEnum):
@@ -109,12 +105,6 @@ def upcoming_round(state: EventState, now_ms: int) -> Round | None:
     return next((r for r in rounds_in_order(state) if not r.skipped and t < r.seating_at_ms), None)
 
 
-def round_after(state: EventState, rnd: Round) -> Round | None:
-    """The next round (by index) after `rnd` that is not skipped."""
-    later = (state.rounds[i] for i in sorted(state.rounds) if i > rnd.index)
-    return next((r for r in later if not r.skipped), None)
-
-
 def current_day(state: EventState, now_ms: int) -> int | None:
     """The day of the current round, else of the next upcoming one; None when none is left."""
     rnd = current_round(state, now_ms) or upcoming_round(state, now_ms)
@@ -124,58 +114,6 @@ def current_day(state: EventState, now_ms: int) -> int | None:
 def day_rounds(state: EventState, day: int) -> list[Round]:
     """The rounds of `day` not skipped, in order."""
     return [r for r in rounds_in_order(state) if r.day == day and not r.skipped]
-
-
-def rounds_left_today(state: EventState, now_ms: int) -> list[Round]:
-    """The rounds of the current day, not skipped, that have not ended, in order."""
-    day = current_day(state, now_ms)
-    if day is None:
-        return []
-    return [r for r in day_rounds(state, day) if phase_in(state, r, now_ms) is not Phase.ENDED]
-
-
-def break_at(state: EventState, now_ms: int) -> Break | None:
-    t = effective_now(now_ms, state.clock)
-    covering = [b for b in state.breaks.values() if b.starts_at_ms <= t < b.ends_at_ms]
-    return min(covering, key=lambda b: (b.starts_at_ms, b.id), default=None)
-
-
-@dataclass(frozen=True, slots=True)
-class Moment:
-    """What a hall screen shows right now."""
-
-    phase: Phase  # of `round`; BREAK or IDLE when no round is current or upcoming
-    round: Round | None  # the current round, else the upcoming one (outside breaks)
-    next_round: Round | None  # the round after `round`, or after the break
-    break_: Break | None  # the break in progress, if any
-    target_ms: int | None  # the countdown target (absolute server ms)
-    paused: bool
-    remaining_ms: int | None  # target - effective now (frozen while paused)
-
-
-def moment(state: EventState, now_ms: int) -> Moment:
-    """The current round if one is seating or running; else the break in progress; else
-    the next round to come (UPCOMING, counting down to its seating); else IDLE."""
-    t = effective_now(now_ms, state.clock)
-    paused = state.clock.paused_at_ms is not None
-    brk = break_at(state, now_ms)
-    rnd = current_round(state, now_ms)
-    phase: Phase
-    if rnd is not None:
-        phase = phase_in(state, rnd, now_ms)
-        target = countdown_target_ms(rnd, phase)
-        following = round_after(state, rnd)
-    else:
-        following = upcoming_round(state, now_ms)
-        if brk is not None:
-            phase, target = Phase.BREAK, brk.ends_at_ms
-        elif following is not None:
-            rnd, phase, target = following, Phase.UPCOMING, following.seating_at_ms
-            following = round_after(state, following)
-        else:
-            phase, target = Phase.IDLE, None
-    remaining = None if target is None else target - t
-    return Moment(phase, rnd, following, brk, target, paused, remaining)
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -20,7 +20,6 @@ from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from server.clock import STARTED_PHASES, Phase, current_day, day_rounds, phase_in, rounds_in_order
-from server.clock import rounds_left_today as rounds_left_today  # re-exported
 from server.errors import (
     AlreadyPaused,
     ClockPaused,

@@ -19,7 +19,7 @@ from server.errors import (
 )
 from server.model import Meeting, Participant
 from server.protocol import Role
-from server.state import Change, EventState
+from server.state import Change, Decide, EventState
 from server.views import Audience
 
 
@@ -85,7 +85,8 @@ def in_range(name: str, value: int, low: int | None, high: int | None) -> int:
     return value
 
 
-Decide = Callable[[EventState, "Args", Audience, int], Change]
+# A command's decide function: the state, its arguments, who asks and when, to a change.
+CommandDecide = Callable[[EventState, "Args", Audience, int], Change]
 Query = Callable[[EventState, "Args", Audience, int], dict[str, Any]]
 
 
@@ -94,7 +95,7 @@ class Plan:
     """A command that must read more than the state first (undo reads the change log):
     what it found, as the decide function to commit (or to preview in a dry run)."""
 
-    decide: Callable[[EventState], Change]
+    decide: Decide
     args: dict[str, Any]  # recorded with the change, e.g. the version undone
     summary: dict[str, Any]  # shown in the result's preview, e.g. {"undone": ...}
 
@@ -111,7 +112,7 @@ def no_change(_state: EventState, _args: Args, _actor: Audience, _now: int) -> C
 class Command:
     name: str
     roles: frozenset[Role]
-    decide: Decide
+    decide: CommandDecide
     summary: str
     # A command with a query only reads: its answer is `query(...)`, nothing is committed.
     query: Query | None = None
@@ -123,7 +124,6 @@ class Command:
 
 
 MODERATORS: Final = frozenset({Role.MODERATOR})
-PARTICIPANTS: Final = frozenset({Role.PARTICIPANT})
 EVERYONE_BUT_HALL: Final = frozenset({Role.MODERATOR, Role.PARTICIPANT})
 
 

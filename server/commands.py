@@ -30,7 +30,7 @@ from server.command_args import (
     MODERATORS,
     Args,
     Command,
-    Decide,
+    CommandDecide,
     Plan,
     find_meeting,
     free_table,
@@ -151,11 +151,11 @@ def remove_announcement(state: EventState, args: Args, _actor: Audience, _now: i
     return Change(deletes=((Announcement.KIND, aid),))
 
 
-def _clock(operation: Callable[[EventState, int], Change]) -> Decide:
+def _clock(operation: Callable[[EventState, int], Change]) -> CommandDecide:
     return lambda state, _args, _actor, now_ms: operation(state, now_ms)
 
 
-def _clock_minutes(operation: Callable[[EventState, int, int], Change]) -> Decide:
+def _clock_minutes(operation: Callable[[EventState, int, int], Change]) -> CommandDecide:
     return lambda state, args, _actor, now_ms: operation(state, now_ms, args.number("minutes"))
 
 
@@ -193,7 +193,7 @@ def substitutes_after_no_show(
     )
 
 
-def _keeping_alerts(decide: Decide) -> Decide:
+def _keeping_alerts(decide: CommandDecide) -> CommandDecide:
     """Every command's change carries what it means for the alerts of the meetings it
     touches (server/alerts.py `follow`): no alert outlives its meeting's problem."""
 

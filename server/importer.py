@@ -48,7 +48,7 @@ from server.model import (
 from server.rules import check
 from server.state import Change, EventState
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int], None]  # (rows done, rows in all), every PROGRESS_EVERY rows
 PROGRESS_EVERY: Final = 500
 MAX_RULE_ERRORS: Final = 20  # each costs a whole rules check; fix these, then import again
 

@@ -40,6 +40,9 @@ class MeetingOrigin(enum.StrEnum):
 
 # Statuses in which a meeting occupies its table and its people in its round.
 ACTIVE_STATUSES: Final = frozenset({MeetingStatus.SCHEDULED, MeetingStatus.HELD})
+# Statuses in which a meeting has (and must have) a round and a table: the occupying ones,
+# and a no-show, which keeps its place for the record.
+PLACED_STATUSES: Final = ACTIVE_STATUSES | {MeetingStatus.NO_SHOW}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,11 @@ class Participant:
     @property
     def surname(self) -> str:
         return self.name.rsplit(" ", 1)[-1]
+
+    @property
+    def name_and_organisation(self) -> str:
+        """How messages name a person: "Anna Berg (Nordic Wind)", or just the name."""
+        return f"{self.name} ({self.organisation})" if self.organisation else self.name
 
     def is_available(self, rnd: Round) -> bool:
         if rnd.index in self.unavailable_rounds:

@@ -7,17 +7,16 @@ redone on the fresh state if a concurrent change forces a retry.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from server import importer, sample, scheduler
+from server.importer import Progress
 from server.model import Record
 from server.service import Service, with_tokens
 from server.state import Change, ChangeRecord, EventState
 
 ImportKind = Literal["participants", "meetings", "json"]
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)

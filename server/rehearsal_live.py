@@ -24,7 +24,8 @@ from typing import Any, Final
 import orjson
 
 from server import clock
-from server.client import Client, ClientError, Message
+from server.client import Client, ClientError
+from server.client_state import Message
 from server.protocol import ServerType
 from server.rehearsal_report import Tally, state_from_snapshot
 from server.state import EventState

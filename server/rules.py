@@ -26,10 +26,8 @@ from server.errors import (
     UnknownRound,
     UnknownTable,
 )
-from server.model import Meeting, MeetingStatus, Participant, Record, Round, Table
+from server.model import PLACED_STATUSES, Meeting, MeetingStatus, Participant, Record, Round, Table
 from server.state import Change, EventState
-
-_PLACED_STATUSES = frozenset({MeetingStatus.SCHEDULED, MeetingStatus.HELD, MeetingStatus.NO_SHOW})
 
 
 class _View:
@@ -66,9 +64,7 @@ class _View:
 
     def name(self, pid: str) -> str:
         person = self.participant(pid) or self.state.participants.get(pid)
-        if person is None:
-            return pid
-        return f"{person.name} ({person.organisation})" if person.organisation else person.name
+        return pid if person is None else person.name_and_organisation
 
     def names(self, pids: Iterable[str]) -> str:
         return " and ".join(self.name(p) for p in pids)
@@ -116,7 +112,7 @@ def _check_meeting(view: _View, meeting: Meeting) -> None:
                 meeting=meeting.id,
                 participant=pid,
             )
-    if meeting.status in _PLACED_STATUSES and not meeting.is_placed:
+    if meeting.status in PLACED_STATUSES and not meeting.is_placed:
         raise InvalidMeeting(
             f"{where} between {view.names(people)} is {meeting.status} but has no round and table",
             meeting=meeting.id,
@@ -133,7 +129,7 @@ def _check_meeting(view: _View, meeting: Meeting) -> None:
             meeting=meeting.id,
             round=meeting.round,
         )
-    if meeting.status not in (MeetingStatus.REQUESTED, *_PLACED_STATUSES):
+    if meeting.status not in (MeetingStatus.REQUESTED, *PLACED_STATUSES):
         return  # a cancelled meeting keeps its old place for the record only
     if rnd.skipped and meeting.occupies:
         raise InvalidMeeting(

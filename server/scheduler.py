@@ -186,9 +186,7 @@ def _repair(board: _Board, m: Meeting, placed: dict[str, Meeting], state: EventS
 
 def _name(state: EventState, pid: str) -> str:
     p = state.participants.get(pid)
-    if p is None:
-        return pid
-    return f"{p.name} ({p.organisation})" if p.organisation else p.name
+    return pid if p is None else p.name_and_organisation
 
 
 def _names(state: EventState, pids: Iterable[str]) -> str:

@@ -33,11 +33,10 @@ from server import rules
 from server.errors import Conflict, EventExists
 from server.idempotency import Receipt, Request
 from server.model import Event, Participant, Record
-from server.state import Change, ChangeRecord, EventState
+from server.state import Change, ChangeRecord, Decide, EventState
 from server.store import Duplicate, EpochChanged, Store, VersionConflict
 
 log = logging.getLogger("matchboard.service")
-Decide = Callable[[EventState], Change]
 MAX_ATTEMPTS: Final = 8
 CONFLICT_BACKOFF_S: Final = 0.001
 TOKEN_BYTES: Final = 16

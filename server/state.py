@@ -9,6 +9,7 @@ No I/O here.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,6 +211,11 @@ class EventState:
             del self.bells[old.id]
         else:
             self.event = None
+
+
+# A change decided against whatever the state is when it is made: Service.execute calls it
+# again with the newer state after a conflict.
+Decide = Callable[[EventState], Change]
 
 
 def state_from_records(records: list[Record], epoch: str = "", version: int = 0) -> EventState:

@@ -18,10 +18,14 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from server.model import ACTIVE_STATUSES, MeetingOrigin, MeetingOutcome, MeetingStatus
+from server.model import (
+    ACTIVE_STATUSES,
+    PLACED_STATUSES,
+    MeetingOrigin,
+    MeetingOutcome,
+    MeetingStatus,
+)
 from server.state import EventState
-
-_PLACED = frozenset({MeetingStatus.SCHEDULED, MeetingStatus.HELD, MeetingStatus.NO_SHOW})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +85,7 @@ def round_stats(state: EventState, rnd: int) -> RoundStats:
                     seated.add(pid)
     return RoundStats(
         round=rnd,
-        scheduled=sum(statuses[s] for s in _PLACED),
+        scheduled=sum(statuses[s] for s in PLACED_STATUSES),
         held=statuses[MeetingStatus.HELD],
         no_show=statuses[MeetingStatus.NO_SHOW],
         cancelled=statuses[MeetingStatus.CANCELLED],

@@ -6,7 +6,6 @@ commit runs on a single Redis Cluster shard):
     mb:{ev}:meta           hash   epoch, version, created_at_ms
     mb:{ev}:r:<kind>       hash   record key -> msgpack record, one hash per record kind
     mb:{ev}:changes        stream one entry per commit, id "<version>-0", field r = record
-    mb:{ev}:wake           pubsub channel, the new version after each commit
     mb:{ev}:req:<epoch>:<request id>
                            string a committed request's receipt (msgpack), kept 24 h;
                            written by the commit that applied the request
@@ -86,10 +85,6 @@ def records_key(event_id: str, kind: str) -> str:
     return f"{_tag(event_id)}:r:{kind}"
 
 
-def wake_channel(event_id: str) -> str:
-    return f"{_tag(event_id)}:wake"
-
-
 def receipt_key(event_id: str, epoch: str, request_id: str) -> str:
     """Under the epoch: a re-created event starts with no requests. A request id has no
     braces (server/idempotency.py), so the key keeps the event's hash tag."""
@@ -136,11 +131,6 @@ class Store:
         return bool(renewed)
 
     @redis_call
-    async def delete_event(self, event_id: str) -> None:
-        await self.redis.delete(*_event_keys(event_id))
-        await self.redis.srem(EVENTS_KEY, event_id)
-
-    @redis_call
     async def event_ids(self) -> list[str]:
         members = await self.redis.smembers(EVENTS_KEY)
         return sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
@@ -183,7 +173,6 @@ class Store:
             record.version - 1,
             codec.pack(codec.change_record_to_plain(record)),
             STREAM_MAXLEN,
-            wake_channel(event_id),
             b"" if receipt is None else codec.pack(receipt.to_plain()),
             RECEIPT_TTL_S,
         ]
@@ -229,7 +218,7 @@ class Store:
     @redis_call
     async def changes_since(
         self, event_id: str, version: int, *, limit: int | None = None
-    ) -> Changes:
+    ) -> ChangeLog:
         """The event's position and its change records after `version`, read atomically."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hmget(meta_key(event_id), ["epoch", "version"])
@@ -240,11 +229,13 @@ class Store:
         records = [
             codec.change_record_from_plain(codec.unpack(fields[b"r"])) for _id, fields in entries
         ]
-        return Changes(epoch.decode(), int(current), records)
+        return ChangeLog(epoch.decode(), int(current), records)
 
 
 @dataclass(frozen=True, slots=True)
-class Changes:
+class ChangeLog:
+    """The event's position and the change records after a version (`changes_since`)."""
+
     epoch: str
     version: int  # the event's current version
     records: list[ChangeRecord]

@@ -63,14 +63,12 @@ def _partners_gone(state: EventState, meeting: Meeting, pid: str, absent: frozen
 def free_in_round(
     state: EventState, pid: str, rnd: int, *, absent: frozenset[str] = frozenset()
 ) -> bool:
-    """True when `pid` holds no occupying meeting in round `rnd` (none at all, or only
-    no-show / cancelled ones), or everyone across the table from them is absent (departed,
-    or in `absent`: people known to be missing in that round)."""
-    mid = state.seat_of.get((pid, rnd))
-    if mid is None:
-        return True
-    meeting = state.meetings[mid]
-    return meeting.status not in ACTIVE_STATUSES or _partners_gone(state, meeting, pid, absent)
+    """True when `pid` holds no seat in round `rnd` (no meeting, or only no-show /
+    cancelled ones: `seat_of` indexes occupying meetings only), or everyone across the
+    table from them is absent (departed, or in `absent`: people known to be missing in
+    that round)."""
+    seat = state.seat_of.get((pid, rnd))
+    return seat is None or _partners_gone(state, state.meetings[seat], pid, absent)
 
 
 def rank_substitutes(
@@ -125,14 +123,13 @@ def rank_substitutes(
             person.available_windows and not person.is_available(the_round)
         ):
             continue
-        seat = seat_of.get((pid, rnd))
-        if seat is not None and not _partners_gone(state, state.meetings[seat], pid, gone):
+        if not free_in_round(state, pid, rnd, absent=gone):
             continue
         org = person.organisation
         if my_org and (org == me.organisation or org.strip().casefold() == my_org):
             continue
         base = 0.0
-        if seat is not None or pid in no_show:
+        if (pid, rnd) in seat_of or pid in no_show:  # free, yet seated: partner gone
             waiting.add(pid)
             base += WAITING_WEIGHT
         if my_tags:

@@ -12,7 +12,7 @@ from server.alerts import raise_alert
 from server.command_args import Args
 from server.commands import COMMANDS
 from server.errors import Forbidden, InvalidArgument, PersonPresent, RoundOver, UnknownParticipant
-from server.model import AlertKind, AlertStatus, Meeting, MeetingOrigin, MeetingStatus
+from server.model import AlertKind, AlertStatus, Clock, Meeting, MeetingOrigin, MeetingStatus
 from server.protocol import Role
 from server.service import with_tokens
 from server.state import Change, EventState, state_from_records
@@ -177,6 +177,16 @@ def test_reporting_needs_a_meeting_now_and_your_own() -> None:
     with pytest.raises(RoundOver):
         run(state, "report_missing_partner", Audience(Role.PARTICIPANT, "p0"), meeting="m1",
             now_ms=state.rounds[1].ends_at_ms)  # fmt: skip
+
+
+def test_the_meeting_now_is_the_one_the_paused_clock_shows() -> None:
+    """Paused before round 1 seats, round 1 has not begun on any screen, however late it
+    really is: a participant has no meeting "now" to report a missing partner in."""
+    state = event()
+    state.apply(Change(upserts=(Clock(paused_at_ms=state.rounds[1].seating_at_ms - 1),)))
+    with pytest.raises(InvalidArgument, match="no meeting right now"):
+        run(state, "report_missing_partner", Audience(Role.PARTICIPANT, "p0"), now_ms=T0_MS)
+    assert not state.alerts
 
 
 def test_departure_cancels_what_has_not_started() -> None:

@@ -16,12 +16,12 @@ from server.clock import (
     countdown_target_ms,
     due,
     effective_now,
-    moment,
     next_boundary_ms,
     phase_at,
 )
 from server.model import Break, Clock, Event, EventSettings, Record, Round
 from server.state import EventState, state_from_records
+from tests.clock_helpers import Between, moment
 
 BERLIN = ZoneInfo("Europe/Berlin")
 S, MIN = 1000, 60_000
@@ -122,24 +122,24 @@ def test_a_paused_clock_freezes_the_phase_and_the_remaining_time() -> None:
         ((), 1, "09:24", Phase.LAST_MINUTES, 1, 2, (1, "09:25")),
         ((), 1, "09:25", Phase.SEATING, 2, 3, (1, "09:30")),  # round 1 ends, 2 seats
         ((), 1, "09:55", Phase.UPCOMING, 3, 4, (1, "10:00")),  # between rounds
-        ((), 1, "10:30", Phase.BREAK, None, 4, (1, "11:30")),  # lunch
+        ((), 1, "10:30", Between.BREAK, None, 4, (1, "11:30")),  # lunch
         ((), 1, "11:30", Phase.SEATING, 4, 5, (1, "11:35")),  # lunch is over
         ((), 1, "12:00", Phase.UPCOMING, 5, 6, (2, "09:00")),  # overnight
         ((), 2, "09:49", Phase.LAST_MINUTES, 6, None, (2, "09:50")),
-        ((), 2, "09:50", Phase.IDLE, None, None, None),  # after the last round
-        ((), 2, "23:00", Phase.IDLE, None, None, None),
+        ((), 2, "09:50", Between.IDLE, None, None, None),  # after the last round
+        ((), 2, "23:00", Between.IDLE, None, None, None),
         # Round 3 skipped: passed over, never current, never next.
         ((3,), 1, "09:40", Phase.RUNNING, 2, 4, (1, "09:50")),
         ((3,), 1, "09:55", Phase.UPCOMING, 4, 5, (1, "11:30")),
         ((3,), 1, "10:10", Phase.UPCOMING, 4, 5, (1, "11:30")),
-        ((6,), 2, "09:26", Phase.IDLE, None, None, None),
+        ((6,), 2, "09:26", Between.IDLE, None, None, None),
     ],
 )
 def test_moment_over_a_two_day_event(
     skipped: tuple[int, ...],
     day: int,
     time: str,
-    phase: Phase,
+    phase: Phase | Between,
     rnd: int | None,
     next_rnd: int | None,
     target: tuple[int, str] | None,
@@ -152,13 +152,13 @@ def test_moment_over_a_two_day_event(
     assert m.target_ms == (at(*target) if target else None)
     assert m.remaining_ms == (m.target_ms - now if m.target_ms is not None else None)
     assert m.paused is False
-    assert (m.break_.id if m.break_ else None) == ("lunch" if phase is Phase.BREAK else None)
+    assert (m.break_.id if m.break_ else None) == ("lunch" if phase is Between.BREAK else None)
 
 
 def test_moment_without_rounds_is_idle() -> None:
     m = moment(EventState(), 0)
     assert (m.phase, m.round, m.next_round, m.target_ms, m.remaining_ms) == (
-        Phase.IDLE,
+        Between.IDLE,
         None,
         None,
         None,

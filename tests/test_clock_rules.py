@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server import clock_rules
-from server.clock import Phase, moment, phase_at, rounds_in_order, rounds_left_today
+from server.clock import Phase, phase_at, rounds_in_order
 from server.errors import (
     AlreadyPaused,
     ClockPaused,
@@ -27,6 +27,7 @@ from server.errors import (
 )
 from server.model import Break, Clock, Round
 from server.state import Change, EventState, state_from_records
+from tests.clock_helpers import moment, rounds_left_today
 from tests.test_clock import BERLIN, MIN, at, paused, two_days
 
 Op = Callable[[EventState, int], Change]

@@ -83,6 +83,17 @@ async def test_each_commit_bumps_version_by_one_and_leaves_a_record(
     assert last.change.upserts[0] == meeting("m3", "p0", "p3", 3, 3)
 
 
+async def test_a_commit_publishes_nothing(service: Service, redis: aioredis.Redis) -> None:
+    """Other processes read the change stream; a pub/sub message per commit had no reader."""
+    await make_event(service)
+    await redis.config_resetstat()
+    m = meeting("m1", "p0", "p1", 1, 1)
+    await service.execute("ev1", "place", lambda _s: Change(upserts=(m,)), actor="a")
+    stats = await redis.info("commandstats")
+    assert "cmdstat_xadd" in stats  # the commit ran (and Redis counts its script's calls)
+    assert "cmdstat_publish" not in stats
+
+
 async def test_commit_with_stale_version_is_refused_and_writes_nothing(
     service: Service, store: Store
 ) -> None:
