@@ -392,8 +392,8 @@ def http_request(rng: random.Random, s: Secrets) -> dict[str, Any]:
             command["dry_run"] = rng.choice([True, "false", 0])
         if rng.random() < 0.2:
             command["request_id"] = rng.choice([f"r-{rng.randrange(5)}", 5, ""])
-        value = command if rng.random() < 0.9 else any_value(rng)
-        body = as_json(value) if rng.random() < 0.95 else b"{"
+        sent = command if rng.random() < 0.9 else any_value(rng)
+        body = as_json(sent) if rng.random() < 0.95 else b"{"
     elif r < 0.5:
         body = rng.randbytes(rng.randrange(0, 300))
     elif r < 0.8:

@@ -17,7 +17,8 @@ from starlette.testclient import TestClient
 from server import audit, sockets
 from server.auth import authenticate
 from server.client import ClientError
-from server.commands import COMMANDS, Args
+from server.command_args import Args
+from server.commands import COMMANDS
 from server.embedded import EmbeddedRedis
 from server.errors import InvalidArgument, MatchboardError, Unauthorized, UnknownParticipant
 from server.hub import Connection
@@ -26,6 +27,7 @@ from server.protocol import CloseCode, Encoding, Role
 from server.service import with_tokens
 from server.state import ChangeRecord, EventState, state_from_records
 from server.views import Audience
+from server.wsconn import FrameWriter
 from tests.factory import small_event_records
 from tests.servers import free_port, server_process
 from tests.test_http import api, assert_error, auth, seed  # noqa: F401 (api: a fixture)
@@ -143,8 +145,9 @@ def test_undo_never_brings_an_old_token_back() -> None:
 
 def post(client: TestClient, token: str, name: str, **args: Any) -> httpx.Response:
     headers = {"authorization": f"Bearer {token}"}
-    return client.post("/api/events/ev1/commands", json={"name": name, "args": args},
-                       headers=headers)  # fmt: skip
+    body = {"name": name, "args": args}
+    response: httpx.Response = client.post("/api/events/ev1/commands", json=body, headers=headers)
+    return response
 
 
 def test_rotating_over_http(api: tuple[TestClient, Event]) -> None:  # noqa: F811
@@ -303,14 +306,16 @@ async def test_the_moderator_who_rotates_their_own_token_gets_it_before_the_clos
     await asyncio.gather(renewed.close(), hall.close())
 
 
-class Recorder:
+class Recorder(FrameWriter):
     """A frame writer that keeps what a connection was sent and how it was closed."""
 
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
         self.closed_with: int | None = None
 
-    def send(self, payload: bytes, prebuilt_frame: bytes | None = None) -> bool:
+    def send(
+        self, payload: bytes, prebuilt_frame: bytes | None = None, *, snapshot: bool = False
+    ) -> bool:
         self.sent.append(orjson.loads(payload))
         return self.closed_with is None
 

@@ -15,11 +15,11 @@ import redis.asyncio as aioredis
 from playwright.sync_api import Browser, expect
 
 from server.embedded import EmbeddedRedis
-from server.model import Event, EventSettings, Round
+from server.model import EventSettings, Round
 from server.service import Service, wall_clock_ms
 from server.state import EventState
 from server.store import Store
-from tests.factory import meeting, small_event_records
+from tests.factory import event_and_rest, meeting, small_event_records
 from tests.screens import ARTIFACTS, command, in_own_loop, open_page
 from tests.servers import free_port, server_process
 
@@ -36,12 +36,13 @@ def create_event(url: str) -> EventState:
             service = Service(Store(client))
             start = wall_clock_ms() + 120_000
             records = small_event_records(event_id=EVENT, t0_ms=start)
-            event = dataclasses.replace(records[0], name="Screen Test Matchmaking")
-            assert isinstance(event, Event)
-            event = dataclasses.replace(event, settings=EventSettings(warning_s=60))
+            event, rest = event_and_rest(records)
+            event = dataclasses.replace(
+                event, name="Screen Test Matchmaking", settings=EventSettings(warning_s=60)
+            )
             placed = [meeting("m1", "p0", "p1", 1, 1), meeting("m2", "p2", "p3", 1, 2)]
             rounds = [r for r in records if isinstance(r, Round)]
-            others = [r for r in records[1:] if not isinstance(r, Round)]
+            others = [r for r in rest if not isinstance(r, Round)]
             await service.create_event(event, [*others, *rounds, *placed], actor="test")
             return await service.state(EVENT)
         finally:

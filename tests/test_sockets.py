@@ -38,7 +38,7 @@ from server.service import Service, wall_clock_ms
 from server.settings import Settings
 from server.state import Change, EventState
 from server.store import Store
-from tests.factory import meeting, small_event_records
+from tests.factory import event_and_rest, meeting, small_event_records, upserting
 from tests.servers import running_server, server_process
 
 EVENT = "live-ev"
@@ -341,19 +341,14 @@ async def test_many_updates_arrive_in_order_without_gaps_and_match_a_fresh_snaps
     async def writer(svc: Service, base: int) -> None:
         for n in range(25):
             await svc.execute(
-                EVENT,
-                "announce",
-                lambda _s, n=n: Change(upserts=(Announcement(f"a{base + n}", "x"),)),
-                actor="w",
+                EVENT, "announce", upserting(Announcement(f"a{base + n}", "x")), actor="w"
             )
 
     moves = [dataclasses.replace(live.state.meetings["m3"], table=t) for t in (2, 3, 1, 2)]
 
     async def mover() -> None:
         for m in moves:
-            await live.service.execute(
-                EVENT, "move", lambda _s, m=m: Change(upserts=(m,)), actor="w"
-            )
+            await live.service.execute(EVENT, "move", upserting(m), actor="w")
 
     await asyncio.gather(writer(live.service, 0), writer(other, 100), mover())
     final = (await live.service.state(EVENT)).version
@@ -420,9 +415,9 @@ async def test_recreated_event_sends_connected_clients_a_new_epoch(live: Live) -
     hall = live.client(live.event.screen_key)
     await hall.connect()
     old_epoch = hall.state.epoch
-    records = small_event_records(event_id=EVENT, tables=1)
-    event = dataclasses.replace(records[0], screen_key=live.event.screen_key)  # type: ignore[type-var]
-    await live.service.create_event(event, records[1:], actor="t", replace=True)  # type: ignore[arg-type]
+    event, rest = event_and_rest(small_event_records(event_id=EVENT, tables=1))
+    event = dataclasses.replace(event, screen_key=live.event.screen_key)
+    await live.service.create_event(event, rest, actor="t", replace=True)
     snapshot = await next_of(hall, "snapshot", timeout=10)
     assert snapshot["epoch"] != old_epoch
     assert list(hall.state.records["table"]) == ["1"]
@@ -539,7 +534,9 @@ async def test_a_client_that_stops_reading_is_closed_4008_at_the_limit_and_other
                 if b'"snapshot"' in frame.data:
                     break
         start = stalled.received
-        stalled.writer.transport.pause_reading()  # and its kernel's receive buffer fills
+        transport = stalled.writer.transport
+        assert isinstance(transport, asyncio.Transport)  # a socket's: it reads as well
+        transport.pause_reading()  # and its kernel's receive buffer fills
         receive_buffer = stalled.writer.get_extra_info("socket").getsockopt(
             socket.SOL_SOCKET, socket.SO_RCVBUF
         )
@@ -549,7 +546,7 @@ async def test_a_client_that_stops_reading_is_closed_4008_at_the_limit_and_other
             version = await live.announce(n, text)
             while healthy.state.version != version:  # every update, in order (ClientState)
                 await healthy.recv(5)
-        stalled.writer.transport.resume_reading()
+        transport.resume_reading()
         async with asyncio.timeout(30):  # bounds the wait only
             while (frame := await stalled.next_frame()) is not None:
                 if frame.opcode is Opcode.CLOSE:
@@ -764,6 +761,7 @@ async def test_commands_over_the_websocket(live: Live) -> None:
     await moderator.connect()
     await phone.connect()
     before = moderator.state.version
+    assert before is not None
 
     preview = await send_command(moderator, "c1", "move_meeting",
                                  args={"meeting": "m1", "table": 3}, dry_run=True)  # fmt: skip

@@ -10,12 +10,12 @@ from pathlib import Path
 import redis.asyncio as aioredis
 
 from server.embedded import EmbeddedRedis
-from server.model import AlertKind, Announcement, Event, EventSettings, Round
+from server.model import Alert, AlertKind, Announcement, EventSettings, Round
 from server.service import Service, wall_clock_ms
 from server.state import Change, EventState
 from server.store import Store
 from server.timekeeper import CATCH_UP_MS, housekeeping, record_bells
-from tests.factory import T0_MS, meeting, small_event_records, small_state
+from tests.factory import T0_MS, event_and_rest, meeting, small_event_records, small_state
 from tests.servers import server_process
 
 
@@ -30,8 +30,9 @@ def test_due_bells_are_recorded_once_with_seating_alerts() -> None:
     kinds = sorted((r.KIND, r.key) for r in change.upserts)
     assert kinds == [("alert", "alert-m1"), ("bell", "1-seating")]
     (alert,) = [r for r in change.upserts if r.KIND == "alert"]
-    assert alert.kind is AlertKind.AT_RISK  # type: ignore[union-attr]
-    assert alert.reporter == ""  # type: ignore[union-attr]  # raised by the timekeeper
+    assert isinstance(alert, Alert)
+    assert alert.kind is AlertKind.AT_RISK
+    assert alert.reporter == ""  # raised by the timekeeper
     state.apply(change)
     assert not record_bells(state, seating + 1)  # already there: nothing twice
     start = record_bells(state, state.rounds[1].starts_at_ms)
@@ -60,8 +61,8 @@ async def test_two_server_processes_record_each_bell_exactly_once(
     service = Service(Store(redis))
     start = wall_clock_ms() + 1500
     records = small_event_records(event_id="bells", rounds=2, t0_ms=start)
-    event = dataclasses.replace(records[0], settings=EventSettings(warning_s=1))
-    assert isinstance(event, Event)
+    event, rest = event_and_rest(records)
+    event = dataclasses.replace(event, settings=EventSettings(warning_s=1))
     short = [  # 2 rounds: 1 s seating, 2 s meetings, 1 s warning: 8 bells in ~6 s
         dataclasses.replace(
             r, starts_at_ms=start + (r.index - 1) * 3000, meeting_s=2, changeover_s=1
@@ -69,7 +70,7 @@ async def test_two_server_processes_record_each_bell_exactly_once(
         for r in records
         if isinstance(r, Round)
     ]
-    others = [r for r in records[1:] if not isinstance(r, Round)]
+    others = [r for r in rest if not isinstance(r, Round)]
     await service.create_event(event, [*others, *short], actor="t")
     expected = {f"{r}-{c}" for r in (1, 2) for c in ("seating", "start", "warning", "end")}
     with server_process(redis_server.url, tmp_path), server_process(redis_server.url, tmp_path):
