@@ -10,7 +10,15 @@ from pathlib import Path
 import redis.asyncio as aioredis
 
 from server.embedded import EmbeddedRedis
-from server.model import Alert, AlertKind, Announcement, EventSettings, Round
+from server.model import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    Announcement,
+    EventSettings,
+    MeetingOutcome,
+    Round,
+)
 from server.service import Service, wall_clock_ms
 from server.state import Change, EventState
 from server.store import Store
@@ -37,6 +45,22 @@ def test_due_bells_are_recorded_once_with_seating_alerts() -> None:
     assert not record_bells(state, seating + 1)  # already there: nothing twice
     start = record_bells(state, state.rounds[1].starts_at_ms)
     assert [r.key for r in start.upserts] == ["1-start"]
+
+
+def test_a_round_over_by_its_seating_gets_its_alerts_expired_in_the_same_step() -> None:
+    """A process catching up (or a round ended early, right at its seating) records the
+    seating bell, its at-risk alerts and the round's outcomes at once: the alerts it raises
+    are expired in that same change, not left open for another tick."""
+    state = small_state()
+    short = dataclasses.replace(state.rounds[1], meeting_s=60)  # over a minute after it starts
+    state.apply(Change(upserts=(short, meeting("m1", "p0", "p1", 1, 1))))  # nobody checked in
+    now = short.ends_at_ms + 1000
+    assert now - short.seating_at_ms < CATCH_UP_MS  # the seating bell is still recorded
+    state.apply(housekeeping(state, now))
+    alert = state.alerts["alert-m1"]
+    assert (alert.status, alert.resolution) == (AlertStatus.EXPIRED, "no_show")
+    assert state.meetings["m1"].outcome is MeetingOutcome.NO_SHOW
+    assert not housekeeping(state, now)  # nothing left to do
 
 
 def test_a_late_process_catches_up_but_not_forever() -> None:
