@@ -31,6 +31,7 @@ import pytest
 import redis.asyncio as aioredis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from server import protocol
 from server.client import Client
@@ -273,7 +274,7 @@ async def open_ws(url: str, encoding: Encoding) -> ClientConnection:
     name = (
         protocol.SUBPROTOCOL_MSGPACK if encoding is Encoding.MSGPACK else protocol.SUBPROTOCOL_JSON
     )
-    return await connect(url, subprotocols=[name], max_size=None, open_timeout=WAIT_S)  # type: ignore[list-item]
+    return await connect(url, subprotocols=[Subprotocol(name)], max_size=None, open_timeout=WAIT_S)
 
 
 async def send_message(ws: ClientConnection, msg: dict[str, Any], encoding: Encoding) -> None:

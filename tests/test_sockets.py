@@ -19,12 +19,13 @@ import msgpack
 import orjson
 import pytest
 import redis.asyncio as aioredis
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 from websockets.frames import Close, Frame, Opcode
 from websockets.protocol import State
+from websockets.typing import Origin, Subprotocol
 from websockets.uri import parse_uri
 
 from server import hub as hub_module
@@ -114,14 +115,14 @@ async def next_of(client: Client, kind: str, timeout: float = 5) -> dict[str, An
             return message
 
 
-async def closed_with(ws: Any, timeout: float = 15) -> int | None:
+async def closed_with(ws: ClientConnection, timeout: float = 15) -> int | None:
     """Read until the server closes the connection; its close code."""
     async with asyncio.timeout(timeout):
         try:
             while True:
                 await ws.recv()
         except ConnectionClosed:
-            return ws.close_code  # type: ignore[no-any-return]
+            return ws.close_code
 
 
 # -- Authentication -------------------------------------------------------------------
@@ -144,7 +145,7 @@ async def closed_with(ws: Any, timeout: float = 15) -> int | None:
 async def test_bad_hello_gets_an_error_then_a_documented_close(
     live: Live, hello: dict[str, Any], error: str, close: int
 ) -> None:
-    async with connect(live.url, subprotocols=["matchboard.v1.json"]) as ws:  # type: ignore[list-item]
+    async with connect(live.url, subprotocols=[Subprotocol("matchboard.v1.json")]) as ws:
         await ws.send(orjson.dumps(hello).decode())
         message = orjson.loads(await ws.recv())
         assert message["type"] == "error"
@@ -162,7 +163,7 @@ async def test_bad_hello_gets_an_error_then_a_documented_close(
 )  # fmt: skip
 async def test_a_malformed_resume_gets_a_snapshot(live: Live, resume: Any) -> None:
     hello = {"type": "hello", "event": EVENT, "token": live.token("p0"), "resume": resume}
-    async with connect(live.url, subprotocols=["matchboard.v1.json"]) as ws:  # type: ignore[list-item]
+    async with connect(live.url, subprotocols=[Subprotocol("matchboard.v1.json")]) as ws:
         await ws.send(orjson.dumps(hello).decode())
         welcome = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
         assert (welcome["type"], welcome["resumed"]) == ("welcome", False)
@@ -184,7 +185,7 @@ async def test_a_token_of_another_event_is_refused(live: Live) -> None:
 
 async def test_no_hello_in_time_closes_4002(live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(protocol, "HELLO_TIMEOUT_S", 0.2)
-    async with connect(live.url, subprotocols=["matchboard.v1.msgpack"]) as ws:  # type: ignore[list-item]
+    async with connect(live.url, subprotocols=[Subprotocol("matchboard.v1.msgpack")]) as ws:
         message = protocol.decode(await asyncio.wait_for(ws.recv(), 5), Encoding.MSGPACK)
         assert message["code"] == "hello_timeout"
         with pytest.raises(ConnectionClosed):
@@ -230,14 +231,20 @@ async def test_a_refused_handshake_has_one_content_type_and_the_error_shape(
 
 async def test_handshake_checks_subprotocol_and_origin(live: Live) -> None:
     with pytest.raises(InvalidStatus) as caught:
-        await connect(live.url, subprotocols=["chat"])  # type: ignore[list-item]
+        await connect(live.url, subprotocols=[Subprotocol("chat")])
     assert caught.value.response.status_code == 400
     assert b'"code":"bad_subprotocol"' in caught.value.response.body
     with pytest.raises(InvalidStatus) as caught:
-        await connect(live.url, subprotocols=["matchboard.v1.json"], origin="http://evil.example")  # type: ignore[list-item,arg-type]
+        await connect(
+            live.url,
+            subprotocols=[Subprotocol("matchboard.v1.json")],
+            origin=Origin("http://evil.example"),
+        )
     assert caught.value.response.status_code == 403
     host = live.url.removeprefix("ws://").removesuffix("/ws")
-    ok = await connect(live.url, subprotocols=["matchboard.v1.json"], origin=f"http://{host}")  # type: ignore[list-item,arg-type]
+    ok = await connect(
+        live.url, subprotocols=[Subprotocol("matchboard.v1.json")], origin=Origin(f"http://{host}")
+    )
     await ok.close()
 
 
@@ -256,7 +263,7 @@ async def test_each_role_sees_exactly_its_audience(live: Live) -> None:
     assert {p["email"] for p in data["participants"]} == set(emails)
     await moderator.close()
 
-    async with connect(live.url, subprotocols=["matchboard.v1.json"]) as ws:  # type: ignore[list-item]
+    async with connect(live.url, subprotocols=[Subprotocol("matchboard.v1.json")]) as ws:
         await ws.send(
             orjson.dumps({"type": "hello", "event": EVENT, "token": live.event.screen_key}).decode()
         )
@@ -278,7 +285,7 @@ async def test_each_role_sees_exactly_its_audience(live: Live) -> None:
     for secret in [*secrets, *emails]:
         assert secret not in str(snapshot_raw)
 
-    async with connect(live.url, subprotocols=["matchboard.v1.json"]) as ws:  # type: ignore[list-item]
+    async with connect(live.url, subprotocols=[Subprotocol("matchboard.v1.json")]) as ws:
         await ws.send(
             orjson.dumps({"type": "hello", "event": EVENT, "token": live.token("p1")}).decode()
         )
@@ -448,7 +455,7 @@ class SilentClient:
     def __init__(self, url: str, token: str, *, deflate: bool = False) -> None:
         self.proto = ClientProtocol(
             parse_uri(url),
-            subprotocols=["matchboard.v1.json"],  # type: ignore[list-item]
+            subprotocols=[Subprotocol("matchboard.v1.json")],
             extensions=[ClientPerMessageDeflateFactory()] if deflate else None,
         )
         self.url, self.token = url, token
@@ -568,7 +575,8 @@ async def test_malformed_oversized_and_unknown_frames(live: Live) -> None:
 
     async def answer(frame: str | bytes) -> dict[str, Any]:
         await ws.send(frame)
-        return orjson.loads(await asyncio.wait_for(ws.recv(), 5))  # type: ignore[no-any-return]
+        message: dict[str, Any] = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+        return message
 
     assert (await answer("{not json"))["code"] == "malformed"
     assert (await answer('["a list"]'))["code"] == "malformed"
