@@ -17,13 +17,14 @@ Every alert of the round still open expires with its meeting's outcome as resolu
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Final
 
 from server.alerts import close
 from server.clock import Phase, phase_in, rounds_in_order
 from server.command_args import Args, find_meeting
 from server.errors import InvalidArgument, RoundRunning
-from server.model import Meeting, MeetingOutcome, MeetingStatus, Participant, Record, Round
+from server.model import Alert, Meeting, MeetingOutcome, MeetingStatus, Participant, Record, Round
 from server.state import Change, EventState
 from server.views import Audience
 
@@ -71,9 +72,12 @@ def _pending(state: EventState, rnd: Round) -> list[Meeting]:
     return sorted(pending, key=lambda m: m.id)
 
 
-def round_end_outcomes(state: EventState, now_ms: int) -> Change:
+def round_end_outcomes(
+    state: EventState, now_ms: int, raised: Mapping[str, Alert] | None = None
+) -> Change:
     """Outcomes for the meetings of every ended round that lack one, and the round's open
-    alerts expired; an empty change when there is nothing left to record."""
+    alerts expired (those in `raised` too: alerts the same step raises, not in the state
+    yet); an empty change when there is nothing left to record."""
     upserts: list[Record] = []
     ended: set[int] = set()
     for rnd in rounds_in_order(state):
@@ -84,7 +88,7 @@ def round_end_outcomes(state: EventState, now_ms: int) -> Change:
     if not ended:
         return Change()
     decided = {r.key: r for r in upserts if isinstance(r, Meeting)}
-    for alert in state.alerts.values():
+    for alert in (state.alerts | dict(raised or {})).values():
         if alert.is_open and alert.round in ended:
             meeting = decided.get(alert.meeting) or state.meetings.get(alert.meeting)
             outcome = meeting.outcome if meeting is not None else None

@@ -51,11 +51,17 @@ def housekeeping(state: EventState, now_ms: int) -> Change:
     expired announcements taken down, and, if the event wants it, one automatic
     substitute per call for a meeting still missing someone after the grace period."""
     bells = record_bells(state, now_ms)
-    outcomes = round_end_outcomes(state, now_ms)
+    # A round that ended by its seating (a late process catching up, a round ended early)
+    # has the alerts raised at its seating expired in this same change, in their place.
+    raised = {r.id: r for r in bells.upserts if isinstance(r, Alert)}
+    outcomes = round_end_outcomes(state, now_ms, raised)
+    closed = {r.id: r for r in outcomes.upserts if isinstance(r, Alert) and r.id in raised}
+    upserts = tuple(closed.get(r.id, r) if isinstance(r, Alert) else r for r in bells.upserts)
+    upserts += tuple(r for r in outcomes.upserts if not (isinstance(r, Alert) and r.id in closed))
     expired = tuple(
         (Announcement.KIND, a.id) for a in state.announcements.values() if not a.is_active(now_ms)
     )
-    change = Change(upserts=bells.upserts + outcomes.upserts, deletes=expired)
+    change = Change(upserts=upserts, deletes=expired)
     if change:
         return change
     return auto_substitute(state, now_ms)

@@ -11,7 +11,7 @@ from server.model import (
     Round,
     Table,
 )
-from server.state import EventState, state_from_records
+from server.state import Change, Decide, EventState, state_from_records
 
 T0_MS = 1_780_000_000_000  # a fixed instant; tests never read the clock
 NAMES = [
@@ -55,8 +55,16 @@ def small_event_records(
     return records
 
 
-def small_state(**kwargs: int | str) -> EventState:
-    return state_from_records(small_event_records(**kwargs), epoch="e", version=1)  # type: ignore[arg-type]
+def event_and_rest(records: list[Record]) -> tuple[Event, list[Record]]:
+    """The event record (always first in `small_event_records`) and the others, typed."""
+    event, *rest = records
+    assert isinstance(event, Event)
+    return event, rest
+
+
+def small_state(*, tables: int = 3, rounds: int = 4, people: int = 8) -> EventState:
+    records = small_event_records(tables=tables, rounds=rounds, people=people)
+    return state_from_records(records, epoch="e", version=1)
 
 
 def meeting(mid: str, a: str, b: str, rnd: int | None = None, table: int | None = None) -> Meeting:
@@ -66,3 +74,8 @@ def meeting(mid: str, a: str, b: str, rnd: int | None = None, table: int | None 
         else MeetingStatus.REQUESTED
     )
     return Meeting(id=mid, side_a=(a,), side_b=(b,), round=rnd, table=table, status=status)
+
+
+def upserting(*records: Record) -> Decide:
+    """A decision for `Service.execute` that writes these records, whatever the state."""
+    return lambda _state: Change(upserts=records)

@@ -40,20 +40,19 @@ def in_own_loop(work: Coroutine[Any, Any, T]) -> T:
 
 
 def open_page(browser: Browser, url: str, errors: list[str], *, width: int = 1280,
-              height: int = 800) -> Page:  # fmt: skip
-    """A new page at `url`; console errors go to `errors`, the hosts it requested to
-    `page.hosts`."""
+              height: int = 800, hosts: set[str] | None = None) -> Page:  # fmt: skip
+    """A new page at `url`; console errors go to `errors`, the hosts it requests to
+    `hosts` (if given)."""
     page = browser.new_page(viewport={"width": width, "height": height})
-    hosts: set[str] = set()
+    requested = set() if hosts is None else hosts
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
             errors.append(f"{url}: {message.text}")
 
     page.on("console", on_console)
-    page.on("request", lambda request: hosts.add(re.sub(r"^\w+://([^/]+).*", r"\1", request.url)))
+    page.on("request", lambda r: requested.add(re.sub(r"^\w+://([^/]+).*", r"\1", r.url)))
     page.goto(url)
-    page.hosts = hosts  # type: ignore[attr-defined]
     return page
 
 

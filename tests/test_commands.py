@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from server import commands, rules
-from server.commands import COMMANDS, Args
+from server.command_args import Args
+from server.commands import COMMANDS
 from server.errors import (
     Forbidden,
     InvalidArgument,

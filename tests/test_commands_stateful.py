@@ -1,15 +1,19 @@
 """Random command sequences from several moderators and participants against one event.
 
-A hypothesis state machine (pure, no Redis): every step runs one command the way the
-service does (decide, then the rules); a rejected command must leave the state exactly as
-it was, an accepted one is applied, and after every step the invariants are recomputed
-from the meetings themselves and the incremental indexes from the records.
+A hypothesis state machine (pure, no Redis): every step runs one command of the registry
+(server.commands.COMMANDS) the way the service does (decide, then the rules); a rejected
+command must leave the state exactly as it was, an accepted one is committed as the next
+version and handed to a hub feed, as a process's feed hands it on. After every step the
+invariants are recomputed from the meetings themselves and the incremental indexes from
+the records, and each screen (moderator, hall, some phones), fed only the updates the feed
+wrote to it, must hold exactly what a fresh snapshot of its audience holds.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,26 +21,32 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from server import codec, commands, rules
+from server import audit, codec, commands, protocol, rules
+from server.client_state import ClientState
 from server.clock import Phase, phase_in
-from server.command_args import Args
+from server.command_args import Args, Command
 from server.errors import MatchboardError, ParticipantBusy, ParticipantUnavailable, TableTaken
-from server.model import MINUTE_MS, AlertKind, Meeting, MeetingStatus, TimeWindow
-from server.protocol import Role
-from server.service import with_tokens
-from server.state import Change, EventState, state_from_records
+from server.hub import Connection, Feed
+from server.model import MINUTE_MS, AlertKind, Meeting, MeetingOutcome, MeetingStatus, TimeWindow
+from server.protocol import CloseCode, Encoding, Role
+from server.service import Service, with_tokens
+from server.state import Change, ChangeRecord, EventState, state_from_records
 from server.timekeeper import housekeeping
 from server.views import Audience
+from server.wsconn import FrameWriter
 from tests.factory import T0_MS, meeting, small_event_records
+from tests.test_client_state import fresh
 
+EVENT = "test-event"
 MOD = Audience(Role.MODERATOR)
 ACTORS = [MOD] * 5 + [Audience(Role.PARTICIPANT, p) for p in ("p0", "p6")]
-NAMES = [
-    *("move_meeting", "swap_tables", "cancel_meeting", "walk_in", "check_in", "undo_check_in"),
-    *("report_missing_partner", "mark_absent", "accept_substitute", "depart", "announce"),
-    *("pause_clock", "resume_clock", "extend_round", "delay_rounds", "end_round"),
-    *("skip_round", "start_next_round"),
-]
+# The screens that follow the event: p0 and p6 act themselves, p1 is in m1 and m6.
+SCREENS = [
+    (MOD, Encoding.JSON),
+    (Audience(Role.HALL), Encoding.MSGPACK),
+    *((Audience(Role.PARTICIPANT, p), e) for p, e in [("p0", Encoding.MSGPACK),
+       ("p1", Encoding.JSON), ("p6", Encoding.MSGPACK)]),
+]  # fmt: skip
 BAD_IDS = ["nope", "", 7, None]  # drawn about one time in four, like other wrong values
 TABLES = st.sampled_from([1, 2, 3] * 3 + [0, 4, "3", True])  # the event has tables 1-3
 ROUNDS = st.sampled_from([1, 2, 3, 4] * 3 + [0, 5, "2", None])  # ... and rounds 1-4
@@ -44,7 +54,7 @@ MINUTES = st.sampled_from([-40, -10, -5, 1, 5, 10, 15, 30, 60, 130, 0, "5"])
 
 
 def make_event() -> EventState:
-    records = with_tokens("test-event", None, small_event_records(tables=3, rounds=4, people=8))
+    records = with_tokens(EVENT, None, small_event_records(tables=3, rounds=4, people=8))
     state = state_from_records(records, epoch="e", version=1)
     # p7 cannot come to round 4; p6 leaves at T0+60 min: rounds 1-2 unless delayed 15+ min.
     p6, p7 = state.participants["p6"], state.participants["p7"]
@@ -75,60 +85,244 @@ def occupying(state: EventState) -> list[Meeting]:
     return [m for m in state.meetings.values() if m.occupies]
 
 
+class OneReplica(Service):
+    """The service as a feed sees it: this process's replica, and no Redis (the state
+    machine commits each change itself and hands it to the feed)."""
+
+    def __init__(self, state: EventState) -> None:  # no Store: nothing here reads Redis
+        self.current = state
+
+    def replica(self, event_id: str) -> EventState:
+        return self.current
+
+
+class Screen(FrameWriter):
+    """A connection's far end: every message the feed writes, decoded and applied to a
+    ClientState the way a client does (a gap or a duplicate raises OutOfSync)."""
+
+    def __init__(self, encoding: Encoding) -> None:
+        self.encoding = encoding
+        self.client = ClientState()
+        self.closed_with: int | None = None
+
+    def send(
+        self, payload: bytes, prebuilt_frame: bytes | None = None, *, snapshot: bool = False
+    ) -> bool:
+        assert self.closed_with is None, "a message after the close"
+        data = payload.decode() if self.encoding is Encoding.JSON else payload
+        self.client.apply(protocol.decode(data, self.encoding))
+        return True
+
+    def close(self, code: int, reason: str) -> None:
+        self.closed_with = code
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_with is not None
+
+
+# -- drawing each command's arguments from the current state, with some that are wrong
+
+Draw = Callable[["Moderators", Audience, st.DataObject], dict[str, Any]]
+DRAWS: dict[str, Draw] = {}
+
+
+def draws(*names: str) -> Callable[[Draw], Draw]:
+    """Register how the arguments of these commands are drawn (every command has one:
+    `test_every_command_of_the_registry_is_drawn`)."""
+
+    def register(draw: Draw) -> Draw:
+        DRAWS.update(dict.fromkeys(names, draw))
+        return draw
+
+    return register
+
+
+def _meeting(m: Moderators, data: st.DataObject) -> Any:
+    return data.draw(st.sampled_from(sorted(m.state.meetings) * 3 + BAD_IDS))
+
+
+def _person(m: Moderators, data: st.DataObject) -> Any:
+    return data.draw(st.sampled_from(sorted(m.state.participants) + BAD_IDS))
+
+
+@draws("pause_clock", "resume_clock", "start_next_round", "end_round", "stats", "undo")
+def _no_args(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    return {}  # undo: whose latest action is undone follows from the actor alone
+
+
+@draws("cancel_meeting", "suggest_rounds")
+def _a_meeting(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    return {"meeting": _meeting(m, data)}
+
+
+@draws("mark_absent")
+def _mark_absent(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    args: dict[str, Any] = {"meeting": _meeting(m, data)}
+    if data.draw(st.booleans()):
+        args["participant"] = _person(m, data)  # who did not come, if not everyone
+    return args
+
+
+@draws("move_meeting")
+def _move(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    args: dict[str, Any] = {"meeting": _meeting(m, data), "table": data.draw(TABLES)}
+    if data.draw(st.booleans()):
+        args["round"] = data.draw(ROUNDS)
+    return args
+
+
+@draws("swap_tables")
+def _swap(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    """Half the time, two meetings of the same round (only those can swap)."""
+    first = _meeting(m, data)
+    placed = m.state.meetings.get(first) if isinstance(first, str) else None
+    if placed is None or data.draw(st.booleans()):
+        return {"meeting_a": first, "meeting_b": _meeting(m, data)}
+    same_round = sorted(k for k, v in m.state.meetings.items() if v.round == placed.round)
+    return {"meeting_a": first, "meeting_b": data.draw(st.sampled_from(same_round))}
+
+
+@draws("walk_in")
+def _walk_in(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    draw = data.draw
+    people = st.lists(st.sampled_from(sorted(m.state.participants)), max_size=2)
+    args: dict[str, Any] = {"side_a": draw(people), "side_b": draw(people), "round": draw(ROUNDS)}
+    args["id"] = draw(st.sampled_from([f"w{m.steps}", "m1"]))
+    if draw(st.booleans()):
+        args["table"] = draw(TABLES)
+    return args
+
+
+@draws("undo_check_in", "depart")
+def _someone(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    """A moderator names the participant; a participant may (themselves) or not."""
+    if actor.role is Role.MODERATOR or data.draw(st.booleans()):
+        return {"participant": _person(m, data)}
+    return {}
+
+
+@draws("check_in")
+def _check_in(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    if data.draw(st.booleans()):  # by the code on the badge
+        codes = [p.check_in_code.lower() for p in m.state.participants.values()]
+        return {"code": data.draw(st.sampled_from([*codes, "NOPE"]))}
+    return _someone(m, actor, data)
+
+
+@draws("report_missing_partner")
+def _missing(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    args = _someone(m, actor, data)
+    if data.draw(st.booleans()):
+        args["meeting"] = _meeting(m, data)
+    return args
+
+
+@draws("accept_substitute")
+def _substitute(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    args = {"participant": _person(m, data), "substitute": _person(m, data)}
+    args["round"] = data.draw(ROUNDS)
+    if data.draw(st.booleans()):
+        args["table"] = data.draw(TABLES)
+    return args
+
+
+@draws("suggest_substitutes")
+def _suggest_substitutes(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    args = {"participant": _person(m, data), "round": data.draw(ROUNDS)}
+    if data.draw(st.booleans()):
+        args["limit"] = data.draw(st.sampled_from([1, 3, 0, "2"]))
+    return args
+
+
+@draws("announce")
+def _announce(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    draw = data.draw
+    return {
+        "text": draw(st.sampled_from(["Lunch at 12:30"] * 4 + ["", "x" * 501])),
+        "audience": draw(st.sampled_from(["everyone", "hall"] * 2 + ["phones"])),
+        "id": f"a{m.steps}",
+        "expires_in_minutes": draw(st.sampled_from([1, 30, 24 * 60] * 2 + [0, 24 * 60 + 1])),
+    }
+
+
+@draws("remove_announcement")
+def _remove(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    shown = sorted(m.state.announcements) * 3
+    return {"announcement": data.draw(st.sampled_from(shown + BAD_IDS))}
+
+
+@draws("keep_waiting")
+def _keep_waiting(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    return {"alert": data.draw(st.sampled_from(sorted(m.state.alerts) * 6 + BAD_IDS))}
+
+
+@draws("set_outcome")
+def _set_outcome(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    """Half the time a meeting of a round that has ended: only those have an outcome."""
+    state = m.state
+    over = [r.index for r in state.rounds.values() if phase_in(state, r, m.now) is Phase.ENDED]
+    done = sorted(k for k, v in state.meetings.items() if v.round in over)
+    of_an_ended_round: bool = data.draw(st.booleans())
+    if done and of_an_ended_round:
+        args: dict[str, Any] = {"meeting": data.draw(st.sampled_from(done))}
+    else:
+        args = {"meeting": _meeting(m, data)}
+    args["outcome"] = data.draw(st.sampled_from([*MeetingOutcome, "won"]))
+    if data.draw(st.booleans()):
+        people = st.lists(st.sampled_from(sorted(m.state.participants)), max_size=2)
+        args["absent"] = data.draw(people)
+    return args
+
+
+@draws("extend_round", "delay_rounds")
+def _minutes(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    return {"minutes": data.draw(MINUTES)}
+
+
+@draws("skip_round")
+def _skip(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    return {"round": data.draw(ROUNDS)}
+
+
+@draws("set_auto_substitute")
+def _auto(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    args = {"on": data.draw(st.sampled_from([True, False, "yes"]))}
+    if data.draw(st.booleans()):
+        args["grace_minutes"] = data.draw(st.sampled_from([1, 5, 30, 0, 31, "5"]))
+    return args
+
+
+@draws("rotate_token")
+def _rotate(m: Moderators, actor: Audience, data: st.DataObject) -> dict[str, Any]:
+    """The new secrets are random (secrets.token_*), but nothing drawn later depends on
+    their values, so an example replays the same; the screens whose secret it was are
+    closed (4005) and load afresh with the new link."""
+    targets = [{"participant": _person(m, data)}, {"hall": True}, {"moderator": True}]
+    wrong = [{}, {"hall": False}, {"participant": "p0", "moderator": True}]
+    args: dict[str, Any] = data.draw(st.sampled_from(targets * 3 + wrong))
+    if data.draw(st.booleans()):
+        args = args | {"check_in_code": True}
+    return args
+
+
 class Moderators(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.state = make_event()
         self.now = T0_MS - 10 * MINUTE_MS  # before round 1's seating
         self.steps = 0
+        self.log: list[ChangeRecord] = []  # what undo reads (the event's change stream)
+        state = self.state
+        self.feed = Feed(EVENT, OneReplica(state), epoch=state.epoch, version=state.version)
+        self.screens: dict[Audience, Screen] = {}
+        for audience, encoding in SCREENS:
+            self.connect(audience, encoding)
 
-    # -- drawing arguments from the current state, with some that are wrong
-
-    def _meeting(self, data: st.DataObject) -> Any:
-        return data.draw(st.sampled_from(sorted(self.state.meetings) * 3 + BAD_IDS))
-
-    def _person(self, data: st.DataObject) -> Any:
-        return data.draw(st.sampled_from(sorted(self.state.participants) + BAD_IDS))
-
-    def _args(self, name: str, actor: Audience, data: st.DataObject) -> dict[str, Any]:
-        draw = data.draw
-        args: dict[str, Any] = {}
-        if name in ("move_meeting", "cancel_meeting", "mark_absent"):
-            args["meeting"] = self._meeting(data)
-        if name == "move_meeting":
-            args["table"] = draw(TABLES)
-            if draw(st.booleans()):
-                args["round"] = draw(ROUNDS)
-        elif name == "swap_tables":
-            args.update(meeting_a=self._meeting(data), meeting_b=self._meeting(data))
-        elif name == "walk_in":
-            people = st.lists(st.sampled_from(sorted(self.state.participants)), max_size=2)
-            args.update(side_a=draw(people), side_b=draw(people), round=draw(ROUNDS))
-            args["id"] = draw(st.sampled_from([f"w{self.steps}", "m1"]))
-            if draw(st.booleans()):
-                args["table"] = draw(TABLES)
-        elif name in ("check_in", "undo_check_in", "depart", "report_missing_partner"):
-            if actor.role is Role.MODERATOR or draw(st.booleans()):
-                args["participant"] = self._person(data)
-            if name == "check_in" and draw(st.booleans()):
-                codes = [p.check_in_code.lower() for p in self.state.participants.values()]
-                args = {"code": draw(st.sampled_from([*codes, "NOPE"]))}
-            if name == "report_missing_partner" and draw(st.booleans()):
-                args["meeting"] = self._meeting(data)
-        elif name == "accept_substitute":
-            args.update(participant=self._person(data), substitute=self._person(data))
-            args["round"] = draw(ROUNDS)
-            if draw(st.booleans()):
-                args["table"] = draw(TABLES)
-        elif name == "announce":
-            args["text"] = draw(st.sampled_from(["Lunch at 12:30", "", "x" * 501]))
-            args["audience"] = draw(st.sampled_from(["everyone", "hall", "phones"]))
-            args.update(id=f"a{self.steps}", expires_in_minutes=draw(st.integers(0, 1500)))
-        elif name in ("extend_round", "delay_rounds"):
-            args["minutes"] = draw(MINUTES)
-        elif name == "skip_round":
-            args["round"] = draw(ROUNDS)
-        return args
+    def connect(self, audience: Audience, encoding: Encoding) -> None:
+        """A screen opens: the feed welcomes it with a snapshot (hub.Feed.attach)."""
+        screen = self.screens[audience] = Screen(encoding)
+        self.feed.attach(Connection(audience, encoding, screen), None, audience.participant_id)
 
     # -- one step, the way the service runs it
 
@@ -136,19 +330,56 @@ class Moderators(RuleBasedStateMachine):
         self.steps += 1
         before = snapshot(self.state)
         try:
-            change = commands.command(name, actor).decide(self.state, Args(args), actor, self.now)
+            spec = commands.command(name, actor)
+            if spec.query is not None:
+                spec.query(self.state, Args(args), actor, self.now)
+                assert snapshot(self.state) == before, f"query {name} {args} changed the state"
+                return None
+            change, recorded = self.decide(spec, args, actor)
             rules.check(self.state, change)
         except MatchboardError as error:
             assert snapshot(self.state) == before, f"rejected {name} {args} changed the state"
             return error
         assert snapshot(self.state) == before, f"deciding {name} {args} changed the state"
         was = {m.id: set(m.absent) for m in self.state.meetings.values()}
-        self.state.apply(change)
+        if change:  # the service commits nothing for a change of nothing
+            self.commit(spec.name, change, commands.actor_name(actor), recorded)
         for record in change.upserts:  # nobody who is here is ever recorded absent
             if isinstance(record, Meeting):
                 new = set(record.absent) - was.get(record.id, set())
                 assert not [p for p in new if self.state.participants[p].present], (name, record)
+        if spec.answer is not None:  # the result's data, from the state after the commit
+            spec.answer(self.state, Args(args), actor, self.now)
         return None
+
+    def decide(
+        self, spec: Command, args: dict[str, Any], actor: Audience
+    ) -> tuple[Change, dict[str, Any]]:
+        """The change and the arguments recorded with it. Undo plans from the change log
+        (audit.plan_undo reads it from Redis; here it is `self.log`)."""
+        if spec.custom is None:
+            return spec.decide(self.state, Args(args), actor, self.now), args
+        assert spec.name == audit.UNDO, spec.name
+        target = audit.undo_target(self.log, commands.actor_name(actor))
+        change = audit.undo_change(self.state, target)
+        return change, {"version": target.version, "command": target.command}
+
+    def commit(self, command: str, change: Change, actor: str, args: dict[str, Any]) -> None:
+        """The next version, as Service.execute records it; then the feed hands it to the
+        screens (hub.Feed.dispatch), and a screen it closed for a rotated secret opens
+        again with the new one."""
+        state = self.state
+        record = ChangeRecord(state.version + 1, self.now, actor, command, change,
+                              state.before(change), args)  # fmt: skip
+        state.apply(change)
+        state.version = record.version
+        self.log.append(record)
+        self.feed.version = record.version
+        self.feed.dispatch(record)
+        for audience, screen in list(self.screens.items()):
+            if screen.closed:
+                assert screen.closed_with == CloseCode.REVOKED, (command, audience)
+                self.connect(audience, screen.encoding)
 
     @rule()
     def the_timekeeper_runs(self) -> None:
@@ -156,7 +387,8 @@ class Moderators(RuleBasedStateMachine):
         server process proposes them. After it, each ended round is fully recorded."""
         change = housekeeping(self.state, self.now)
         rules.check(self.state, change)
-        self.state.apply(change)
+        if change:
+            self.commit("housekeeping", change, "timekeeper", {})
         # Exactly once: proposing again at the same instant finds nothing left to do.
         assert not housekeeping(self.state, self.now)
         ended = {r.index for r in self.state.rounds.values() if phase_in(self.state, r, self.now)
@@ -170,10 +402,10 @@ class Moderators(RuleBasedStateMachine):
     def time_passes(self, minutes_ms: int) -> None:
         self.now += minutes_ms
 
-    @rule(name=st.sampled_from(NAMES), actor=st.sampled_from(ACTORS), data=st.data())
+    @rule(name=st.sampled_from(sorted(commands.COMMANDS)), actor=st.sampled_from(ACTORS),
+          data=st.data())  # fmt: skip
     def command(self, name: str, actor: Audience, data: st.DataObject) -> None:
-        args = self._args(name, actor, data)
-        self.run(name, args, actor)
+        self.run(name, DRAWS[name](self, actor, data), actor)
 
     @rule(data=st.data())
     def two_moderators_take_one_table(self, data: st.DataObject) -> None:
@@ -241,6 +473,14 @@ class Moderators(RuleBasedStateMachine):
             ours = {k: v for k, v in getattr(self.state, index).items() if v}
             assert ours == {k: v for k, v in getattr(fresh, index).items() if v}, index
 
+    @invariant()
+    def every_screen_shows_what_a_fresh_snapshot_shows(self) -> None:
+        """Each screen, given only the updates the feed wrote to it since its snapshot,
+        holds exactly what a screen of its audience that connects now would be sent."""
+        for audience, screen in self.screens.items():
+            assert screen.client.position() == (self.state.epoch, self.state.version), audience
+            assert screen.client.snapshot_like() == fresh(self.state, audience), audience
+
 
 Moderators.TestCase.settings = settings(
     max_examples=120,
@@ -259,3 +499,9 @@ def test_reporting_a_missing_partner_of_an_unplaced_meeting_is_refused() -> None
             state, Args({"meeting": "m6"}), Audience(Role.PARTICIPANT, "p1"), T0_MS
         )
     assert snapshot(state) == before
+
+
+def test_every_command_of_the_registry_is_drawn() -> None:
+    """A command added to the registry needs a way to draw its arguments above, or the
+    state machine would never run it."""
+    assert sorted(DRAWS) == sorted(commands.COMMANDS)

@@ -31,6 +31,7 @@ import pytest
 import redis.asyncio as aioredis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from server import protocol
 from server.client import Client
@@ -273,7 +274,7 @@ async def open_ws(url: str, encoding: Encoding) -> ClientConnection:
     name = (
         protocol.SUBPROTOCOL_MSGPACK if encoding is Encoding.MSGPACK else protocol.SUBPROTOCOL_JSON
     )
-    return await connect(url, subprotocols=[name], max_size=None, open_timeout=WAIT_S)  # type: ignore[list-item]
+    return await connect(url, subprotocols=[Subprotocol(name)], max_size=None, open_timeout=WAIT_S)
 
 
 async def send_message(ws: ClientConnection, msg: dict[str, Any], encoding: Encoding) -> None:
@@ -392,8 +393,8 @@ def http_request(rng: random.Random, s: Secrets) -> dict[str, Any]:
             command["dry_run"] = rng.choice([True, "false", 0])
         if rng.random() < 0.2:
             command["request_id"] = rng.choice([f"r-{rng.randrange(5)}", 5, ""])
-        value = command if rng.random() < 0.9 else any_value(rng)
-        body = as_json(value) if rng.random() < 0.95 else b"{"
+        sent = command if rng.random() < 0.9 else any_value(rng)
+        body = as_json(sent) if rng.random() < 0.95 else b"{"
     elif r < 0.5:
         body = rng.randbytes(rng.randrange(0, 300))
     elif r < 0.8:

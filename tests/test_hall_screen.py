@@ -13,14 +13,14 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 import redis.asyncio as aioredis
 from playwright.sync_api import Browser, Page, expect
 
 from server.embedded import EmbeddedRedis
-from server.model import Event, EventSettings, Meeting, MeetingStatus, Round, Table
+from server.model import Event, EventSettings, Meeting, MeetingStatus, Record, Round, Table
 from server.sample import generate
 from server.service import Service, wall_clock_ms
 from server.state import EventState
@@ -93,7 +93,7 @@ def create_event(url: str) -> tuple[EventState, Hall]:
         client = aioredis.from_url(url)
         try:
             service = Service(Store(client))
-            records = [*tables, *people, *rounds, *meetings]
+            records: list[Record] = [*tables, *people, *rounds, *meetings]
             await service.create_event(event, records, actor="test")
             return await service.state(EVENT)
         finally:
@@ -124,6 +124,13 @@ def open_hall(browser: Browser, hall: Hall, errors: list[str], *, width: int = 1
     return page
 
 
+class Shown(TypedDict):
+    """What SHOWN reads off the hall screen's directory."""
+
+    page: str
+    rows: list[list[str]]  # participant id, name, table, the "away" mark
+
+
 SHOWN = """() => ({
     page: document.querySelector('#dir-page').textContent,
     rows: [...document.querySelectorAll('#dir-list li')].map(li =>
@@ -140,7 +147,7 @@ def test_the_list_shows_the_round_that_is_running(browser: Browser, hall: Hall) 
     expect(page.locator("body")).to_have_class(re.compile(r"\bphase-running\b"))
     expect(page.locator("#round-title")).to_have_text("Round 1")
     expect(page.locator("#dir-title")).to_have_text("Round 1 · find your table")
-    shown: dict[str, list[str]] = page.evaluate(SHOWN)
+    shown: Shown = page.evaluate(SHOWN)
     assert shown["rows"]
     for pid, who, table, _away in shown["rows"]:
         assert who == listed(hall.names[pid])

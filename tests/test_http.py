@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis
 import redis.asyncio as aioredis
@@ -53,15 +54,16 @@ def auth(event: Event) -> dict[str, str]:
     return {"authorization": f"Bearer {event.moderator_token}"}
 
 
-def assert_error(response: object, status: int, code: str) -> dict[str, object]:
-    body = response.json()  # type: ignore[attr-defined]
-    assert response.status_code == status, body  # type: ignore[attr-defined]
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    body = response.json()
+    assert response.status_code == status, body
     assert set(body) == {"ok", "error"}
     assert body["ok"] is False
     assert body["error"]["code"] == code
     assert isinstance(body["error"]["message"], str)
     assert body["error"]["message"]
-    return body["error"]  # type: ignore[no-any-return]
+    error: dict[str, Any] = body["error"]
+    return error
 
 
 def test_health_and_readiness(api: tuple[TestClient, Event]) -> None:
@@ -139,7 +141,7 @@ def test_bad_csv_is_rejected_with_line_errors_and_nothing_stored(
         422,
         "import_failed",
     )
-    errors = error["details"]["errors"]  # type: ignore[index]
+    errors = error["details"]["errors"]
     assert len(errors) >= 2
     for item in errors:
         assert item["file"] == "participants.csv"
@@ -218,9 +220,10 @@ def test_commands_over_http(api: tuple[TestClient, Event]) -> None:
     assert_error(not_json, 400, "bad_request")
     unknown = client.post("/api/events/ev1/commands", json={"name": "fly"}, headers=auth(event))
     assert_error(unknown, 404, "unknown_command")
-    for nameless in ({"args": {}}, {"name": 7}):
+    nameless_commands: list[dict[str, Any]] = [{"args": {}}, {"name": 7}]
+    for nameless in nameless_commands:
         response = client.post("/api/events/ev1/commands", json=nameless, headers=auth(event))
-        assert "'name'" in assert_error(response, 404, "unknown_command")["message"]  # type: ignore[operator]
+        assert "'name'" in assert_error(response, 404, "unknown_command")["message"]
     bad = client.post(
         "/api/events/ev1/commands", json={"name": "walk_in", "args": {}}, headers=auth(event)
     )
@@ -235,7 +238,8 @@ def command(client: TestClient, event: Event, name: str, **args: Any) -> Any:
 
 def table_of(client: TestClient, event: Event, mid: str) -> int:
     state = client.get("/api/events/ev1", headers=auth(event)).json()
-    return next(m["table"] for m in state["meetings"] if m["id"] == mid)
+    table: int = next(m["table"] for m in state["meetings"] if m["id"] == mid)
+    return table
 
 
 def test_audit_log_and_undo(api: tuple[TestClient, Event]) -> None:

@@ -163,7 +163,7 @@ async def test_a_reused_request_id_for_something_else_is_refused(
     await run(service, "announce", "note-1", now)
     await run(service, "check_in", "in-1", now)  # Anna's
     before = await version(service)
-    reuses = [
+    reuses: list[tuple[str, str, dict[str, Any]]] = [
         ("announce", "note-1", {"args": {"text": "Lunch is served"}}),  # other arguments
         ("delay_rounds", "note-1", {}),  # another command
         ("check_in", "in-1", {"actor": Audience(ANNA.role, "p4")}),  # someone else

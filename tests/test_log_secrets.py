@@ -14,7 +14,7 @@ from server.log_secrets import RedactSecrets, redact
 from server.service import Service
 from server.state import EventState
 from server.store import Store
-from tests.factory import small_event_records
+from tests.factory import event_and_rest, small_event_records
 from tests.servers import free_port, server_process
 
 
@@ -43,9 +43,9 @@ def test_a_served_event_logs_no_secret(redis_server: EmbeddedRedis, tmp_path: Pa
     async def create() -> EventState:
         client = aioredis.from_url(redis_server.url)
         try:
-            records = small_event_records(event_id="logs")
+            event, rest = event_and_rest(small_event_records(event_id="logs"))
             service = Service(Store(client))
-            return await service.create_event(records[0], records[1:], actor="test")  # type: ignore[arg-type]
+            return await service.create_event(event, rest, actor="test")
         finally:
             await client.aclose()
 

@@ -144,8 +144,10 @@ async def test_redis_down_is_unavailable_everywhere_and_the_server_recovers_by_i
                 http.post(f"/api/events/{UP}/schedule"),
                 http.get("/readyz"),
             ]  # fmt: skip
-            *responses, command, refused = await asyncio.gather(
-                *requests, answer_to(moderator, "c1"), refusal(url, COLD, cold.event.screen_key)
+            responses, command, refused = await asyncio.gather(
+                asyncio.gather(*requests),
+                answer_to(moderator, "c1"),
+                refusal(url, COLD, cold.event.screen_key),
             )
             for response in responses:
                 assert_unavailable(response)

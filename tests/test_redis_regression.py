@@ -32,7 +32,8 @@ from server.service import Service
 from server.state import Change
 from server.store import EpochChanged, Store, changes_key, meta_key
 from server.views import Audience
-from tests.factory import small_event_records
+from server.wsconn import FrameWriter
+from tests.factory import small_event_records, upserting
 from tests.servers import server_process
 from tests.test_redis_faults import WAIT_S, create, http_base, server_log
 from tests.test_sockets import next_of
@@ -195,17 +196,17 @@ async def make_event(service: Service, versions: int) -> None:
     assert isinstance(event, Event)
     await service.create_event(event, records[1:], actor="test")
     for n in range(versions - 1):
-        await service.execute(
-            EV, "t", lambda _s, n=n: Change(upserts=(Announcement(f"a{n}", "x"),)), actor="t"
-        )
+        await service.execute(EV, "t", upserting(Announcement(f"a{n}", "x")), actor="t")
 
 
 async def lose_writes_after(redis: aioredis.Redis, version: int) -> None:
     """Mimic Redis losing the writes after `version`: its version and stream go back."""
-    current = int(await redis.hget(meta_key(EV), "version"))
+    current = await redis.hget(meta_key(EV), "version")
+    assert current is not None
     await redis.hset(meta_key(EV), "version", version)
-    await redis.xdel(changes_key(EV), *[f"{v}-0" for v in range(version + 1, current + 1)])
-    await redis.execute_command("XSETID", changes_key(EV), f"{version}-0")
+    await redis.xdel(changes_key(EV), *[f"{v}-0" for v in range(version + 1, int(current) + 1)])
+    # redis-py leaves execute_command unannotated.
+    await redis.execute_command("XSETID", changes_key(EV), f"{version}-0")  # type: ignore[no-untyped-call]
 
 
 async def test_the_epoch_is_renewed_only_from_the_state_it_was_found_in(
@@ -245,7 +246,7 @@ async def test_replicas_ahead_of_redis_mint_one_new_epoch_between_them(
 
 
 @dataclass
-class Recorder:
+class Recorder(FrameWriter):
     """A connection's frame writer that keeps the messages it was given."""
 
     messages: list[dict[str, Any]] = field(default_factory=list)

@@ -19,12 +19,13 @@ import msgpack
 import orjson
 import pytest
 import redis.asyncio as aioredis
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 from websockets.frames import Close, Frame, Opcode
 from websockets.protocol import State
+from websockets.typing import Origin, Subprotocol
 from websockets.uri import parse_uri
 
 from server import hub as hub_module
@@ -38,7 +39,7 @@ from server.service import Service, wall_clock_ms
 from server.settings import Settings
 from server.state import Change, EventState
 from server.store import Store
-from tests.factory import meeting, small_event_records
+from tests.factory import event_and_rest, meeting, small_event_records, upserting
 from tests.servers import running_server, server_process
 
 EVENT = "live-ev"
@@ -114,14 +115,14 @@ async def next_of(client: Client, kind: str, timeout: float = 5) -> dict[str, An
             return message
 
 
-async def closed_with(ws: Any, timeout: float = 15) -> int | None:
+async def closed_with(ws: ClientConnection, timeout: float = 15) -> int | None:
     """Read until the server closes the connection; its close code."""
     async with asyncio.timeout(timeout):
         try:
             while True:
                 await ws.recv()
         except ConnectionClosed:
-            return ws.close_code  # type: ignore[no-any-return]
+            return ws.close_code
 
 
 # -- Authentication -------------------------------------------------------------------
@@ -144,7 +145,7 @@ async def closed_with(ws: Any, timeout: float = 15) -> int | None:
 async def test_bad_hello_gets_an_error_then_a_documented_close(
     live: Live, hello: dict[str, Any], error: str, close: int
 ) -> None:
-    async with connect(live.url, subprotocols=["matchboard.v1.json"]) as ws:  # type: ignore[list-item]
+    async with connect(live.url, subprotocols=[Subprotocol("matchboard.v1.json")]) as ws:
         await ws.send(orjson.dumps(hello).decode())
         message = orjson.loads(await ws.recv())
         assert message["type"] == "error"
@@ -162,7 +163,7 @@ async def test_bad_hello_gets_an_error_then_a_documented_close(
 )  # fmt: skip
 async def test_a_malformed_resume_gets_a_snapshot(live: Live, resume: Any) -> None:
     hello = {"type": "hello", "event": EVENT, "token": live.token("p0"), "resume": resume}
-    async with connect(live.url, subprotocols=["matchboard.v1.json"]) as ws:  # type: ignore[list-item]
+    async with connect(live.url, subprotocols=[Subprotocol("matchboard.v1.json")]) as ws:
         await ws.send(orjson.dumps(hello).decode())
         welcome = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
         assert (welcome["type"], welcome["resumed"]) == ("welcome", False)
@@ -184,7 +185,7 @@ async def test_a_token_of_another_event_is_refused(live: Live) -> None:
 
 async def test_no_hello_in_time_closes_4002(live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(protocol, "HELLO_TIMEOUT_S", 0.2)
-    async with connect(live.url, subprotocols=["matchboard.v1.msgpack"]) as ws:  # type: ignore[list-item]
+    async with connect(live.url, subprotocols=[Subprotocol("matchboard.v1.msgpack")]) as ws:
         message = protocol.decode(await asyncio.wait_for(ws.recv(), 5), Encoding.MSGPACK)
         assert message["code"] == "hello_timeout"
         with pytest.raises(ConnectionClosed):
@@ -230,14 +231,20 @@ async def test_a_refused_handshake_has_one_content_type_and_the_error_shape(
 
 async def test_handshake_checks_subprotocol_and_origin(live: Live) -> None:
     with pytest.raises(InvalidStatus) as caught:
-        await connect(live.url, subprotocols=["chat"])  # type: ignore[list-item]
+        await connect(live.url, subprotocols=[Subprotocol("chat")])
     assert caught.value.response.status_code == 400
     assert b'"code":"bad_subprotocol"' in caught.value.response.body
     with pytest.raises(InvalidStatus) as caught:
-        await connect(live.url, subprotocols=["matchboard.v1.json"], origin="http://evil.example")  # type: ignore[list-item,arg-type]
+        await connect(
+            live.url,
+            subprotocols=[Subprotocol("matchboard.v1.json")],
+            origin=Origin("http://evil.example"),
+        )
     assert caught.value.response.status_code == 403
     host = live.url.removeprefix("ws://").removesuffix("/ws")
-    ok = await connect(live.url, subprotocols=["matchboard.v1.json"], origin=f"http://{host}")  # type: ignore[list-item,arg-type]
+    ok = await connect(
+        live.url, subprotocols=[Subprotocol("matchboard.v1.json")], origin=Origin(f"http://{host}")
+    )
     await ok.close()
 
 
@@ -256,7 +263,7 @@ async def test_each_role_sees_exactly_its_audience(live: Live) -> None:
     assert {p["email"] for p in data["participants"]} == set(emails)
     await moderator.close()
 
-    async with connect(live.url, subprotocols=["matchboard.v1.json"]) as ws:  # type: ignore[list-item]
+    async with connect(live.url, subprotocols=[Subprotocol("matchboard.v1.json")]) as ws:
         await ws.send(
             orjson.dumps({"type": "hello", "event": EVENT, "token": live.event.screen_key}).decode()
         )
@@ -278,7 +285,7 @@ async def test_each_role_sees_exactly_its_audience(live: Live) -> None:
     for secret in [*secrets, *emails]:
         assert secret not in str(snapshot_raw)
 
-    async with connect(live.url, subprotocols=["matchboard.v1.json"]) as ws:  # type: ignore[list-item]
+    async with connect(live.url, subprotocols=[Subprotocol("matchboard.v1.json")]) as ws:
         await ws.send(
             orjson.dumps({"type": "hello", "event": EVENT, "token": live.token("p1")}).decode()
         )
@@ -341,19 +348,14 @@ async def test_many_updates_arrive_in_order_without_gaps_and_match_a_fresh_snaps
     async def writer(svc: Service, base: int) -> None:
         for n in range(25):
             await svc.execute(
-                EVENT,
-                "announce",
-                lambda _s, n=n: Change(upserts=(Announcement(f"a{base + n}", "x"),)),
-                actor="w",
+                EVENT, "announce", upserting(Announcement(f"a{base + n}", "x")), actor="w"
             )
 
     moves = [dataclasses.replace(live.state.meetings["m3"], table=t) for t in (2, 3, 1, 2)]
 
     async def mover() -> None:
         for m in moves:
-            await live.service.execute(
-                EVENT, "move", lambda _s, m=m: Change(upserts=(m,)), actor="w"
-            )
+            await live.service.execute(EVENT, "move", upserting(m), actor="w")
 
     await asyncio.gather(writer(live.service, 0), writer(other, 100), mover())
     final = (await live.service.state(EVENT)).version
@@ -420,9 +422,9 @@ async def test_recreated_event_sends_connected_clients_a_new_epoch(live: Live) -
     hall = live.client(live.event.screen_key)
     await hall.connect()
     old_epoch = hall.state.epoch
-    records = small_event_records(event_id=EVENT, tables=1)
-    event = dataclasses.replace(records[0], screen_key=live.event.screen_key)  # type: ignore[type-var]
-    await live.service.create_event(event, records[1:], actor="t", replace=True)  # type: ignore[arg-type]
+    event, rest = event_and_rest(small_event_records(event_id=EVENT, tables=1))
+    event = dataclasses.replace(event, screen_key=live.event.screen_key)
+    await live.service.create_event(event, rest, actor="t", replace=True)
     snapshot = await next_of(hall, "snapshot", timeout=10)
     assert snapshot["epoch"] != old_epoch
     assert list(hall.state.records["table"]) == ["1"]
@@ -453,7 +455,7 @@ class SilentClient:
     def __init__(self, url: str, token: str, *, deflate: bool = False) -> None:
         self.proto = ClientProtocol(
             parse_uri(url),
-            subprotocols=["matchboard.v1.json"],  # type: ignore[list-item]
+            subprotocols=[Subprotocol("matchboard.v1.json")],
             extensions=[ClientPerMessageDeflateFactory()] if deflate else None,
         )
         self.url, self.token = url, token
@@ -539,7 +541,9 @@ async def test_a_client_that_stops_reading_is_closed_4008_at_the_limit_and_other
                 if b'"snapshot"' in frame.data:
                     break
         start = stalled.received
-        stalled.writer.transport.pause_reading()  # and its kernel's receive buffer fills
+        transport = stalled.writer.transport
+        assert isinstance(transport, asyncio.Transport)  # a socket's: it reads as well
+        transport.pause_reading()  # and its kernel's receive buffer fills
         receive_buffer = stalled.writer.get_extra_info("socket").getsockopt(
             socket.SOL_SOCKET, socket.SO_RCVBUF
         )
@@ -549,7 +553,7 @@ async def test_a_client_that_stops_reading_is_closed_4008_at_the_limit_and_other
             version = await live.announce(n, text)
             while healthy.state.version != version:  # every update, in order (ClientState)
                 await healthy.recv(5)
-        stalled.writer.transport.resume_reading()
+        transport.resume_reading()
         async with asyncio.timeout(30):  # bounds the wait only
             while (frame := await stalled.next_frame()) is not None:
                 if frame.opcode is Opcode.CLOSE:
@@ -571,7 +575,8 @@ async def test_malformed_oversized_and_unknown_frames(live: Live) -> None:
 
     async def answer(frame: str | bytes) -> dict[str, Any]:
         await ws.send(frame)
-        return orjson.loads(await asyncio.wait_for(ws.recv(), 5))  # type: ignore[no-any-return]
+        message: dict[str, Any] = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+        return message
 
     assert (await answer("{not json"))["code"] == "malformed"
     assert (await answer('["a list"]'))["code"] == "malformed"
@@ -830,6 +835,7 @@ async def test_commands_over_the_websocket(live: Live) -> None:
     await moderator.connect()
     await phone.connect()
     before = moderator.state.version
+    assert before is not None
 
     preview = await send_command(moderator, "c1", "move_meeting",
                                  args={"meeting": "m1", "table": 3}, dry_run=True)  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from server.model import Announcement, AnnouncementAudience, Event
 from server.service import Service
 from server.state import Change, ChangeRecord
 from server.store import EpochChanged, Store, VersionConflict, check_event_id
-from tests.factory import meeting, small_event_records
+from tests.factory import meeting, small_event_records, upserting
 
 
 async def make_event(service: Service, event_id: str = "ev1") -> None:
@@ -50,7 +51,7 @@ async def test_create_mints_epoch_and_version_one(service: Service, store: Store
 
 async def test_keys_carry_the_event_hash_tag(service: Service, redis: aioredis.Redis) -> None:
     await make_event(service, "tagged")
-    keys = [k.decode() for k in await redis.keys("*")]
+    keys = [k.decode() if isinstance(k, bytes) else k for k in await redis.keys("*")]
     event_keys = [k for k in keys if k != "mb:events"]
     assert event_keys
     assert all(k.startswith("mb:{tagged}:") for k in event_keys)
@@ -69,9 +70,7 @@ async def test_each_commit_bumps_version_by_one_and_leaves_a_record(
     await make_event(service)
     for n, (table, rnd) in enumerate([(1, 1), (2, 2), (3, 3)], start=1):
         m = meeting(f"m{n}", "p0", f"p{n}", rnd, table)
-        rec = await service.execute(
-            "ev1", "place", lambda _s, m=m: Change(upserts=(m,)), actor="mod-a", args={"n": n}
-        )
+        rec = await service.execute("ev1", "place", upserting(m), actor="mod-a", args={"n": n})
         assert rec is not None
         assert rec.version == n + 1
     changes = await store.changes_since("ev1", 1)
@@ -174,7 +173,7 @@ async def test_recreated_event_gets_a_new_epoch_and_replicas_reload(
     assert list(new.tables) == [1]
 
 
-async def test_nothing_is_lost_when_redis_restarts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_nothing_is_lost_when_redis_restarts(tmp_path: Path) -> None:
     server = EmbeddedRedis(tmp_path / "data", appendfsync="always")
     url = server.start()
     client = aioredis.from_url(url)
@@ -230,21 +229,18 @@ async def test_commands_on_one_event_still_run_one_at_a_time(service: Service) -
     committing = most = 0
     original = service.store.commit
 
-    async def commit(*args: Any, **kw: Any) -> None:
+    async def commit(*args: Any, **kw: Any) -> int:
         nonlocal committing, most
         committing += 1
         most = max(most, committing)
         try:
-            await original(*args, **kw)
+            return await original(*args, **kw)
         finally:
             committing -= 1
 
     service.store.commit = commit  # type: ignore[method-assign]
     notes = [Announcement(f"a{i}", "note", AnnouncementAudience.EVERYONE) for i in range(6)]
-    await asyncio.gather(
-        *(service.execute("ev1", "test", lambda _s, n=n: Change(upserts=(n,)), actor="t")
-          for n in notes)
-    )  # fmt: skip
+    await asyncio.gather(*(service.execute("ev1", "test", upserting(n), actor="t") for n in notes))
     assert most == 1
     assert (await service.state("ev1")).version == 1 + len(notes)
     assert len(service._locks) == 0

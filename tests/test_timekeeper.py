@@ -10,12 +10,20 @@ from pathlib import Path
 import redis.asyncio as aioredis
 
 from server.embedded import EmbeddedRedis
-from server.model import AlertKind, Announcement, Event, EventSettings, Round
+from server.model import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    Announcement,
+    EventSettings,
+    MeetingOutcome,
+    Round,
+)
 from server.service import Service, wall_clock_ms
 from server.state import Change, EventState
 from server.store import EVENTS_KEY, Store, _event_keys
 from server.timekeeper import CATCH_UP_MS, Timekeeper, housekeeping, record_bells
-from tests.factory import T0_MS, meeting, small_event_records, small_state
+from tests.factory import T0_MS, event_and_rest, meeting, small_event_records, small_state
 from tests.servers import server_process
 
 
@@ -30,12 +38,29 @@ def test_due_bells_are_recorded_once_with_seating_alerts() -> None:
     kinds = sorted((r.KIND, r.key) for r in change.upserts)
     assert kinds == [("alert", "alert-m1"), ("bell", "1-seating")]
     (alert,) = [r for r in change.upserts if r.KIND == "alert"]
-    assert alert.kind is AlertKind.AT_RISK  # type: ignore[union-attr]
-    assert alert.reporter == ""  # type: ignore[union-attr]  # raised by the timekeeper
+    assert isinstance(alert, Alert)
+    assert alert.kind is AlertKind.AT_RISK
+    assert alert.reporter == ""  # raised by the timekeeper
     state.apply(change)
     assert not record_bells(state, seating + 1)  # already there: nothing twice
     start = record_bells(state, state.rounds[1].starts_at_ms)
     assert [r.key for r in start.upserts] == ["1-start"]
+
+
+def test_a_round_over_by_its_seating_gets_its_alerts_expired_in_the_same_step() -> None:
+    """A process catching up (or a round ended early, right at its seating) records the
+    seating bell, its at-risk alerts and the round's outcomes at once: the alerts it raises
+    are expired in that same change, not left open for another tick."""
+    state = small_state()
+    short = dataclasses.replace(state.rounds[1], meeting_s=60)  # over a minute after it starts
+    state.apply(Change(upserts=(short, meeting("m1", "p0", "p1", 1, 1))))  # nobody checked in
+    now = short.ends_at_ms + 1000
+    assert now - short.seating_at_ms < CATCH_UP_MS  # the seating bell is still recorded
+    state.apply(housekeeping(state, now))
+    alert = state.alerts["alert-m1"]
+    assert (alert.status, alert.resolution) == (AlertStatus.EXPIRED, "no_show")
+    assert state.meetings["m1"].outcome is MeetingOutcome.NO_SHOW
+    assert not housekeeping(state, now)  # nothing left to do
 
 
 def test_a_late_process_catches_up_but_not_forever() -> None:
@@ -60,8 +85,8 @@ async def test_two_server_processes_record_each_bell_exactly_once(
     service = Service(Store(redis))
     start = wall_clock_ms() + 1500
     records = small_event_records(event_id="bells", rounds=2, t0_ms=start)
-    event = dataclasses.replace(records[0], settings=EventSettings(warning_s=1))
-    assert isinstance(event, Event)
+    event, rest = event_and_rest(records)
+    event = dataclasses.replace(event, settings=EventSettings(warning_s=1))
     short = [  # 2 rounds: 1 s seating, 2 s meetings, 1 s warning: 8 bells in ~6 s
         dataclasses.replace(
             r, starts_at_ms=start + (r.index - 1) * 3000, meeting_s=2, changeover_s=1
@@ -69,7 +94,7 @@ async def test_two_server_processes_record_each_bell_exactly_once(
         for r in records
         if isinstance(r, Round)
     ]
-    others = [r for r in records[1:] if not isinstance(r, Round)]
+    others = [r for r in rest if not isinstance(r, Round)]
     await service.create_event(event, [*others, *short], actor="t")
     expected = {f"{r}-{c}" for r in (1, 2) for c in ("seating", "start", "warning", "end")}
     with server_process(redis_server.url, tmp_path), server_process(redis_server.url, tmp_path):
@@ -131,8 +156,7 @@ def test_automatic_mode_is_off_by_default_and_announcements_expire() -> None:
 
 async def test_the_timekeeper_lets_go_of_a_deleted_event(service: Service) -> None:
     """Its task for an event ends when the event is deleted, and leaves no entry behind."""
-    event, *records = small_event_records(event_id="gone")
-    assert isinstance(event, Event)
+    event, records = event_and_rest(small_event_records(event_id="gone"))
     await service.create_event(event, records, actor="test")
     keeper = Timekeeper(service)
     keeper._start_keeping("gone")
