@@ -2,18 +2,21 @@
 
 Each carries a stable machine-readable `code` (documented in docs/api.md), a message for a
 person that names the people, tables and rounds involved, and the HTTP status that fits.
-They are rendered in exactly one place per transport (HTTP handler, WebSocket error).
-`error_codes()` lists every code a client can get, for the test that holds docs/api.md
-to it.
+They are rendered in exactly one place per transport, both from `to_dict`:
+server/http_errors.py's `error_response` (HTTP) and server/protocol.py's `error`
+(a WebSocket `error` message). `error_codes()` lists every code a client can get over
+HTTP or as a command's error, for the test that holds docs/api.md to it.
 """
 
 from __future__ import annotations
 
+import enum
 from typing import Any, ClassVar, Final
 
 
 class MatchboardError(Exception):
-    code: ClassVar[str] = "error"
+    # A class's code; only ProtocolError sets its own on each error.
+    code: str = "error"
     status: ClassVar[int] = 400
 
     def __init__(self, message: str, **details: Any) -> None:
@@ -22,7 +25,9 @@ class MatchboardError(Exception):
         self.details = details
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        """The error as both transports send it (str: a ProtocolError's ErrorCode as the
+        plain string)."""
+        out: dict[str, Any] = {"code": str(self.code), "message": self.message}
         if self.details:
             out["details"] = self.details
         return out
@@ -224,18 +229,64 @@ class PersonPresent(RuleError):
     code = "person_present"
 
 
+# -- The WebSocket protocol itself (docs/protocol.md's error table, not docs/api.md's).
+
+
+class ErrorCode(enum.StrEnum):
+    """The codes of `error` messages about the protocol itself, not about a command (those
+    are the codes of the classes above). docs/protocol.md has a row for each."""
+
+    BAD_REQUEST = "bad_request"  # the first message is not a valid hello
+    HELLO_TIMEOUT = "hello_timeout"
+    UNAUTHORIZED = "unauthorized"  # the hello's token is missing or not valid for the event
+    EVENT_NOT_FOUND = "event_not_found"
+    MALFORMED = "malformed"
+    BAD_FRAME = "bad_frame"
+    UNKNOWN_TYPE = "unknown_type"
+    UNAVAILABLE = "unavailable"  # the hello's event could not be loaded: Redis down or loading
+
+
+class ProtocolError(MatchboardError):
+    """A message from a client that cannot be understood, or a refused hello: only ever a
+    WebSocket `error` message, with one of ErrorCode's codes."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# -- Configuration: raised at startup, before any client could be answered.
+
+
+class InvalidSetting(MatchboardError):
+    """A MATCHBOARD_* environment variable with a value that cannot be used; the message
+    names the variable. The command line prints it and exits non-zero."""
+
+    code = "invalid_setting"
+    status = 500
+
+
 # Bases that are never raised themselves: their codes reach no client.
 _ABSTRACT: Final = frozenset({MatchboardError, RuleError, UnknownRecord})
+# Raised, but not with docs/api.md's codes: the protocol's errors (docs/protocol.md) and
+# the configuration's (no client ever sees them).
+_NOT_IN_API: Final = frozenset({ProtocolError, InvalidSetting})
 
 
-def error_codes() -> dict[str, int]:
-    """Every error code a client can receive, with its HTTP status: one per error class
-    (subclasses defined elsewhere, such as server/audit.py's, once they are imported)."""
-    codes: dict[str, int] = {}
+def error_classes() -> list[type[MatchboardError]]:
+    """Every error class the server raises (subclasses defined elsewhere, such as
+    server/audit.py's, once they are imported)."""
+    found: list[type[MatchboardError]] = []
     pending: list[type[MatchboardError]] = [MatchboardError]
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
         if cls not in _ABSTRACT:
-            codes[cls.code] = cls.status
-    return codes
+            found.append(cls)
+    return found
+
+
+def error_codes() -> dict[str, int]:
+    """Every error code a client can receive over HTTP or as a command's error, with its
+    HTTP status: one per error class."""
+    return {cls.code: cls.status for cls in error_classes() if cls not in _NOT_IN_API}

@@ -13,7 +13,11 @@ import msgpack
 import orjson
 from websockets.frames import Frame, Opcode
 
+# ErrorCode and ProtocolError belong to the one error hierarchy; named here as well for
+# the protocol's users.
+from server.errors import ErrorCode as ErrorCode
 from server.errors import MatchboardError
+from server.errors import ProtocolError as ProtocolError
 
 SUBPROTOCOL_MSGPACK: Final = "matchboard.v1.msgpack"
 SUBPROTOCOL_JSON: Final = "matchboard.v1.json"
@@ -80,20 +84,6 @@ RECONNECT_CODES: Final = frozenset(
 )
 
 
-class ErrorCode(enum.StrEnum):
-    """The codes of `error` messages about the protocol itself, not about a command (those
-    are the codes of server/errors.py). docs/protocol.md has a row for each."""
-
-    BAD_REQUEST = "bad_request"  # the first message is not a valid hello
-    HELLO_TIMEOUT = "hello_timeout"
-    UNAUTHORIZED = "unauthorized"  # the hello's token is missing or not valid for the event
-    EVENT_NOT_FOUND = "event_not_found"
-    MALFORMED = "malformed"
-    BAD_FRAME = "bad_frame"
-    UNKNOWN_TYPE = "unknown_type"
-    UNAVAILABLE = "unavailable"  # the hello's event could not be loaded: Redis down or loading
-
-
 # The errors that end a connection, and how: the rest leave it open (up to
 # MAX_CLIENT_ERRORS of them).
 CLOSE_AFTER: Final[dict[ErrorCode, CloseCode]] = {
@@ -103,15 +93,6 @@ CLOSE_AFTER: Final[dict[ErrorCode, CloseCode]] = {
     ErrorCode.EVENT_NOT_FOUND: CloseCode.EVENT_NOT_FOUND,
     ErrorCode.UNAVAILABLE: CloseCode.TRY_AGAIN_LATER,
 }
-
-
-class ProtocolError(Exception):
-    """A message from a client that cannot be understood."""
-
-    def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def encode(message: dict[str, Any], encoding: Encoding) -> bytes:
@@ -244,24 +225,19 @@ def result(
 
 
 def error(
-    code: ErrorCode, message: str, *, epoch: str | None = None, version: int | None = None
+    err: MatchboardError,
+    *,
+    command_id: Any = None,
+    epoch: str | None = None,
+    version: int | None = None,
 ) -> dict[str, Any]:
-    """An error about the protocol itself (only ErrorCode's codes: docs/protocol.md)."""
-    out: dict[str, Any] = {"type": ServerType.ERROR.value, "code": str(code), "message": message}
+    """Any error as an `error` message: a ProtocolError (docs/protocol.md's codes) or a
+    command's error (docs/api.md's codes, with the command's `id`). `epoch` and `version`
+    once the client has authenticated."""
+    out: dict[str, Any] = {"type": ServerType.ERROR.value, **err.to_dict()}
     if epoch is not None:
         out["epoch"] = epoch
         out["version"] = version
-    return out
-
-
-def command_error(
-    err: MatchboardError, *, command_id: Any, epoch: str, version: int
-) -> dict[str, Any]:
-    """A command that failed: the error's code of docs/api.md, with the command's `id`."""
-    out: dict[str, Any] = {"type": ServerType.ERROR.value, "code": err.code,
-                           "message": err.message, "epoch": epoch, "version": version}  # fmt: skip
     if command_id is not None:
         out["id"] = command_id
-    if err.details:
-        out["details"] = err.details
     return out

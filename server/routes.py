@@ -1,6 +1,6 @@
 """The HTTP API: health, readiness, and the moderator's read, import, export and schedule.
 
-Every error leaves through `error_response`, in one shape:
+Every error leaves through `error_response` (server/http_errors.py), in one shape:
     {"ok": false, "error": {"code": "...", "message": "...", "details": {...}?}}
 """
 
@@ -27,6 +27,7 @@ from server.errors import (
     NotFound,
     Unavailable,
 )
+from server.http_errors import error_response
 from server.idempotency import request_id
 from server.protocol import Role
 from server.service import Service, wall_clock_ms
@@ -52,11 +53,6 @@ _HTTP_ERRORS: Final[dict[int, type[MatchboardError]]] = {
 class ORJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
-
-
-def error_response(err: MatchboardError, status: int | None = None) -> Response:
-    """The one error shape, with the error's status unless another is given."""
-    return ORJSONResponse({"ok": False, "error": err.to_dict()}, status_code=status or err.status)
 
 
 async def on_matchboard_error(_request: Request, exc: Exception) -> Response:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from server.errors import BadRequest
+from server.errors import InvalidSetting
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +55,15 @@ class Settings:
 
         port = get("PORT", "8000")
         if not port.isdigit() or not 0 < int(port) < 65536:
-            raise BadRequest(f"MATCHBOARD_PORT must be a port number, not {port!r}")
+            raise InvalidSetting(f"MATCHBOARD_PORT must be a port number, not {port!r}")
         fsync = get("APPENDFSYNC", "everysec")
         if fsync not in ("everysec", "always", "no"):
-            raise BadRequest(
+            raise InvalidSetting(
                 f"MATCHBOARD_APPENDFSYNC must be everysec, always or no, not {fsync!r}"
             )
         buffer = get("WS_SEND_BUFFER_BYTES", str(1024 * 1024))
         if not buffer.isdigit() or int(buffer) < 1024:
-            raise BadRequest(f"MATCHBOARD_WS_SEND_BUFFER_BYTES must be >= 1024, not {buffer!r}")
+            raise InvalidSetting(f"MATCHBOARD_WS_SEND_BUFFER_BYTES must be >= 1024, not {buffer!r}")
         origins = tuple(
             o.strip().rstrip("/") for o in get("ALLOWED_ORIGINS").split(",") if o.strip()
         )
@@ -93,5 +93,7 @@ def _seconds(get: Callable[[str, str], str], name: str, default: str) -> float:
     except ValueError:
         seconds = 0.0
     if not 0 < seconds < math.inf:
-        raise BadRequest(f"MATCHBOARD_{name} must be a positive number of seconds, not {value!r}")
+        raise InvalidSetting(
+            f"MATCHBOARD_{name} must be a positive number of seconds, not {value!r}"
+        )
     return seconds

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -29,9 +29,9 @@ from server.errors import (
     Unauthorized,
     Unavailable,
 )
+from server.http_errors import error_response
 from server.hub import Connection, Feed, Hub
 from server.protocol import ClientType, CloseCode, Encoding, ErrorCode, ProtocolError
-from server.routes import error_response
 from server.service import wall_clock_ms
 from server.settings import Settings
 from server.store import check_event_id
@@ -86,13 +86,28 @@ async def ws_endpoint(websocket: WebSocket) -> None:
         await _serve(websocket, hub, settings, encoding)
 
 
-async def _refuse(websocket: WebSocket, encoding: Encoding, error: ErrorCode, message: str) -> None:
-    payload = protocol.encode(protocol.error(error, message), encoding)
+HELLO_TIMEOUT: Final = ProtocolError(
+    ErrorCode.HELLO_TIMEOUT, f"no hello within {protocol.HELLO_TIMEOUT_S:.0f} s"
+)
+
+
+def hello_refusal(err: ProtocolError) -> ProtocolError:
+    """The error that ends a connection whose first message failed: a first message that
+    is not a hello at all (malformed, a bad frame) is a bad request too, as nothing else
+    may come first."""
+    if err.code in protocol.CLOSE_AFTER:
+        return err
+    return ProtocolError(ErrorCode.BAD_REQUEST, err.message)
+
+
+async def _refuse(websocket: WebSocket, encoding: Encoding, err: MatchboardError) -> None:
+    """An error that ends the connection: one of protocol.CLOSE_AFTER's codes."""
+    payload = protocol.encode(protocol.error(err), encoding)
     if encoding is Encoding.MSGPACK:
         await websocket.send_bytes(payload)
     else:
         await websocket.send_text(payload.decode())
-    await websocket.close(protocol.CLOSE_AFTER[error], message[:120])
+    await websocket.close(protocol.CLOSE_AFTER[ErrorCode(err.code)], err.message[:120])
 
 
 def hello_fields(hello: dict[str, Any]) -> tuple[str, str, tuple[str, int] | None]:
@@ -140,27 +155,19 @@ async def _serve(websocket: WebSocket, hub: Hub, settings: Settings, encoding: E
         async with asyncio.timeout(protocol.HELLO_TIMEOUT_S):
             first = await _receive_data(websocket)
     except TimeoutError:
-        await _refuse(websocket, encoding, ErrorCode.HELLO_TIMEOUT,
-                      f"no hello within {protocol.HELLO_TIMEOUT_S:.0f} s")  # fmt: skip
+        await _refuse(websocket, encoding, HELLO_TIMEOUT)
         return
     try:
         event_id, token, resume = hello_fields(protocol.decode(first, encoding))
     except ProtocolError as exc:
-        # Not a hello at all (malformed) is a bad request too: nothing else may come first.
-        code = exc.code if exc.code in protocol.CLOSE_AFTER else ErrorCode.BAD_REQUEST
-        await _refuse(websocket, encoding, code, exc.message)
+        await _refuse(websocket, encoding, hello_refusal(exc))
         return
     try:
         feed = await hub.feed(event_id)
         audience = authenticate(feed.state, token)
-    except EventNotFound as exc:
-        await _refuse(websocket, encoding, ErrorCode.EVENT_NOT_FOUND, exc.message)
-        return
-    except Unauthorized as exc:
-        await _refuse(websocket, encoding, ErrorCode.UNAUTHORIZED, exc.message)
-        return
-    except Unavailable as exc:  # the event could not be loaded: Redis is down or loading
-        await _refuse(websocket, encoding, ErrorCode.UNAVAILABLE, exc.message)
+    # Unavailable: the event could not be loaded, Redis is down or loading.
+    except (EventNotFound, Unauthorized, Unavailable) as exc:
+        await _refuse(websocket, encoding, exc)
         return
 
     writer = writer_for(websocket, encoding, settings.ws_send_buffer_bytes, hub.spawn)
@@ -228,10 +235,7 @@ async def _answer_command(message: dict[str, Any], conn: Connection, feed: Feed,
                             data=outcome.data, epoch=feed.epoch, version=conn.version)
         )  # fmt: skip
         return
-    conn.send(
-        protocol.command_error(failed, command_id=command_id, epoch=feed.epoch,
-                               version=conn.version)
-    )  # fmt: skip
+    conn.send(protocol.error(failed, command_id=command_id, epoch=feed.epoch, version=conn.version))
 
 
 async def _read_loop(websocket: WebSocket, conn: Connection, feed: Feed, hub: Hub) -> None:
@@ -242,8 +246,7 @@ async def _read_loop(websocket: WebSocket, conn: Connection, feed: Feed, hub: Hu
             handle_message(protocol.decode(data, conn.encoding), conn, feed, hub)
         except ProtocolError as exc:
             errors += 1
-            error = protocol.error(exc.code, exc.message, epoch=feed.epoch, version=conn.version)
-            conn.send(error)
+            conn.send(protocol.error(exc, epoch=feed.epoch, version=conn.version))
             if errors >= protocol.MAX_CLIENT_ERRORS:
                 await websocket.close(CloseCode.BAD_REQUEST, "too many bad messages")
                 return

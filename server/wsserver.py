@@ -20,7 +20,6 @@ import contextlib
 import logging
 from typing import Any, Final, cast
 
-import orjson
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.server import ServerProtocol
@@ -28,10 +27,17 @@ from websockets.server import ServerProtocol
 from server import protocol
 from server.auth import authenticate
 from server.errors import EventNotFound, MatchboardError, NotFound, Unauthorized, Unavailable
+from server.http_errors import error_body
 from server.hub import Connection, Feed, Hub
 from server.protocol import CloseCode, Encoding, ErrorCode, ProtocolError
 from server.settings import Settings
-from server.sockets import handle_message, handshake_refusal, hello_fields
+from server.sockets import (
+    HELLO_TIMEOUT,
+    handle_message,
+    handshake_refusal,
+    hello_fields,
+    hello_refusal,
+)
 from server.wsconn import ABORT_AFTER_S, TOO_SLOW_REASON, Backlog, reset
 
 log = logging.getLogger("matchboard.ws")
@@ -161,8 +167,7 @@ class LeanWebSocket(asyncio.Protocol):
                 )
 
     def _reject(self, refusal: MatchboardError) -> None:
-        body = orjson.dumps({"ok": False, "error": refusal.to_dict()}).decode()
-        response = self.ws.reject(refusal.status, body)
+        response = self.ws.reject(refusal.status, error_body(refusal).decode())
         # reject() labels the body text/plain; assigning would add a second Content-Type.
         del response.headers["Content-Type"]
         response.headers["Content-Type"] = "application/json"
@@ -187,9 +192,7 @@ class LeanWebSocket(asyncio.Protocol):
         try:
             event_id, token, resume = hello_fields(protocol.decode(data, self.encoding))
         except ProtocolError as exc:
-            # Not a hello at all (malformed) is a bad request too: nothing else may come first.
-            code = exc.code if exc.code in protocol.CLOSE_AFTER else ErrorCode.BAD_REQUEST
-            self._refuse(code, exc.message)
+            self._refuse(hello_refusal(exc))
             return
         feed = self.hub.feeds.get(event_id)
         if feed is not None:
@@ -202,10 +205,10 @@ class LeanWebSocket(asyncio.Protocol):
         try:
             feed = await self.hub.feed(event_id)
         except EventNotFound as exc:
-            self._refuse(ErrorCode.EVENT_NOT_FOUND, exc.message)
+            self._refuse(exc)
             return
         except Unavailable as exc:  # Redis is down or loading: come back later
-            self._refuse(ErrorCode.UNAVAILABLE, exc.message)
+            self._refuse(exc)
             return
         except Exception:
             log.exception("starting the feed of %s failed", event_id)
@@ -218,7 +221,7 @@ class LeanWebSocket(asyncio.Protocol):
         try:
             audience = authenticate(feed.state, token)
         except Unauthorized as exc:
-            self._refuse(ErrorCode.UNAUTHORIZED, exc.message)
+            self._refuse(exc)
             return
         self.conn = Connection(audience, self.encoding, self)
         self.feed = feed
@@ -239,19 +242,19 @@ class LeanWebSocket(asyncio.Protocol):
         self.errors += 1
         epoch = self.feed.epoch if self.feed else None
         version = self.conn.version if self.conn else None
-        self._send_message(protocol.error(exc.code, exc.message, epoch=epoch, version=version))
+        self._send_message(protocol.error(exc, epoch=epoch, version=version))
         if self.errors >= protocol.MAX_CLIENT_ERRORS:
             self.close(CloseCode.BAD_REQUEST, "too many bad messages")
 
     def _hello_timeout(self) -> None:
         self.hello_timer = None
         if self.conn is None and self.pending is None:
-            self._refuse(ErrorCode.HELLO_TIMEOUT,
-                         f"no hello within {protocol.HELLO_TIMEOUT_S:.0f} s")  # fmt: skip
+            self._refuse(HELLO_TIMEOUT)
 
-    def _refuse(self, error: ErrorCode, message: str) -> None:
-        self._send_message(protocol.error(error, message))
-        self.close(protocol.CLOSE_AFTER[error], message[:120])
+    def _refuse(self, err: MatchboardError) -> None:
+        """An error that ends the connection: one of protocol.CLOSE_AFTER's codes."""
+        self._send_message(protocol.error(err))
+        self.close(protocol.CLOSE_AFTER[ErrorCode(err.code)], err.message[:120])
 
     def _send_message(self, message: dict[str, Any]) -> None:
         self.send(protocol.encode(message, self.encoding))

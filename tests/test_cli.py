@@ -67,6 +67,15 @@ def test_unknown_event_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> N
     assert "there is no event 'nope'" in capsys.readouterr().err
 
 
+def test_a_bad_setting_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read before anything starts: the variable and its value, and a non-zero exit."""
+    monkeypatch.setenv("MATCHBOARD_PORT", "eighty")
+    assert main(["create", "cmc", "--name", "Cluster Matchmaking"]) == 2
+    assert "error: MATCHBOARD_PORT must be a port number, not 'eighty'" in capsys.readouterr().err
+
+
 def test_missing_redis_server_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

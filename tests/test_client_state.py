@@ -204,7 +204,8 @@ def test_pong_and_error_do_not_touch_the_state() -> None:
     state = loaded()
     pong = protocol.pong(ping_id=1, client_ms=5, server_ms=9, epoch="x", version=999)
     state.apply(pong)
-    state.apply(protocol.error(protocol.ErrorCode.MALFORMED, "nope", epoch="x", version=1))
+    bad = protocol.ProtocolError(protocol.ErrorCode.MALFORMED, "nope")
+    state.apply(protocol.error(bad, epoch="x", version=1))
     assert state.position() == (EPOCH, 41)
 
 

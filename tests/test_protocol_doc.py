@@ -7,6 +7,7 @@ import dataclasses
 import re
 from pathlib import Path
 
+import msgpack
 import orjson
 import pytest
 
@@ -14,14 +15,23 @@ import server.app  # noqa: F401  (every module: each error class is defined by t
 from server import protocol, stats
 from server.codec import record_from_plain
 from server.commands import COMMANDS
-from server.errors import error_codes
-from server.protocol import ClientType, CloseCode, Role, ServerType
+from server.errors import (
+    ErrorCode,
+    InvalidSetting,
+    MatchboardError,
+    ProtocolError,
+    error_classes,
+    error_codes,
+)
+from server.http_errors import error_response
+from server.protocol import ClientType, CloseCode, Encoding, Role, ServerType
 from server.state import EventState, state_from_records
 from server.views import Audience, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "protocol.md").read_text()
 API = (ROOT / "docs" / "api.md").read_text()
+OPERATIONS = (ROOT / "docs" / "operations.md").read_text()
 
 
 def documented(word: str) -> bool:
@@ -95,6 +105,54 @@ def test_the_api_error_table_is_exactly_the_error_codes_with_their_status() -> N
             assert code not in documented, f"{code} is in the table twice"
             documented[code] = int(status)
     assert documented == error_codes()
+
+
+def raised(cls: type[MatchboardError]) -> list[MatchboardError]:
+    """The errors of a class as the server raises them: a ProtocolError with each of
+    ErrorCode's codes, any other with a message and details."""
+    if cls is ProtocolError:
+        return [ProtocolError(code, f"the {code} message") for code in ErrorCode]
+    return [cls(f"the {cls.code} message", arg="x")]
+
+
+ERRORS: list[MatchboardError] = [err for cls in error_classes() for err in raised(cls)]
+
+
+@pytest.mark.parametrize("err", ERRORS, ids=lambda err: f"{type(err).__name__}-{err.code}")
+def test_every_error_is_rendered_by_each_transport_in_its_documented_shape(
+    err: MatchboardError,
+) -> None:
+    """docs/api.md's error shape over HTTP (and the error's status), docs/protocol.md's
+    `error` message over the WebSocket (with a command's id and the position, or without),
+    both from the error's `to_dict`, the same in JSON and msgpack."""
+    shape: dict[str, object] = {"code": str(err.code), "message": err.message}
+    if err.details:
+        shape["details"] = err.details
+    response = error_response(err)
+    assert response.status_code == type(err).status
+    assert response.headers["content-type"] == "application/json"
+    assert orjson.loads(response.body) == {"ok": False, "error": shape}
+    bare = protocol.error(err)
+    placed = protocol.error(err, command_id=7, epoch="e1", version=3)
+    assert bare == {"type": "error", **shape}
+    assert placed == {"type": "error", **shape, "id": 7, "epoch": "e1", "version": 3}
+    assert msgpack.unpackb(protocol.encode(placed, Encoding.MSGPACK)) == placed
+    assert orjson.loads(protocol.encode(placed, Encoding.JSON)) == placed
+
+
+@pytest.mark.parametrize("err", ERRORS, ids=lambda err: f"{type(err).__name__}-{err.code}")
+def test_every_error_code_is_documented_where_clients_read_it(err: MatchboardError) -> None:
+    """A protocol error's code in docs/protocol.md's error table; a setting's in
+    docs/operations.md (no client gets one); any other in docs/api.md's table."""
+    if isinstance(err, ProtocolError):
+        table = table_after(DOC, "## Errors: `error`")
+        assert f"`{err.code}`" in [row[0] for row in table]
+    elif isinstance(err, InvalidSetting):
+        assert "## Settings" in OPERATIONS and "exits with code 2" in OPERATIONS
+    else:
+        assert error_codes()[err.code] == type(err).status
+        table = table_after(API, "## The error shape")
+        assert any(f"`{err.code}`" in row[0] for row in table)
 
 
 def test_the_event_state_example_is_exactly_what_the_endpoint_answers() -> None:

@@ -32,7 +32,7 @@ from server import hub as hub_module
 from server import protocol, wsconn, wsserver
 from server.client import Client, ClientError, open_feed
 from server.embedded import EmbeddedRedis
-from server.errors import BadRequest
+from server.errors import InvalidSetting
 from server.model import Announcement, AnnouncementAudience, Event, Meeting
 from server.protocol import CloseCode, Encoding
 from server.service import Service, wall_clock_ms
@@ -803,7 +803,7 @@ def test_heartbeat_times_are_positive_seconds_from_the_environment() -> None:
     settings = Settings.from_env(env)
     assert (settings.ws_ping_interval_s, settings.ws_ping_timeout_s) == (1.5, 3.0)
     for wrong in ("0", "-2", "soon", "nan", "inf"):
-        with pytest.raises(BadRequest, match="MATCHBOARD_WS_PING_TIMEOUT_S") as caught:
+        with pytest.raises(InvalidSetting, match="MATCHBOARD_WS_PING_TIMEOUT_S") as caught:
             Settings.from_env({"MATCHBOARD_WS_PING_TIMEOUT_S": wrong})
         assert repr(wrong) in caught.value.message
 
@@ -811,7 +811,7 @@ def test_heartbeat_times_are_positive_seconds_from_the_environment() -> None:
 def test_the_feed_idle_time_is_positive_seconds_from_the_environment() -> None:
     assert Settings.from_env({}).feed_idle_s == 300.0
     assert Settings.from_env({"MATCHBOARD_FEED_IDLE_S": "0.5"}).feed_idle_s == 0.5
-    with pytest.raises(BadRequest, match="MATCHBOARD_FEED_IDLE_S"):
+    with pytest.raises(InvalidSetting, match="MATCHBOARD_FEED_IDLE_S"):
         Settings.from_env({"MATCHBOARD_FEED_IDLE_S": "0"})
 
 
