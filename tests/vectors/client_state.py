@@ -14,7 +14,7 @@ from typing import Any
 
 from server import protocol, views
 from server.client_state import ClientState, OutOfSync
-from server.protocol import ErrorCode, Role
+from server.protocol import ErrorCode, ProtocolError, Role
 from server.state import state_from_records
 from tests.factory import T0_MS, small_event_records
 from tests.test_client_state import (
@@ -69,7 +69,7 @@ def hall_messages() -> list[Message]:
             44, upserts=[["clock", {"paused_at_ms": T0_MS}], ["bell", {"id": "1-start"}]]
         ),
         protocol.pong(ping_id=1, client_ms=5, server_ms=9, epoch="x", version=999),
-        protocol.error(ErrorCode.MALFORMED, "nope", epoch="x", version=1),
+        protocol.error(ProtocolError(ErrorCode.MALFORMED, "nope"), epoch="x", version=1),
         welcome(Role.HALL, resumed=True, epoch="other"),  # resumed into another epoch
         welcome(Role.HALL, resumed=False, epoch="other"),  # a snapshot follows: fine
         snapshot_message(hall_data() | {"meetings": [], "participants": []}, 3, "new-epoch"),
