@@ -26,7 +26,7 @@ from websockets.http11 import Request
 from websockets.server import ServerProtocol
 
 from server import protocol
-from server.client import ClientError, open_feed
+from server.client_connect import ClientError, open_feed
 from server.protocol import SUBPROTOCOLS, Encoding
 
 MAX_FILES: Final = 20_000  # per process, a limit of this machine

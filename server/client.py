@@ -2,8 +2,9 @@
 
 Owns `Client` (the local state it keeps is `ClientState`, server/client_state.py), which
 connects, authenticates, resumes, estimates the server clock with ping/pong, keeps a
-connection alive with `run()` and runs commands exactly once with `command()`; and
-`open_feed`, a lean helper for the load benchmark.
+connection alive with `run()` and runs commands exactly once with `command()`. How it
+opens a connection and when it retries is server/client_connect.py (with `open_feed`, a
+lean helper for the load benchmark).
 Used by tests, scripts/bench_* and integrators as the executable form of the protocol.
 """
 
@@ -16,23 +17,41 @@ import random
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Coroutine
-from typing import Any, Final, TypeVar
+from collections.abc import Callable
+from typing import Any, Final
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
-from websockets.typing import Origin, Subprotocol
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from server import protocol
-from server.client_state import ClientState, Message, OutOfSync, Position
+from server.client_connect import (
+    BACKOFF_BASE_S,
+    BACKOFF_CAP_S,
+    ClientError,
+    CommandFailed,
+    Stopped,
+    backoff_delay,
+    hello_message,
+    is_text,
+    open_socket,
+    read_welcome,
+    retryable,
+    unless_stopped,
+)
+from server.client_state import ClientState, Message, OutOfSync
 from server.clocksync import ClockOffset, Sample
 from server.protocol import Encoding, ServerType
 
-T = TypeVar("T")
+# ClientError and CommandFailed are what a Client raises: importable from here.
+__all__ = [
+    "COMMAND_GIVE_UP_S",
+    "Client",
+    "ClientError",
+    "CommandFailed",
+    "new_request_id",
+    "wall_ms",
+]
 
-BACKOFF_BASE_S: Final = 0.25
-BACKOFF_CAP_S: Final = 10.0
-CLOSE_WAIT_S: Final = 5.0  # how long to wait for the close that follows an `error`
 # How long `command` keeps retrying a command whose answer was lost before it says that
 # the outcome is unknown.
 COMMAND_GIVE_UP_S: Final = 60.0
@@ -42,144 +61,8 @@ def wall_ms() -> float:
     return time.time() * 1000
 
 
-def subprotocol(encoding: Encoding) -> Subprotocol:
-    name = (
-        protocol.SUBPROTOCOL_MSGPACK if encoding is Encoding.MSGPACK else protocol.SUBPROTOCOL_JSON
-    )
-    return Subprotocol(name)
-
-
-def _is_text(encoding: Encoding) -> bool:
-    return encoding is Encoding.JSON  # JSON travels in text frames, msgpack in binary
-
-
-class ClientError(Exception):
-    """The server refused or ended the connection (an `error` code and/or a close code)."""
-
-    def __init__(self, code: str, message: str, close_code: int | None) -> None:
-        super().__init__(f"{code}: {message} (close code {close_code})")
-        self.code = code
-        self.message = message
-        self.close_code = close_code
-
-    @property
-    def reconnect(self) -> bool:
-        """Whether the protocol says to reconnect (and resume) after this."""
-        return self.close_code in protocol.RECONNECT_CODES
-
-
-class CommandFailed(ClientError):
-    """The server answered a command with an `error` (the connection stays open)."""
-
-    def __init__(self, error: Message) -> None:
-        super().__init__(error.get("code", "error"), error.get("message", ""), None)
-        self.details: dict[str, Any] = error.get("details") or {}
-
-
 def new_request_id() -> str:
     return str(uuid.uuid4())
-
-
-async def _open(
-    url: str, encoding: Encoding, origin: str | None, compression: str | None, **kwargs: Any
-) -> ClientConnection:
-    ws = await connect(
-        url,
-        subprotocols=[subprotocol(encoding)],
-        origin=None if origin is None else Origin(origin),
-        compression=compression,
-        max_size=None,
-        **kwargs,
-    )
-    if ws.subprotocol != subprotocol(encoding):
-        await ws.close()
-        raise ClientError("bad_subprotocol", f"the server chose {ws.subprotocol!r}", None)
-    return ws
-
-
-def _hello(event: str, token: str, resume: Position | None) -> Message:
-    hello: Message = {"type": "hello", "event": event, "token": token}
-    if resume is not None:
-        hello["resume"] = {"epoch": resume[0], "version": resume[1]}
-    return hello
-
-
-async def _refused(ws: ClientConnection, error: Message | None) -> ClientError:
-    """The ClientError for an `error` message (or a close) during the handshake."""
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(CLOSE_WAIT_S):
-            await ws.wait_closed()
-    if error is None:
-        return ClientError("closed", ws.close_reason or "closed before welcome", ws.close_code)
-    return ClientError(error.get("code", "error"), error.get("message", ""), ws.close_code)
-
-
-async def _read_welcome(ws: ClientConnection, encoding: Encoding) -> Message:
-    try:
-        message = protocol.decode(await ws.recv(), encoding)
-    except ConnectionClosed:
-        raise await _refused(ws, None) from None
-    if message["type"] == ServerType.ERROR:
-        raise await _refused(ws, message)
-    if message["type"] != ServerType.WELCOME:
-        await ws.close()
-        raise ClientError("unexpected", f"expected welcome, got {message['type']!r}", None)
-    return message
-
-
-async def open_feed(
-    url: str,
-    *,
-    event: str,
-    token: str,
-    encoding: Encoding = Encoding.MSGPACK,
-    resume: Position | None = None,
-    origin: str | None = None,
-    compression: str | None = None,
-    **connect_kwargs: Any,
-) -> tuple[ClientConnection, Message]:
-    """Connect and authenticate; the raw connection (next: snapshot or updates) + welcome."""
-    ws = await _open(url, encoding, origin, compression, **connect_kwargs)
-    await ws.send(protocol.encode(_hello(event, token, resume), encoding), text=_is_text(encoding))
-    return ws, await _read_welcome(ws, encoding)
-
-
-def backoff_delay(
-    attempt: int, rng: random.Random, base_s: float = BACKOFF_BASE_S, cap_s: float = BACKOFF_CAP_S
-) -> float:
-    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
-    return rng.uniform(0, min(cap_s, base_s * 2 ** min(attempt, 30)))
-
-
-def _retryable(exc: Exception) -> bool:
-    """Whether a failed connect or a lost session should be retried (after a backoff)."""
-    if isinstance(exc, ClientError):
-        return exc.reconnect
-    if isinstance(exc, InvalidStatus):  # a refused handshake: 5xx and 429 may pass later
-        status = exc.response.status_code
-        return status >= 500 or status == 429
-    return isinstance(exc, OutOfSync | OSError | TimeoutError | InvalidHandshake)
-
-
-class _Stopped(Exception):
-    pass
-
-
-async def _unless_stopped(stop: asyncio.Event, coro: Coroutine[Any, Any, T]) -> T:
-    """Await `coro`, or cancel it and raise _Stopped as soon as `stop` is set."""
-    task = asyncio.ensure_future(coro)
-    waiter = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        waiter.cancel()
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-    if task.cancelled():
-        raise _Stopped
-    return task.result()
 
 
 class Client:
@@ -231,10 +114,10 @@ class Client:
         self._queue.clear()
         self._pings.clear()
         self._last_error = None
-        self._ws = ws = await _open(self.url, self.encoding, self.origin, self.compression)
+        self._ws = ws = await open_socket(self.url, self.encoding, self.origin, self.compression)
         position = self.state.position() if resume else None
-        await self._send(_hello(self.event, self.token, position))
-        welcome = await _read_welcome(ws, self.encoding)
+        await self._send(hello_message(self.event, self.token, position))
+        welcome = await read_welcome(ws, self.encoding)
         self._accept(welcome, self.clock())
         if not welcome.get("resumed"):
             snapshot, at = await self._read()
@@ -306,7 +189,7 @@ class Client:
                 async with asyncio.timeout_at(deadline):
                     return await self._exchange(message)
             except Exception as exc:
-                if not _retryable(exc):
+                if not retryable(exc):
                     raise
                 if isinstance(exc, OutOfSync):
                     self.state.reset()  # reload like at startup
@@ -367,16 +250,16 @@ class Client:
             while not stop.is_set():
                 connected = False
                 try:
-                    await _unless_stopped(stop, self.connect())
+                    await unless_stopped(stop, self.connect())
                     connected, failures = True, 0
-                    await _unless_stopped(stop, self._live(ping_every_s, clock_samples))
-                except _Stopped:
+                    await unless_stopped(stop, self._live(ping_every_s, clock_samples))
+                except Stopped:
                     return
                 except Exception as exc:
-                    if isinstance(exc, InvalidStatus) and not _retryable(exc):
+                    if isinstance(exc, InvalidStatus) and not retryable(exc):
                         status = exc.response.status_code
                         raise ClientError("handshake_refused", f"HTTP {status}", None) from exc
-                    if not _retryable(exc):
+                    if not retryable(exc):
                         raise
                     if isinstance(exc, OutOfSync):
                         self.state.reset()  # reload like at startup
@@ -386,8 +269,8 @@ class Client:
                             "gave_up", f"{failures} failed attempts; last: {exc!r}", self.close_code
                         ) from exc
                 delay = backoff_delay(failures, self.rng, self.backoff_base_s, self.backoff_cap_s)
-                with contextlib.suppress(_Stopped):
-                    await _unless_stopped(stop, asyncio.sleep(delay))
+                with contextlib.suppress(Stopped):
+                    await unless_stopped(stop, asyncio.sleep(delay))
         finally:
             await self.close()
 
@@ -433,7 +316,7 @@ class Client:
         assert self._ws is not None, "not connected"
         try:
             await self._ws.send(
-                protocol.encode(message, self.encoding), text=_is_text(self.encoding)
+                protocol.encode(message, self.encoding), text=is_text(self.encoding)
             )
         except ConnectionClosed as exc:
             raise self._closed() from exc

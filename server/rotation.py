@@ -2,7 +2,7 @@
 screen key or the moderator token.
 
 The new secret replaces the old one in one committed change; the hub then closes every
-connection that used the old one (close 4005, server/hub.py `Feed._close_revoked`), and
+connection that used the old one (close 4005, server/feed.py `Feed._close_revoked`), and
 the old one opens nothing any more. Only the moderator who asked gets the new secret, in
 the result's `data`: the audit log and exports leave secrets out (server/audit.py,
 server/exporter.py), and undo refuses to bring an old one back.

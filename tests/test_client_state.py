@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from server import protocol, views
-from server.client import backoff_delay
+from server.client_connect import backoff_delay
 from server.client_state import ClientState, OutOfSync, record_key
 from server.model import (
     Alert,

@@ -28,9 +28,10 @@ from websockets.protocol import State
 from websockets.typing import Origin, Subprotocol
 from websockets.uri import parse_uri
 
-from server import hub as hub_module
+from server import feed as feed_module
 from server import protocol, wsconn, wsserver
-from server.client import Client, ClientError, open_feed
+from server.client import Client, ClientError
+from server.client_connect import open_feed
 from server.embedded import EmbeddedRedis
 from server.errors import InvalidSetting
 from server.model import Announcement, AnnouncementAudience, Event, Meeting
@@ -405,7 +406,7 @@ async def test_stale_epoch_or_too_old_position_gets_a_snapshot(
     assert phone.state.epoch == live.state.epoch
     await phone.close()
 
-    monkeypatch.setattr(hub_module, "RESUME_WINDOW", 3)
+    monkeypatch.setattr(feed_module, "RESUME_WINDOW", 3)
     async with running_server(redis_server.url) as url:  # a process with a small window
         phone.url = url
         await phone.connect()
@@ -712,7 +713,7 @@ async def test_permessage_deflate_when_enabled(
 
 
 def feed_tasks() -> set[asyncio.Task[Any]]:
-    """The running feed tasks of the test event (server/hub.py names them)."""
+    """The running feed tasks of the test event (server/feed.py names them)."""
     return {t for t in asyncio.all_tasks() if not t.done() and t.get_name() == f"feed:{EVENT}"}
 
 
