@@ -87,12 +87,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_first_signal: list[int] = []
+
+
 def _exit_on_signal(signum: int, _frame: Any) -> None:
     # SIGTERM and SIGHUP unwind like Ctrl-C, so that the embedded redis-server started by
     # `demo`, `serve` or `rehearse` is stopped by its context manager instead of being
     # left behind (their default action ends the process on the spot). uvicorn handles
-    # SIGTERM itself while serving, then re-raises it here once it has shut down.
-    raise SystemExit(128 + signum)
+    # SIGTERM itself while serving (its handler replaces this one meanwhile) and re-raises
+    # it here once it has shut down. It does not handle SIGHUP: raising SystemExit inside
+    # its event loop would skip the app's shutdown and leave asyncio.run waiting, without
+    # a bound, for every task to end. So while uvicorn serves, SIGHUP becomes SIGTERM; the
+    # exit code still names the signal that came first.
+    if not _first_signal:
+        _first_signal.append(signum)
+    if signum != signal.SIGTERM and signal.getsignal(signal.SIGTERM) is not _exit_on_signal:
+        signal.raise_signal(signal.SIGTERM)  # uvicorn is serving: shut it down gracefully
+        return
+    raise SystemExit(128 + _first_signal[0])
 
 
 def main(argv: list[str] | None = None) -> int:

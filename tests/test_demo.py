@@ -126,6 +126,8 @@ def test_the_demo_stops_its_redis_on_sigterm_and_sighup(tmp_path: Path, signum: 
             sync_redis.Redis(unix_socket_path=str(data / "redis.sock")).shutdown(nosave=True)
     assert proc.returncode == 128 + signum, log.read_text()
     assert not left_running, "the embedded Redis was left running"
+    # The app shut down in order (feeds, timekeeper, Redis client), not torn down.
+    assert "Application shutdown complete" in log.read_text(), log.read_text()
 
 
 @pytest.mark.parametrize("command", ["demo", "serve"])
