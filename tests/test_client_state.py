@@ -91,20 +91,23 @@ def test_participant_snapshot_keeps_me() -> None:
     assert state.snapshot_like() == data
 
 
+def deletes_and_upserts(version: int = 42) -> dict[str, Any]:
+    """An update that deletes and upserts the same meeting, and more (also a vector)."""
+    return update_message(
+        version,
+        upserts=[
+            ["meeting", {"id": "m1", "side_a": ["p1"], "side_b": ["p2"], "table": 10}],
+            ["table", {"number": 3, "label": "C"}],
+            ["announcement", {"id": "a1", "text": "Coffee"}],
+            ["event", {"id": "ev", "name": "Renamed"}],
+        ],
+        deletes=[["meeting", "m1"], ["table", "2"], ["participant", "p2"], ["break", "zz"]],
+    )
+
+
 def test_update_applies_deletes_then_upserts_and_moves_on() -> None:
     state = loaded()
-    state.apply(
-        update_message(
-            42,
-            upserts=[
-                ["meeting", {"id": "m1", "side_a": ["p1"], "side_b": ["p2"], "table": 10}],
-                ["table", {"number": 3, "label": "C"}],
-                ["announcement", {"id": "a1", "text": "Coffee"}],
-                ["event", {"id": "ev", "name": "Renamed"}],
-            ],
-            deletes=[["meeting", "m1"], ["table", "2"], ["participant", "p2"], ["break", "zz"]],
-        )
-    )
+    state.apply(deletes_and_upserts())
     assert state.position() == (EPOCH, 42)
     assert state.records["meeting"]["m1"]["table"] == 10  # deleted, then upserted
     assert sorted(state.records["table"]) == ["10", "3"]

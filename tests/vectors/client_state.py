@@ -20,6 +20,7 @@ from tests.factory import T0_MS, small_event_records
 from tests.test_client_state import (
     EPOCH,
     changes_script,
+    deletes_and_upserts,
     hall_data,
     snapshot_message,
     step,
@@ -44,16 +45,7 @@ def welcome(role: Role, *, resumed: bool, epoch: str = EPOCH, pid: str | None = 
 
 def hall_messages() -> list[Message]:
     """Deletes then upserts, gaps, duplicates, a foreign epoch, a resume, a new epoch."""
-    changed = update_message(
-        42,
-        upserts=[
-            ["meeting", {"id": "m1", "side_a": ["p1"], "side_b": ["p2"], "table": 10}],
-            ["table", {"number": 3, "label": "C"}],
-            ["announcement", {"id": "a1", "text": "Coffee"}],
-            ["event", {"id": "ev", "name": "Renamed"}],
-        ],
-        deletes=[["meeting", "m1"], ["table", "2"], ["participant", "p2"], ["break", "zz"]],
-    )
+    changed = deletes_and_upserts(42)
     return [
         welcome(Role.HALL, resumed=False),
         snapshot_message(hall_data()),
