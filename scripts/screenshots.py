@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,22 +21,9 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import expect, sync_playwright
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' helpers
+from tests.screens import CHROMIUM, CHROMIUM_ARGS
+from tests.servers import free_port
 
 
 def main() -> None:
@@ -72,7 +58,7 @@ def main() -> None:
                 "phone": re.search(r"Phone of [^:]+:\s*(\S+)", text),
             }
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
                 sizes = {"hall": (1920, 1080), "phone": (390, 844), "moderator": (1440, 900)}
                 for name, match in links.items():
                     assert match, f"no {name} link in:\n{text}"
