@@ -45,11 +45,11 @@ from typing import Any, Final
 import redis.asyncio as aioredis
 
 from server import planning
-from server.commands import run_command
 from server.embedded import EmbeddedRedis
 from server.errors import MatchboardError
 from server.model import AlertStatus, Meeting, MeetingStatus, Round
 from server.protocol import Role
+from server.runner import run_command
 from server.service import Service, wall_clock_ms
 from server.state import EventState
 from server.store import Store

@@ -16,7 +16,7 @@ import dataclasses
 
 from server import alerts
 from server.alerts import present, split_presence
-from server.clock import current_round
+from server.clock import current_round, effective_now, is_over
 from server.command_args import Args, find_meeting, find_participant, free_table, round_not_over
 from server.errors import (
     Forbidden,
@@ -33,8 +33,8 @@ from server.model import (
     MeetingStatus,
     Participant,
     Record,
+    Role,
 )
-from server.protocol import Role
 from server.state import Change, EventState
 from server.views import Audience
 
@@ -106,7 +106,7 @@ def report_missing_partner(state: EventState, args: Args, actor: Audience, now_m
             arg="meeting",
         )
     rnd = state.rounds[meeting.round]
-    if rnd.ends_at_ms <= now_ms:
+    if is_over(state, rnd, now_ms):
         raise RoundOver(f"round {rnd.index} is over", round=rnd.index)
     alert = alerts.raise_alert(
         state, meeting, AlertKind.MISSING_PARTNER, now_ms, reporter=reporter.id
@@ -220,7 +220,7 @@ def accept_substitute(state: EventState, args: Args, _actor: Audience, now_ms: i
     rnd = args.number("round")
     if rnd not in state.rounds:
         raise InvalidArgument(f"args.round: there is no round {rnd}", arg="round")
-    if state.rounds[rnd].ends_at_ms <= now_ms:
+    if is_over(state, state.rounds[rnd], now_ms):
         raise RoundOver(f"round {rnd} is over", round=rnd)
     for who, role in ((person, "participant"), (substitute, "substitute")):
         if not who.present:
@@ -289,17 +289,18 @@ def depart(state: EventState, args: Args, actor: Audience, now_ms: int) -> Chang
         return Change()
     gone = dataclasses.replace(person, departed_at_ms=now_ms)
     upserts: list[Record] = [gone]
+    at = effective_now(now_ms, state.clock)  # the event's time: a pause stops it
     for mid in sorted(state.meetings_of.get(person.id, ())):
         meeting = state.meetings[mid]
         rnd = state.rounds.get(meeting.round) if meeting.round is not None else None
         if meeting.status is not MeetingStatus.SCHEDULED:
             continue
-        if rnd is None or rnd.seating_at_ms > now_ms:
+        if rnd is None or rnd.seating_at_ms > at:
             upserts.append(
                 dataclasses.replace(
                     meeting, status=MeetingStatus.CANCELLED, note="departed", absent=(person.id,)
                 )
             )
-        elif now_ms < rnd.starts_at_ms:
+        elif at < rnd.starts_at_ms:
             upserts += no_show(state, meeting, (person.id,), now_ms)
     return Change(upserts=tuple(upserts))

@@ -17,7 +17,6 @@ from server.command_args import Plan
 from server.errors import MatchboardError, RuleError
 from server.model import SECRET_FIELDS, Record
 from server.rotation import COMMAND as ROTATE
-from server.service import Service
 from server.state import Change, ChangeRecord, EventState
 
 # How far back undo and the log look; an event of the reference size makes a few
@@ -69,12 +68,6 @@ def entry(record: ChangeRecord) -> dict[str, Any]:
         "request_id": record.request_id,
         "changes": changes,
     }
-
-
-async def log(service: Service, event_id: str, *, limit: int = LOOKBACK) -> list[ChangeRecord]:
-    state = await service.state(event_id)
-    changes = await service.store.changes_since(event_id, max(0, state.version - limit))
-    return changes.records
 
 
 def log_csv(records: list[ChangeRecord]) -> str:
@@ -142,9 +135,10 @@ def undo_change(state: EventState, target: ChangeRecord) -> Change:
     return Change(upserts=tuple(upserts), deletes=tuple(deletes))
 
 
-async def plan_undo(service: Service, event_id: str, actor: str) -> Plan:
-    """Undo of `actor`'s latest action: previewed in a dry run, committed otherwise."""
-    target = undo_target(await log(service, event_id), actor)
+def plan_undo(records: list[ChangeRecord], actor: str) -> Plan:
+    """Undo of `actor`'s latest action in the recent log `records` (the last LOOKBACK
+    changes): previewed in a dry run, committed otherwise."""
+    target = undo_target(records, actor)
     return Plan(
         decide=lambda state: undo_change(state, target),
         args={"version": target.version, "command": target.command},

@@ -49,6 +49,12 @@ def effective_now(now_ms: int, clock: Clock) -> int:
     return now_ms if clock.paused_at_ms is None else clock.paused_at_ms
 
 
+def is_over(state: EventState, rnd: Round, now_ms: int) -> bool:
+    """Whether `rnd` has ended at `now_ms` by the event's clock: while it is paused, a
+    round's end has not come however late it is (resuming moves it later)."""
+    return rnd.ends_at_ms <= effective_now(now_ms, state.clock)
+
+
 def warning_s_of(state: EventState) -> int:
     settings = state.event.settings if state.event is not None else EventSettings()
     return settings.warning_s

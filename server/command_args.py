@@ -6,32 +6,42 @@ attendance, the clock) lives in a module of its own. Pure.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from server.clock import is_over
 from server.errors import (
+    InternalError,
     InvalidArgument,
     RoundOver,
     TableTaken,
     UnknownMeeting,
     UnknownParticipant,
 )
-from server.model import Meeting, Participant
-from server.protocol import Role
-from server.state import Change, Decide, EventState
+from server.fresh import Fresh
+from server.model import Meeting, Participant, Role
+from server.state import Change, ChangeRecord, Decide, EventState
 from server.views import Audience
 
 
 class Args:
     """A command's arguments with typed, checked access; errors name the argument."""
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, fresh: Fresh | None = None) -> None:
         if raw is None:
             raw = {}
         if not isinstance(raw, dict):
             raise InvalidArgument("args must be an object", arg="args")
         self.raw: dict[str, Any] = raw
+        self._fresh = fresh
+
+    @property
+    def fresh(self) -> Fresh:
+        """What this run derives new ids and secrets from, minted by the edge (fresh.py)."""
+        if self._fresh is None:
+            raise InternalError("this command needs fresh values and none were minted")
+        return self._fresh
 
     def _get(self, name: str, kinds: tuple[type, ...], what: str, default: Any) -> Any:
         value = self.raw.get(name, default)
@@ -100,8 +110,8 @@ class Plan:
     summary: dict[str, Any]  # shown in the result's preview, e.g. {"undone": ...}
 
 
-# (service, event id, actor name) -> the plan
-Custom = Callable[[Any, str, str], Awaitable[Plan]]
+# (the recent change log, oldest first; actor name) -> the plan. The edge reads the log.
+FromLog = Callable[[list[ChangeRecord], str], Plan]
 
 
 def no_change(_state: EventState, _args: Args, _actor: Audience, _now: int) -> Change:
@@ -116,8 +126,9 @@ class Command:
     summary: str
     # A command with a query only reads: its answer is `query(...)`, nothing is committed.
     query: Query | None = None
-    # A command that needs more than the state (undo reads the change log) plans itself.
-    custom: Custom | None = None
+    # A command that needs more than the state plans itself from the recent change log
+    # (undo), which the edge reads for it.
+    from_log: FromLog | None = None
     # What to tell the caller after the commit, from the new state (e.g. the substitutes
     # for whoever a no-show left waiting): the result's `data`.
     answer: Query | None = None
@@ -147,7 +158,7 @@ def find_participant(state: EventState, pid: str) -> Participant:
 def round_not_over(state: EventState, meeting: Meeting, now_ms: int, *, instead: str = "") -> None:
     """Refuse a change to a meeting whose round has ended (saying what to do instead)."""
     rnd = state.rounds.get(meeting.round) if meeting.round is not None else None
-    if rnd is not None and rnd.ends_at_ms <= now_ms:
+    if rnd is not None and is_over(state, rnd, now_ms):
         hint = f": {instead}" if instead else ""
         raise RoundOver(
             f"round {rnd.index} is over: meeting {meeting.id} can no longer change{hint}",

@@ -7,7 +7,6 @@ by name in `COMMANDS`; the service checks the invariants and commits the change.
 from __future__ import annotations
 
 import dataclasses
-import secrets
 
 from server.command_args import Args, find_meeting, free_table, in_range, round_not_over
 from server.errors import InvalidArgument, InvalidMeeting
@@ -59,7 +58,7 @@ def walk_in(state: EventState, args: Args, _actor: Audience, now_ms: int) -> Cha
     if table is None:
         table = free_table(state, rnd, len(side_a) + len(side_b))
     meeting = Meeting(
-        id=args.opt_text("id", f"w-{secrets.token_hex(4)}"),
+        id=args.opt_text("id", f"w-{args.fresh.hex('walk_in', 4)}"),
         side_a=side_a,
         side_b=side_b,
         round=rnd,
@@ -91,7 +90,7 @@ def announce(state: EventState, args: Args, _actor: Audience, now_ms: int) -> Ch
     if minutes is not None:
         in_range("expires_in_minutes", minutes, 1, 24 * 60)
     announcement = Announcement(
-        id=args.opt_text("id", f"a-{secrets.token_hex(4)}"),
+        id=args.opt_text("id", f"a-{args.fresh.hex('announce', 4)}"),
         text=text,
         audience=audience,
         created_at_ms=now_ms,

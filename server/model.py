@@ -14,6 +14,14 @@ from typing import ClassVar, Final
 MINUTE_MS: Final = 60_000
 
 
+class Role(enum.StrEnum):
+    """Who is looking: each role sees its own projection of the event (views.py)."""
+
+    MODERATOR = "moderator"
+    HALL = "hall"
+    PARTICIPANT = "participant"
+
+
 class MeetingStatus(enum.StrEnum):
     REQUESTED = "requested"  # wanted, not yet placed in a round and at a table
     SCHEDULED = "scheduled"

@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from server.errors import Unavailable
-from server.service import event_of_token
+from server.fresh import event_of_token
 from server.store import check_event_id
 
 PLACEHOLDER: Final = '<script id="mb-config" type="application/json">{}</script>'

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from server import importer, sample, scheduler
+from server.fresh import with_tokens
 from server.importer import Progress
 from server.model import Record
-from server.service import Service, with_tokens
+from server.service import Service, mint
 from server.state import Change, ChangeRecord, EventState
 
 ImportKind = Literal["participants", "meetings", "json"]
@@ -56,13 +57,14 @@ async def import_text(
     progress: Progress | None = None,
 ) -> ImportOutcome:
     plans: list[importer.ImportPlan] = []
+    fresh = mint()
 
     def decide(state: EventState) -> Change:
         plan = parse_import(state, kind, text, filename, progress)
         plans.append(plan)
         if not plan.created and not plan.updated:
             return Change()
-        return Change(upserts=tuple(with_tokens(event_id, state, plan.records)))
+        return Change(upserts=tuple(with_tokens(event_id, state, plan.records, fresh)))
 
     record = await service.execute(
         event_id, f"import_{kind}", decide, actor=actor, args={"file": filename}

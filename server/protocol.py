@@ -19,6 +19,9 @@ from server.errors import ErrorCode as ErrorCode
 from server.errors import MatchboardError
 from server.errors import ProtocolError as ProtocolError
 
+# The audiences are the core's (server/model.py); named here for the protocol's users.
+from server.model import Role as Role
+
 SUBPROTOCOL_MSGPACK: Final = "matchboard.v1.msgpack"
 SUBPROTOCOL_JSON: Final = "matchboard.v1.json"
 SUBPROTOCOLS: Final = (SUBPROTOCOL_MSGPACK, SUBPROTOCOL_JSON)
@@ -54,12 +57,6 @@ class ServerType(enum.StrEnum):
     PONG = "pong"
     RESULT = "result"
     ERROR = "error"
-
-
-class Role(enum.StrEnum):
-    MODERATOR = "moderator"
-    HALL = "hall"
-    PARTICIPANT = "participant"
 
 
 class CloseCode(enum.IntEnum):

@@ -7,8 +7,9 @@ the old one opens nothing any more. Only the moderator who asked gets the new se
 the result's `data`: the audit log and exports leave secrets out (server/audit.py,
 server/exporter.py), and undo refuses to bring an old one back.
 
-The secrets are minted here, as `walk_in` mints its meeting id; a retried commit mints
-new ones, and the answer reads whichever was committed from the state after the commit.
+The secrets are derived from the run's fresh entropy (`args.fresh`, minted by the edge:
+server/fresh.py), as `walk_in` derives its meeting id; a retried decision derives the same
+ones, and the answer reads whichever was committed from the state after the commit.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from typing import Any, Final
 
 from server.command_args import Args, find_participant
 from server.errors import InvalidArgument
+from server.fresh import check_in_code, participant_token
 from server.model import Event
-from server.service import check_in_code, new_token, participant_token
 from server.state import Change, EventState
 from server.views import Audience
 
@@ -60,16 +61,20 @@ def rotate_token(state: EventState, args: Args, _actor: Audience, _now: int) -> 
         person = find_participant(state, args.text("participant"))
         rotated = dataclasses.replace(
             person,
-            token=participant_token(_event(state).id),
-            check_in_code=check_in_code()
+            token=participant_token(_event(state).id, args.fresh, f"rotate:{person.id}"),
+            check_in_code=check_in_code(args.fresh, f"rotate-code:{person.id}")
             if args.opt_flag("check_in_code")
             else person.check_in_code,
         )
         return Change(upserts=(rotated,))
     event = _event(state)
     if target == "hall":
-        return Change(upserts=(dataclasses.replace(event, screen_key=new_token()),))
-    return Change(upserts=(dataclasses.replace(event, moderator_token=new_token()),))
+        return Change(
+            upserts=(dataclasses.replace(event, screen_key=args.fresh.token("rotate:hall")),)
+        )
+    return Change(
+        upserts=(dataclasses.replace(event, moderator_token=args.fresh.token("rotate:moderator")),)
+    )
 
 
 def new_secret(state: EventState, args: Args, _actor: Audience, _now: int) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from server import audit, exporter, planning
 from server.auth import authenticate, request_token, require_moderator
-from server.commands import dry_run_flag, run_command
+from server.commands import dry_run_flag
 from server.errors import (
     BadRequest,
     InternalError,
@@ -30,6 +30,7 @@ from server.errors import (
 from server.http_errors import error_response
 from server.idempotency import request_id
 from server.protocol import Role
+from server.runner import run_command
 from server.service import Service, wall_clock_ms
 from server.state import EventState
 from server.views import Audience, snapshot
@@ -122,7 +123,7 @@ async def export(request: Request) -> Response:
         base = request.app.state.settings.base_url
         body, media = CSV_BOM + exporter.export_badges_csv(state, base), CSV_MEDIA
     elif (what, fmt) == ("audit", "csv"):
-        records = await audit.log(_service(request), state.event.id if state.event else "")
+        records = await _service(request).recent_changes(state.event.id if state.event else "")
         body, media = CSV_BOM + audit.log_csv(records), CSV_MEDIA
     else:
         raise BadRequest(
@@ -184,7 +185,7 @@ async def schedule(request: Request) -> Response:
 
 async def audit_log(request: Request) -> Response:
     state = await _moderated_state(request)
-    records = await audit.log(_service(request), request.path_params["event_id"])
+    records = await _service(request).recent_changes(request.path_params["event_id"])
     return ORJSONResponse({"ok": True, "version": state.version,
                            "entries": [audit.entry(r) for r in records]})  # fmt: skip
 

@@ -19,75 +19,37 @@ run's receipt instead of deciding again.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import random
 import secrets
 import time
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from server import rules
+from server.audit import LOOKBACK
 from server.errors import Conflict, EventExists
+from server.fresh import SEED_BYTES, Fresh, with_tokens
 from server.idempotency import Receipt, Request
-from server.model import Event, Participant, Record
+from server.model import Event, Record
 from server.state import Change, ChangeRecord, Decide, EventState
 from server.store import Duplicate, EpochChanged, Store, VersionConflict
 
 log = logging.getLogger("matchboard.service")
 MAX_ATTEMPTS: Final = 8
 CONFLICT_BACKOFF_S: Final = 0.001
-TOKEN_BYTES: Final = 16
 
 
 def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def participant_token(event_id: str) -> str:
-    """A participant's personal secret. It starts with the event id, so that the phone
-    link `/p/<token>` alone says which event it belongs to."""
-    return f"{event_id}.{new_token()}"
-
-
-def check_in_code() -> str:
-    """A short code for the badge's QR code; staff may also type it."""
-    return secrets.token_hex(5).upper()
-
-
-def event_of_token(token: str) -> str:
-    return token.partition(".")[0]
-
-
-def with_tokens(event_id: str, state: EventState | None, records: Iterable[Record]) -> list[Record]:
-    """Give every new participant (and a new event) its secrets; keep existing ones."""
-    out: list[Record] = []
-    for record in records:
-        if isinstance(record, Participant) and not (record.token and record.check_in_code):
-            old = state.participants.get(record.id) if state else None
-            record = dataclasses.replace(
-                record,
-                token=record.token or (old.token if old else participant_token(event_id)),
-                check_in_code=record.check_in_code
-                or (old.check_in_code if old and old.check_in_code else check_in_code()),
-            )
-        elif isinstance(record, Event) and not (record.moderator_token and record.screen_key):
-            old_event = state.event if state else None
-            record = dataclasses.replace(
-                record,
-                moderator_token=record.moderator_token
-                or (old_event.moderator_token if old_event else new_token()),
-                screen_key=record.screen_key
-                or (old_event.screen_key if old_event else new_token()),
-            )
-        out.append(record)
-    return out
+def mint() -> Fresh:
+    """The entropy one command run (an import, an event's creation) derives its new ids
+    and secrets from (server/fresh.py): minted here, at the edge, never in the core."""
+    return Fresh(secrets.token_bytes(SEED_BYTES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +96,7 @@ class Service:
             if not await self.store.create_event(event.id, epoch, self.clock(), replace=replace):
                 raise EventExists(f"event {event.id!r} exists already")
             self._replicas[event.id] = EventState(epoch, 0)
-        upserts = tuple(with_tokens(event.id, None, [event, *records]))
+        upserts = tuple(with_tokens(event.id, None, [event, *records], mint()))
         await self.execute(
             event.id, "create_event", lambda _s: Change(upserts=upserts), actor=actor
         )
@@ -204,6 +166,12 @@ class Service:
             return False
         self._apply(replica, record)
         return True
+
+    async def recent_changes(self, event_id: str, limit: int = LOOKBACK) -> list[ChangeRecord]:
+        """The last `limit` change records, oldest first: the audit log, what undo reads."""
+        state = await self.state(event_id)
+        changes = await self.store.changes_since(event_id, max(0, state.version - limit))
+        return changes.records
 
     async def receipt(self, event_id: str, request: Request) -> Receipt | None:
         """The first run's receipt if `request` repeats a committed one (IdempotencyMismatch

@@ -19,7 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server import protocol
 from server.auth import authenticate
-from server.commands import dry_run_flag, run_command
+from server.commands import dry_run_flag
 from server.errors import (
     BadSubprotocol,
     EventNotFound,
@@ -32,6 +32,7 @@ from server.errors import (
 from server.http_errors import error_response
 from server.hub import Connection, Feed, Hub
 from server.protocol import ClientType, CloseCode, Encoding, ErrorCode, ProtocolError
+from server.runner import run_command
 from server.service import wall_clock_ms
 from server.settings import Settings
 from server.store import check_event_id

@@ -31,8 +31,8 @@ from server.model import (
     Meeting,
     Participant,
     Record,
+    Role,
 )
-from server.protocol import Role
 from server.state import ChangeRecord, EventState
 
 PUBLIC_PROFILE: Final = ("id", "name", "organisation", "country", "title", "tags", "languages")

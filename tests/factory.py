@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+
+from server.fresh import Fresh
 from server.model import (
     Event,
     Meeting,
@@ -79,3 +83,12 @@ def meeting(mid: str, a: str, b: str, rnd: int | None = None, table: int | None 
 def upserting(*records: Record) -> Decide:
     """A decision for `Service.execute` that writes these records, whatever the state."""
     return lambda _state: Change(upserts=records)
+
+
+_seeds = itertools.count()
+
+
+def minted() -> Fresh:
+    """Entropy for one command run, as the edge mints it (service.mint), but reproducible:
+    each call gives the next of a fixed sequence of seeds."""
+    return Fresh(hashlib.sha256(f"test-seed-{next(_seeds)}".encode()).digest())

@@ -12,19 +12,19 @@ from server.alerts import raise_alert
 from server.command_args import Args
 from server.commands import COMMANDS
 from server.errors import Forbidden, InvalidArgument, PersonPresent, RoundOver, UnknownParticipant
+from server.fresh import with_tokens
 from server.model import AlertKind, AlertStatus, Clock, Meeting, MeetingOrigin, MeetingStatus
 from server.protocol import Role
-from server.service import with_tokens
 from server.state import Change, EventState, state_from_records
 from server.views import Audience
-from tests.factory import T0_MS, meeting, small_event_records
+from tests.factory import T0_MS, meeting, minted, small_event_records
 
 MOD = Audience(Role.MODERATOR)
 SEATING_1 = T0_MS - 60_000  # round 1's seating (5 min changeover) has begun
 
 
 def event() -> EventState:
-    records = with_tokens("test-event", None, small_event_records())
+    records = with_tokens("test-event", None, small_event_records(), minted())
     state = state_from_records(records, epoch="e", version=1)
     state.apply(Change(upserts=(meeting("m1", "p0", "p1", 1, 1), meeting("m2", "p2", "p3", 1, 2))))
     return state
@@ -32,7 +32,7 @@ def event() -> EventState:
 
 def run(state: EventState, name: str, actor: Audience = MOD, now_ms: int = SEATING_1,
         **args: Any) -> Change:  # fmt: skip
-    change = COMMANDS[name].decide(state, Args(args), actor, now_ms)
+    change = COMMANDS[name].decide(state, Args(args, minted()), actor, now_ms)
     rules.check(state, change)
     state.apply(change)
     return change
@@ -229,3 +229,22 @@ def test_an_alert_follows_its_meeting_and_ends_with_its_problem() -> None:
     run(state, "cancel_meeting", meeting="m1")
     closed = state.alerts["alert-m1"]
     assert (closed.status, closed.resolution) == (AlertStatus.RESOLVED, "cancelled")
+
+
+def test_a_paused_round_is_not_over_even_past_its_planned_end() -> None:
+    """While the clock is paused, time stands still for the rules too: a round paused
+    before its end can still take a no-show and a missing-partner report."""
+    state = event()
+    end = state.rounds[1].ends_at_ms
+    run(state, "pause_clock", now_ms=end - 60_000)
+    later = end + 10 * 60_000  # past the planned end, still paused
+    run(state, "check_in", actor=Audience(Role.PARTICIPANT, "p0"), now_ms=later)
+    run(state, "report_missing_partner", actor=Audience(Role.PARTICIPANT, "p0"), now_ms=later,
+        meeting="m1")  # fmt: skip
+    assert state.alerts, "the report raised no alert"
+    run(state, "mark_absent", meeting="m1", participant="p1", now_ms=later)
+    assert state.meetings["m1"].absent == ("p1",)
+    run(state, "resume_clock", now_ms=later)
+    with pytest.raises(RoundOver):  # once running again, the end comes (moved by the pause)
+        run(state, "mark_absent", meeting="m2", participant="p3",
+            now_ms=later + (end - (end - 60_000)) + 1)  # fmt: skip

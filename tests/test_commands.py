@@ -26,7 +26,7 @@ from server.model import Announcement, Meeting, MeetingOrigin, MeetingStatus
 from server.protocol import Role
 from server.state import Change, EventState
 from server.views import Audience
-from tests.factory import T0_MS, meeting, small_state
+from tests.factory import T0_MS, meeting, minted, small_state
 
 MOD = Audience(Role.MODERATOR)
 BEFORE_ROUND_1 = T0_MS - 60_000
@@ -40,7 +40,7 @@ def event() -> EventState:
 
 
 def run(state: EventState, name: str, now_ms: int = BEFORE_ROUND_1, **args: Any) -> Change:
-    change = COMMANDS[name].decide(state, Args(args), MOD, now_ms)
+    change = COMMANDS[name].decide(state, Args(args, minted()), MOD, now_ms)
     rules.check(state, change)
     return change
 

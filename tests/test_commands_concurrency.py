@@ -20,11 +20,11 @@ import pytest
 import redis.asyncio as aioredis
 
 from server import codec
-from server.commands import Outcome, run_command
 from server.embedded import EmbeddedRedis
 from server.errors import MatchboardError
 from server.model import Event, Meeting
 from server.protocol import Role
+from server.runner import Outcome, run_command
 from server.service import Service, wall_clock_ms
 from server.state import EventState
 from server.store import Store

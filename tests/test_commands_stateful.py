@@ -26,15 +26,16 @@ from server.client_state import ClientState
 from server.clock import Phase, phase_in
 from server.command_args import Args, Command
 from server.errors import MatchboardError, ParticipantBusy, ParticipantUnavailable, TableTaken
+from server.fresh import with_tokens
 from server.hub import Connection, Feed
 from server.model import MINUTE_MS, AlertKind, Meeting, MeetingOutcome, MeetingStatus, TimeWindow
 from server.protocol import CloseCode, Encoding, Role
-from server.service import Service, with_tokens
+from server.service import Service
 from server.state import Change, ChangeRecord, EventState, state_from_records
 from server.timekeeper import housekeeping
 from server.views import Audience
 from server.wsconn import FrameWriter
-from tests.factory import T0_MS, meeting, small_event_records
+from tests.factory import T0_MS, meeting, minted, small_event_records
 from tests.test_client_state import fresh
 
 EVENT = "test-event"
@@ -54,7 +55,7 @@ MINUTES = st.sampled_from([-40, -10, -5, 1, 5, 10, 15, 30, 60, 130, 0, "5"])
 
 
 def make_event() -> EventState:
-    records = with_tokens(EVENT, None, small_event_records(tables=3, rounds=4, people=8))
+    records = with_tokens(EVENT, None, small_event_records(tables=3, rounds=4, people=8), minted())
     state = state_from_records(records, epoch="e", version=1)
     # p7 cannot come to round 4; p6 leaves at T0+60 min: rounds 1-2 unless delayed 15+ min.
     p6, p7 = state.participants["p6"], state.participants["p7"]
@@ -357,8 +358,8 @@ class Moderators(RuleBasedStateMachine):
     ) -> tuple[Change, dict[str, Any]]:
         """The change and the arguments recorded with it. Undo plans from the change log
         (audit.plan_undo reads it from Redis; here it is `self.log`)."""
-        if spec.custom is None:
-            return spec.decide(self.state, Args(args), actor, self.now), args
+        if spec.from_log is None:
+            return spec.decide(self.state, Args(args, minted()), actor, self.now), args
         assert spec.name == audit.UNDO, spec.name
         target = audit.undo_target(self.log, commands.actor_name(actor))
         change = audit.undo_change(self.state, target)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from server.commands import COMMANDS, run_command
+from server.commands import COMMANDS
 from server.model import Alert, AlertKind, Announcement, Event, Participant
 from server.protocol import Role
+from server.runner import run_command
 from server.service import Service, wall_clock_ms
 from server.state import Change
 from server.views import Audience

@@ -12,10 +12,10 @@ import redis.asyncio as aioredis
 
 from server import audit
 from server.audit import NothingToUndo
-from server.commands import Outcome, run_command
 from server.errors import IdempotencyMismatch, InvalidArgument
 from server.idempotency import RECEIPT_TTL_S, Receipt, Request
 from server.model import Announcement, MeetingOrigin
+from server.runner import Outcome, run_command
 from server.service import Service, wall_clock_ms
 from server.state import Change, ChangeRecord
 from server.store import Duplicate, Store, VersionConflict, receipt_key
@@ -214,11 +214,11 @@ async def test_a_re_created_event_starts_without_requests(service: Service, now:
 async def test_the_audit_log_shows_the_request_id(service: Service, now: int) -> None:
     await run(service, "announce", "note-1", now)
     await run(service, "delay_rounds", None, now)
-    entries = [audit.entry(r) for r in await audit.log(service, EVENT)]
+    entries = [audit.entry(r) for r in await service.recent_changes(EVENT)]
     assert [(e["command"], e["request_id"]) for e in entries[-2:]] == [
         ("announce", "note-1"),
         ("delay_rounds", None),
     ]
-    rows = audit.log_csv(await audit.log(service, EVENT)).splitlines()
+    rows = audit.log_csv(await service.recent_changes(EVENT)).splitlines()
     assert rows[0].endswith(",request_id")
     assert any("announce" in row and row.endswith(",note-1") for row in rows)

@@ -67,7 +67,7 @@ async def committed(watcher: Client, target: int) -> None:
 
 
 async def entries_of(live: Live, request_id: str) -> list[dict[str, Any]]:
-    entries = [audit.entry(r) for r in await audit.log(live.service, EVENT)]
+    entries = [audit.entry(r) for r in await live.service.recent_changes(EVENT)]
     return [e for e in entries if e["request_id"] == request_id]
 
 
@@ -139,7 +139,7 @@ async def test_the_reference_client_retries_with_the_same_request_id(live: Live)
         assert moderator.connections == 2  # it reconnected to ask again
         assert await version(live) == before + 1
         (entry,) = [
-            audit.entry(r) for r in await audit.log(live.service, EVENT) if r.version > before
+            audit.entry(r) for r in await live.service.recent_changes(EVENT) if r.version > before
         ]
         assert entry["request_id"]  # the client sent one, and the same one twice
         await moderator.close()

@@ -21,14 +21,14 @@ from server.command_args import Args
 from server.commands import COMMANDS
 from server.embedded import EmbeddedRedis
 from server.errors import InvalidArgument, MatchboardError, Unauthorized, UnknownParticipant
+from server.fresh import with_tokens
 from server.hub import Connection
 from server.model import Event
 from server.protocol import CloseCode, Encoding, Role
-from server.service import with_tokens
 from server.state import ChangeRecord, EventState, state_from_records
 from server.views import Audience
 from server.wsconn import FrameWriter
-from tests.factory import small_event_records
+from tests.factory import minted, small_event_records
 from tests.servers import free_port, server_process
 from tests.test_http import api, assert_error, auth, seed  # noqa: F401 (api: a fixture)
 from tests.test_sockets import EVENT, Live, live, next_of, send_command  # noqa: F401 (live)
@@ -37,17 +37,17 @@ MOD = Audience(Role.MODERATOR)
 
 
 def tokened_state() -> EventState:
-    records = with_tokens("test-event", None, small_event_records())
+    records = with_tokens("test-event", None, small_event_records(), minted())
     return state_from_records(records, epoch="e", version=1)
 
 
 def rotate(state: EventState, **args: Any) -> tuple[EventState, dict[str, Any]]:
     """Rotate, apply, and the result's data as the moderator gets it."""
     spec = COMMANDS["rotate_token"]
-    change = spec.decide(state, Args(args), MOD, 0)
+    change = spec.decide(state, Args(args, minted()), MOD, 0)
     state.apply(change)
     assert spec.answer is not None
-    return state, spec.answer(state, Args(args), MOD, 0)
+    return state, spec.answer(state, Args(args, minted()), MOD, 0)
 
 
 # -- The decision --------------------------------------------------------------------------
@@ -121,7 +121,7 @@ def test_bad_arguments_name_the_argument(
     state = tokened_state()
     before = state.participants["p0"]
     with pytest.raises(error) as caught:
-        COMMANDS["rotate_token"].decide(state, Args(args), MOD, 0)
+        COMMANDS["rotate_token"].decide(state, Args(args, minted()), MOD, 0)
     if arg is not None:
         assert caught.value.details["arg"] == arg
         assert f"args.{arg}" in caught.value.message
@@ -132,7 +132,7 @@ def test_bad_arguments_name_the_argument(
 
 def test_undo_never_brings_an_old_token_back() -> None:
     state = tokened_state()
-    change = COMMANDS["rotate_token"].decide(state, Args({"participant": "p0"}), MOD, 0)
+    change = COMMANDS["rotate_token"].decide(state, Args({"participant": "p0"}, minted()), MOD, 0)
     record = ChangeRecord(2, 0, "moderator", "rotate_token", change, state.before(change),
                           {"participant": "p0"})  # fmt: skip
     state.apply(change)
