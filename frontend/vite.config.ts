@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig, type Plugin } from "vite";
 
-// The three pages; each becomes dist/<name>.html, served by server/pages.py.
+// The three pages; each becomes dist/<name>.html, served by server/edge/pages.py.
 const PAGES = ["hall", "phone", "moderate"] as const;
-// server/pages.py replaces exactly this string with the page's config.
+// server/edge/pages.py replaces exactly this string with the page's config.
 const PLACEHOLDER = readFileSync(new URL("./src/lib/config.ts", import.meta.url), "utf8").match(
   /CONFIG_PLACEHOLDER = '([^']+)'/,
 )?.[1];

@@ -44,16 +44,16 @@ from typing import Any, Final
 
 import redis.asyncio as aioredis
 
-from server import planning
-from server.embedded import EmbeddedRedis
-from server.errors import MatchboardError
-from server.model import AlertStatus, Meeting, MeetingStatus, Round
-from server.protocol import Role
-from server.runner import run_command
-from server.service import Service, wall_clock_ms
-from server.state import EventState
-from server.store import Store
-from server.views import Audience
+from server.core.errors import MatchboardError
+from server.core.model import AlertStatus, Meeting, MeetingStatus, Round
+from server.core.state import EventState
+from server.core.views import Audience
+from server.edge import planning
+from server.edge.embedded import EmbeddedRedis
+from server.edge.runner import run_command
+from server.edge.service import Service, wall_clock_ms
+from server.edge.store import Store
+from server.wire.protocol import Role
 
 EVENT_ID: Final = "icmc-2026"
 MIX: Final = {"check_in": 35, "undo_check_in": 15, "move_meeting": 20, "swap_tables": 10,

@@ -25,9 +25,9 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 from websockets.http11 import Request
 from websockets.server import ServerProtocol
 
-from server import protocol
-from server.client_connect import ClientError, open_feed
-from server.protocol import SUBPROTOCOLS, Encoding
+from server.client.client_connect import ClientError, open_feed
+from server.wire import protocol
+from server.wire.protocol import SUBPROTOCOLS, Encoding
 
 MAX_FILES: Final = 20_000  # per process, a limit of this machine
 BATCH: Final = 200  # connections opened at once by one client process

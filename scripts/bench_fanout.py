@@ -60,13 +60,15 @@ from bench_common import (
     rss_kb,
 )
 
-from server import planning, protocol, views
-from server.embedded import EmbeddedRedis
-from server.model import Announcement, MeetingStatus
-from server.protocol import Encoding
-from server.service import Service, wall_clock_ms
-from server.state import Change, EventState
-from server.store import Store
+from server.core import views
+from server.core.model import Announcement, MeetingStatus
+from server.core.state import Change, EventState
+from server.edge import planning
+from server.edge.embedded import EmbeddedRedis
+from server.edge.service import Service, wall_clock_ms
+from server.edge.store import Store
+from server.wire import protocol
+from server.wire.protocol import Encoding
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENT_ID = "icmc-2026"
@@ -160,7 +162,7 @@ def start_servers(res: Resources, count: int, redis_url: str) -> list[int]:
     for i, port in enumerate(ports):
         with open(res.tmp / f"server-{i}.log", "wb") as log:
             res.servers.append(subprocess.Popen(
-                [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+                [sys.executable, "-m", "server.edge.cli", "serve", "--port", str(port)],
                 env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             ))  # fmt: skip
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy

@@ -14,11 +14,11 @@ import statistics
 import time
 from collections.abc import Callable
 
-from server.importer import import_meetings_csv, import_participants_csv
-from server.model import Participant, Round, Table
-from server.sample import generate
-from server.scheduler import schedule
-from server.state import Change, EventState, state_from_records
+from server.core.importer import import_meetings_csv, import_participants_csv
+from server.core.model import Participant, Round, Table
+from server.core.scheduler import schedule
+from server.core.state import Change, EventState, state_from_records
+from server.demo.sample import generate
 
 RUNS = 3
 T0 = 1_780_000_000_000

@@ -36,7 +36,7 @@ def main() -> None:
         log = Path(tmp) / "demo.log"
         with log.open("wb") as sink:
             demo = subprocess.Popen(
-                [sys.executable, "-m", "server.cli", "demo", "--data-dir", f"{tmp}/data",
+                [sys.executable, "-m", "server.edge.cli", "demo", "--data-dir", f"{tmp}/data",
                  "--port", str(port), "--start-in-minutes", "2"],
                 stdout=sink, stderr=subprocess.STDOUT,
             )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Clock maths only the tests need, over server/clock.py's: what a hall screen shows right
+"""Clock maths only the tests need, over server/core/clock.py's: what a hall screen shows right
 now (`moment`, the Python twin of frontend/src/lib/phases.ts's, which the screens use) and
 the rounds left today. Pure: `now_ms` is always an argument."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from server.clock import (
+from server.core.clock import (
     Phase,
     countdown_target_ms,
     current_day,
@@ -17,8 +17,8 @@ from server.clock import (
     phase_in,
     upcoming_round,
 )
-from server.model import Break, Round
-from server.state import EventState
+from server.core.model import Break, Round
+from server.core.state import EventState
 
 
 class Between(enum.StrEnum):

@@ -12,10 +12,10 @@ import pytest
 import redis.asyncio as aioredis
 from playwright.sync_api import Browser, sync_playwright
 
-from server.embedded import EmbeddedRedis
-from server.pages import DEFAULT_DIST
-from server.service import Service
-from server.store import Store
+from server.edge.embedded import EmbeddedRedis
+from server.edge.pages import DEFAULT_DIST
+from server.edge.service import Service
+from server.edge.store import Store
 from tests.screens import CHROMIUM, CHROMIUM_ARGS
 
 

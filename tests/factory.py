@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 
-from server.fresh import Fresh
-from server.model import (
+from server.core.fresh import Fresh
+from server.core.model import (
     Event,
     Meeting,
     MeetingStatus,
@@ -15,7 +15,7 @@ from server.model import (
     Round,
     Table,
 )
-from server.state import Change, Decide, EventState, state_from_records
+from server.core.state import Change, Decide, EventState, state_from_records
 
 T0_MS = 1_780_000_000_000  # a fixed instant; tests never read the clock
 NAMES = [

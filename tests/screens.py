@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import httpx
 from playwright.sync_api import Browser, ConsoleMessage, Page
 
-from server.state import EventState
+from server.core.state import EventState
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"  # git-ignored

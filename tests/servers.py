@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 import uvicorn
 
-from server.app import create_app, uvicorn_options
-from server.settings import Settings
+from server.edge.app import create_app, uvicorn_options
+from server.edge.settings import Settings
 
 START_TIMEOUT_S = 20.0
 
@@ -66,7 +66,7 @@ def server_process(
     log = log_dir / f"server-{port}-{time.monotonic_ns()}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "server.edge.cli", "serve", "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=environ,

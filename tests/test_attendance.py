@@ -7,16 +7,22 @@ from typing import Any
 
 import pytest
 
-from server import rules
-from server.alerts import raise_alert
-from server.command_args import Args
-from server.commands import COMMANDS
-from server.errors import Forbidden, InvalidArgument, PersonPresent, RoundOver, UnknownParticipant
-from server.fresh import with_tokens
-from server.model import AlertKind, AlertStatus, Clock, Meeting, MeetingOrigin, MeetingStatus
-from server.protocol import Role
-from server.state import Change, EventState, state_from_records
-from server.views import Audience
+from server.core import rules
+from server.core.alerts import raise_alert
+from server.core.command_args import Args
+from server.core.commands import COMMANDS
+from server.core.errors import (
+    Forbidden,
+    InvalidArgument,
+    PersonPresent,
+    RoundOver,
+    UnknownParticipant,
+)
+from server.core.fresh import with_tokens
+from server.core.model import AlertKind, AlertStatus, Clock, Meeting, MeetingOrigin, MeetingStatus
+from server.core.state import Change, EventState, state_from_records
+from server.core.views import Audience
+from server.wire.protocol import Role
 from tests.factory import T0_MS, meeting, minted, small_event_records
 
 MOD = Audience(Role.MODERATOR)

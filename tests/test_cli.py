@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from server import embedded
-from server.cli import main
-from server.embedded import EmbeddedRedis
-from server.errors import Unavailable
+from server.core.errors import Unavailable
+from server.edge import embedded
+from server.edge.cli import main
+from server.edge.embedded import EmbeddedRedis
 
 DATA = Path(__file__).parent / "data"
 

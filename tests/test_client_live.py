@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from server.client import Client, ClientError
-from server.embedded import EmbeddedRedis
-from server.model import Announcement, Event
-from server.service import Service
-from server.state import Change, EventState
-from server.store import Store
+from server.client.client import Client, ClientError
+from server.core.model import Announcement, Event
+from server.core.state import Change, EventState
+from server.edge.embedded import EmbeddedRedis
+from server.edge.service import Service
+from server.edge.store import Store
 from tests.factory import meeting, small_event_records
 from tests.servers import free_port, running_server
 

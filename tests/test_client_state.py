@@ -1,7 +1,7 @@
 """The client's local state: snapshots, updates in order, gaps, duplicates, epochs.
 
 The round trip test replays changes through the server's own projections
-(server.views) and checks that a client that applied the updates holds exactly what a
+(server.core.views) and checks that a client that applied the updates holds exactly what a
 fresh snapshot would give it, for every audience.
 """
 
@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from server import protocol, views
-from server.client_connect import backoff_delay
-from server.client_state import ClientState, OutOfSync, record_key
-from server.model import (
+from server.client.client_connect import backoff_delay
+from server.client.client_state import ClientState, OutOfSync, record_key
+from server.core import views
+from server.core.model import (
     Alert,
     AlertKind,
     AlertStatus,
@@ -28,8 +28,9 @@ from server.model import (
     Record,
     Round,
 )
-from server.protocol import Encoding, Role
-from server.state import Change, ChangeRecord, EventState, state_from_records
+from server.core.state import Change, ChangeRecord, EventState, state_from_records
+from server.wire import protocol
+from server.wire.protocol import Encoding, Role
 from tests.factory import T0_MS, meeting, small_event_records
 
 EPOCH = "3f9c0a7be1d24c55"

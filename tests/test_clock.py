@@ -1,4 +1,4 @@
-"""Round-phase maths (server/clock.py), pure: every instant is an argument."""
+"""Round-phase maths (server/core/clock.py), pure: every instant is an argument."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server.clock import (
+from server.core.clock import (
     Boundary,
     Cue,
     Phase,
@@ -19,8 +19,8 @@ from server.clock import (
     next_boundary_ms,
     phase_at,
 )
-from server.model import Break, Clock, Event, EventSettings, Record, Round
-from server.state import EventState, state_from_records
+from server.core.model import Break, Clock, Event, EventSettings, Record, Round
+from server.core.state import EventState, state_from_records
 from tests.clock_helpers import Between, moment
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -1,4 +1,4 @@
-"""Moderator clock commands (server/clock_rules.py), pure: state and time in, change out."""
+"""Moderator clock commands (server/core/clock_rules.py), pure: state and time in, change out."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server import clock_rules
-from server.clock import Phase, phase_at, rounds_in_order
-from server.errors import (
+from server.core import clock_rules
+from server.core.clock import Phase, phase_at, rounds_in_order
+from server.core.errors import (
     AlreadyPaused,
     ClockPaused,
     InvalidArgument,
@@ -25,8 +25,8 @@ from server.errors import (
     ScheduleConflict,
     UnknownRound,
 )
-from server.model import Break, Clock, Round
-from server.state import Change, EventState, state_from_records
+from server.core.model import Break, Clock, Round
+from server.core.state import Change, EventState, state_from_records
 from tests.clock_helpers import moment, rounds_left_today
 from tests.test_clock import BERLIN, MIN, at, paused, two_days
 

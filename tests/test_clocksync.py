@@ -8,7 +8,7 @@ from statistics import fmean
 
 import pytest
 
-from server.clocksync import ClockOffset, Sample
+from server.client.clocksync import ClockOffset, Sample
 
 Delay = Callable[[random.Random], float]  # one leg's one-way delay in ms
 

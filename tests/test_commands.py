@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from server import commands, rules
-from server.command_args import Args
-from server.commands import COMMANDS
-from server.errors import (
+from server.core import commands, rules
+from server.core.command_args import Args
+from server.core.commands import COMMANDS
+from server.core.errors import (
     Forbidden,
     InvalidArgument,
     InvalidMeeting,
@@ -22,10 +22,10 @@ from server.errors import (
     UnknownCommand,
     UnknownMeeting,
 )
-from server.model import Announcement, Meeting, MeetingOrigin, MeetingStatus
-from server.protocol import Role
-from server.state import Change, EventState
-from server.views import Audience
+from server.core.model import Announcement, Meeting, MeetingOrigin, MeetingStatus
+from server.core.state import Change, EventState
+from server.core.views import Audience
+from server.wire.protocol import Role
 from tests.factory import T0_MS, meeting, minted, small_state
 
 MOD = Audience(Role.MODERATOR)

@@ -19,16 +19,16 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from server import codec
-from server.embedded import EmbeddedRedis
-from server.errors import MatchboardError
-from server.model import Event, Meeting
-from server.protocol import Role
-from server.runner import Outcome, run_command
-from server.service import Service, wall_clock_ms
-from server.state import EventState
-from server.store import Store
-from server.views import Audience
+from server.core import codec
+from server.core.errors import MatchboardError
+from server.core.model import Event, Meeting
+from server.core.state import EventState
+from server.core.views import Audience
+from server.edge.embedded import EmbeddedRedis
+from server.edge.runner import Outcome, run_command
+from server.edge.service import Service, wall_clock_ms
+from server.edge.store import Store
+from server.wire.protocol import Role
 from tests.factory import meeting, small_event_records
 
 EVENT = "race"

@@ -1,7 +1,7 @@
 """Random command sequences from several moderators and participants against one event.
 
 A hypothesis state machine (pure, no Redis): every step runs one command of the registry
-(server.commands.COMMANDS) the way the service does (decide, then the rules); a rejected
+(server.core.commands.COMMANDS) the way the service does (decide, then the rules); a rejected
 command must leave the state exactly as it was, an accepted one is committed as the next
 version and handed to a hub feed, as a process's feed hands it on. After every step the
 invariants are recomputed from the meetings themselves and the incremental indexes from
@@ -21,20 +21,28 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from server import audit, codec, commands, protocol, rules
-from server.client_state import ClientState
-from server.clock import Phase, phase_in
-from server.command_args import Args, Command
-from server.errors import MatchboardError, ParticipantBusy, ParticipantUnavailable, TableTaken
-from server.fresh import with_tokens
-from server.hub import Connection, Feed
-from server.model import MINUTE_MS, AlertKind, Meeting, MeetingOutcome, MeetingStatus, TimeWindow
-from server.protocol import CloseCode, Encoding, Role
-from server.service import Service
-from server.state import Change, ChangeRecord, EventState, state_from_records
-from server.timekeeper import housekeeping
-from server.views import Audience
-from server.wsconn import FrameWriter
+from server.client.client_state import ClientState
+from server.core import audit, codec, commands, rules
+from server.core.clock import Phase, phase_in
+from server.core.command_args import Args, Command
+from server.core.errors import MatchboardError, ParticipantBusy, ParticipantUnavailable, TableTaken
+from server.core.fresh import with_tokens
+from server.core.model import (
+    MINUTE_MS,
+    AlertKind,
+    Meeting,
+    MeetingOutcome,
+    MeetingStatus,
+    TimeWindow,
+)
+from server.core.state import Change, ChangeRecord, EventState, state_from_records
+from server.core.views import Audience
+from server.edge.hub import Connection, Feed
+from server.edge.service import Service
+from server.edge.timekeeper import housekeeping
+from server.edge.wsconn import FrameWriter
+from server.wire import protocol
+from server.wire.protocol import CloseCode, Encoding, Role
 from tests.factory import T0_MS, meeting, minted, small_event_records
 from tests.test_client_state import fresh
 

@@ -31,7 +31,7 @@ def start_demo(data_dir: Path, port: int, *extra: str) -> tuple[subprocess.Popen
     log = data_dir.parent / f"demo-{time.monotonic_ns()}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "demo", "--data-dir", str(data_dir),
+            [sys.executable, "-m", "server.edge.cli", "demo", "--data-dir", str(data_dir),
              "--port", str(port), "--round-minutes", "2", *extra],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -141,7 +141,7 @@ def test_a_taken_port_is_a_clear_error_before_any_link(tmp_path: Path, command: 
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", command, "--data-dir", str(data),
+            [sys.executable, "-m", "server.edge.cli", command, "--data-dir", str(data),
              "--port", str(port)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip

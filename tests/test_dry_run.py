@@ -6,13 +6,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from server.commands import COMMANDS
-from server.model import Alert, AlertKind, Announcement, Event, Participant
-from server.protocol import Role
-from server.runner import run_command
-from server.service import Service, wall_clock_ms
-from server.state import Change
-from server.views import Audience
+from server.core.commands import COMMANDS
+from server.core.model import Alert, AlertKind, Announcement, Event, Participant
+from server.core.state import Change
+from server.core.views import Audience
+from server.edge.runner import run_command
+from server.edge.service import Service, wall_clock_ms
+from server.wire.protocol import Role
 from tests.factory import meeting, small_event_records
 
 EVENT = "dry"

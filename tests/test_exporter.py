@@ -9,16 +9,16 @@ from pathlib import Path
 
 import orjson
 
-from server.exporter import (
+from server.core.exporter import (
     PARTICIPANT_EXPORT_COLUMNS,
     SCHEDULE_COLUMNS,
     export_json,
     export_participants_csv,
     export_schedule_csv,
 )
-from server.import_fields import OPEN_END_MS
-from server.importer import import_json, import_meetings_csv, import_participants_csv
-from server.model import (
+from server.core.import_fields import OPEN_END_MS
+from server.core.importer import import_json, import_meetings_csv, import_participants_csv
+from server.core.model import (
     Event,
     Meeting,
     MeetingOrigin,
@@ -27,7 +27,7 @@ from server.model import (
     Record,
     TimeWindow,
 )
-from server.state import Change, EventState
+from server.core.state import Change, EventState
 
 DATA = Path(__file__).parent / "data"
 ROUND_1_MS = 1_778_054_400_000  # 2026-05-06T10:00:00+02:00

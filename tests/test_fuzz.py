@@ -33,15 +33,15 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from server import protocol
-from server.client import Client
-from server.commands import COMMANDS
-from server.embedded import EmbeddedRedis
-from server.model import Announcement, AnnouncementAudience
-from server.protocol import Encoding
-from server.service import Service
-from server.state import Change, EventState
-from server.store import Store
+from server.client.client import Client
+from server.core.commands import COMMANDS
+from server.core.model import Announcement, AnnouncementAudience
+from server.core.state import Change, EventState
+from server.edge.embedded import EmbeddedRedis
+from server.edge.service import Service
+from server.edge.store import Store
+from server.wire import protocol
+from server.wire.protocol import Encoding
 from tests.servers import server_process
 from tests.test_sockets import EVENT, make_event
 

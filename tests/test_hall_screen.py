@@ -19,12 +19,12 @@ import pytest
 import redis.asyncio as aioredis
 from playwright.sync_api import Browser, Page, expect
 
-from server.embedded import EmbeddedRedis
-from server.model import Event, EventSettings, Meeting, MeetingStatus, Record, Round, Table
-from server.sample import generate
-from server.service import Service, wall_clock_ms
-from server.state import EventState
-from server.store import Store
+from server.core.model import Event, EventSettings, Meeting, MeetingStatus, Record, Round, Table
+from server.core.state import EventState
+from server.demo.sample import generate
+from server.edge.embedded import EmbeddedRedis
+from server.edge.service import Service, wall_clock_ms
+from server.edge.store import Store
 from tests.screens import ARTIFACTS, command, in_own_loop, open_page
 from tests.servers import free_port, server_process
 

@@ -13,12 +13,12 @@ import redis
 import redis.asyncio as aioredis
 from starlette.testclient import TestClient
 
-from server.app import create_app
-from server.embedded import EmbeddedRedis
-from server.model import Event
-from server.service import Service, wall_clock_ms
-from server.settings import Settings
-from server.store import Store
+from server.core.model import Event
+from server.edge.app import create_app
+from server.edge.embedded import EmbeddedRedis
+from server.edge.service import Service, wall_clock_ms
+from server.edge.settings import Settings
+from server.edge.store import Store
 from tests.factory import small_event_records
 
 DATA = Path(__file__).parent / "data"

@@ -7,13 +7,13 @@ import asyncio
 
 import redis.asyncio as aioredis
 
-from server.hub import Feed, Hub
-from server.model import Announcement, Event
-from server.protocol import Role
-from server.service import Service
-from server.state import Change
-from server.store import Store
-from server.timekeeper import Timekeeper
+from server.core.model import Announcement, Event
+from server.core.state import Change
+from server.edge.hub import Feed, Hub
+from server.edge.service import Service
+from server.edge.store import Store
+from server.edge.timekeeper import Timekeeper
+from server.wire.protocol import Role
 from tests.factory import small_event_records
 from tests.test_redis_regression import EV, Recorder, attach, make_event
 

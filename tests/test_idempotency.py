@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from server import audit
-from server.audit import NothingToUndo
-from server.errors import IdempotencyMismatch, InvalidArgument
-from server.idempotency import RECEIPT_TTL_S, Receipt, Request
-from server.model import Announcement, MeetingOrigin
-from server.runner import Outcome, run_command
-from server.service import Service, wall_clock_ms
-from server.state import Change, ChangeRecord
-from server.store import Duplicate, Store, VersionConflict, receipt_key
-from server.views import Audience
+from server.core import audit
+from server.core.audit import NothingToUndo
+from server.core.errors import IdempotencyMismatch, InvalidArgument
+from server.core.idempotency import RECEIPT_TTL_S, Receipt, Request
+from server.core.model import Announcement, MeetingOrigin
+from server.core.state import Change, ChangeRecord
+from server.core.views import Audience
+from server.edge.runner import Outcome, run_command
+from server.edge.service import Service, wall_clock_ms
+from server.edge.store import Duplicate, Store, VersionConflict, receipt_key
 from tests.test_dry_run import ANNA, ARGS, EVENT, make_event
 
 

@@ -16,11 +16,11 @@ import orjson
 import pytest
 import redis.asyncio as aioredis
 
-from server import audit
-from server.client import Client, ClientError
-from server.embedded import EmbeddedRedis
-from server.model import MeetingOrigin
-from server.protocol import Encoding
+from server.client.client import Client, ClientError
+from server.core import audit
+from server.core.model import MeetingOrigin
+from server.edge.embedded import EmbeddedRedis
+from server.wire.protocol import Encoding
 from tests.test_client_live import Relay
 from tests.test_sockets import EVENT, Live, live_server, send_command
 

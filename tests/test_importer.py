@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from server.errors import ImportFailed
-from server.importer import (
+from server.core.errors import ImportFailed
+from server.core.importer import (
     ImportPlan,
     import_json,
     import_meetings_csv,
     import_participants_csv,
 )
-from server.model import (
+from server.core.model import (
     Event,
     Meeting,
     MeetingOrigin,
@@ -26,7 +26,7 @@ from server.model import (
     Table,
     TimeWindow,
 )
-from server.state import Change, EventState
+from server.core.state import Change, EventState
 
 DATA = Path(__file__).parent / "data"
 

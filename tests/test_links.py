@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Browser, expect
 
-from server.state import EventState
+from server.core.state import EventState
 from tests.screens import command, open_page
 from tests.test_screens import EVENT, site  # noqa: F401 (site: a fixture)
 

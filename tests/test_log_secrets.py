@@ -9,11 +9,11 @@ from pathlib import Path
 
 import httpx
 
-from server.embedded import EmbeddedRedis
-from server.log_secrets import RedactSecrets, redact
-from server.service import Service
-from server.state import EventState
-from server.store import Store
+from server.core.state import EventState
+from server.edge.embedded import EmbeddedRedis
+from server.edge.log_secrets import RedactSecrets, redact
+from server.edge.service import Service
+from server.edge.store import Store
 from tests.factory import event_and_rest, small_event_records
 from tests.servers import free_port, server_process
 

@@ -19,11 +19,11 @@ import pytest
 import redis.asyncio as aioredis
 from playwright.sync_api import Browser, Page, expect
 
-from server.embedded import EmbeddedRedis
-from server.model import Event, EventSettings, Participant, Round
-from server.service import Service, wall_clock_ms
-from server.state import EventState
-from server.store import Store
+from server.core.model import Event, EventSettings, Participant, Round
+from server.core.state import EventState
+from server.edge.embedded import EmbeddedRedis
+from server.edge.service import Service, wall_clock_ms
+from server.edge.store import Store
 from tests.factory import meeting, small_event_records
 from tests.screens import ARTIFACTS, in_own_loop, open_page
 from tests.servers import free_port, server_process

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from server import rules
-from server.command_args import Args
-from server.commands import COMMANDS
-from server.errors import InvalidArgument, ParticipantBusy, RoundRunning
-from server.model import (
+from server.core import rules
+from server.core.command_args import Args
+from server.core.commands import COMMANDS
+from server.core.errors import InvalidArgument, ParticipantBusy, RoundRunning
+from server.core.model import (
     Alert,
     AlertKind,
     AlertStatus,
@@ -21,10 +21,10 @@ from server.model import (
     MeetingStatus,
     Participant,
 )
-from server.outcomes import round_end_outcomes
-from server.protocol import Role
-from server.state import Change, EventState
-from server.views import Audience
+from server.core.outcomes import round_end_outcomes
+from server.core.state import Change, EventState
+from server.core.views import Audience
+from server.wire.protocol import Role
 from tests.factory import T0_MS, meeting, small_state
 
 MOD = Audience(Role.MODERATOR)

@@ -9,9 +9,9 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from server.errors import MatchboardError
-from server.pages import PLACEHOLDER, page_routes
-from server.routes import on_matchboard_error
+from server.core.errors import MatchboardError
+from server.edge.pages import PLACEHOLDER, page_routes
+from server.edge.routes import on_matchboard_error
 
 
 def app_with(dist: Path) -> TestClient:

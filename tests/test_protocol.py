@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from server import protocol
-from server.protocol import Encoding, ProtocolError
+from server.wire import protocol
+from server.wire.protocol import Encoding, ProtocolError
 
 BAD_MSGPACK = [
     pytest.param(b"\x81\x91\x01\x01", id="list-as-map-key"),

@@ -11,11 +11,11 @@ import msgpack
 import orjson
 import pytest
 
-import server.app  # noqa: F401  (every module: each error class is defined by then)
-from server import protocol, stats
-from server.codec import record_from_plain
-from server.commands import COMMANDS
-from server.errors import (
+import server.edge.app  # noqa: F401  (every module: each error class is defined by then)
+from server.core import stats
+from server.core.codec import record_from_plain
+from server.core.commands import COMMANDS
+from server.core.errors import (
     ErrorCode,
     InvalidSetting,
     MatchboardError,
@@ -23,10 +23,11 @@ from server.errors import (
     error_classes,
     error_codes,
 )
-from server.http_errors import error_response
-from server.protocol import ClientType, CloseCode, Encoding, Role, ServerType
-from server.state import EventState, state_from_records
-from server.views import Audience, snapshot
+from server.core.state import EventState, state_from_records
+from server.core.views import Audience, snapshot
+from server.edge.http_errors import error_response
+from server.wire import protocol
+from server.wire.protocol import ClientType, CloseCode, Encoding, Role, ServerType
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "protocol.md").read_text()

@@ -16,15 +16,15 @@ import pytest
 import redis.asyncio as aioredis
 import redis.exceptions
 
-from server import faults
-from server.client import Client, ClientError
-from server.embedded import EmbeddedRedis
-from server.errors import Unavailable
-from server.model import Event
-from server.protocol import CloseCode, Encoding
-from server.service import Service, wall_clock_ms
-from server.state import EventState
-from server.store import Store
+from server.client.client import Client, ClientError
+from server.core.errors import Unavailable
+from server.core.model import Event
+from server.core.state import EventState
+from server.edge import faults
+from server.edge.embedded import EmbeddedRedis
+from server.edge.service import Service, wall_clock_ms
+from server.edge.store import Store
+from server.wire.protocol import CloseCode, Encoding
 from tests.factory import small_event_records
 from tests.servers import server_process
 from tests.test_sockets import next_of

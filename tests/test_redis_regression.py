@@ -22,17 +22,17 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from server import protocol
-from server.client import Client
-from server.embedded import EmbeddedRedis
-from server.hub import Connection, Feed, Hub
-from server.model import Announcement, Event
-from server.protocol import Encoding, Role
-from server.service import Service
-from server.state import Change
-from server.store import EpochChanged, Store, changes_key, meta_key
-from server.views import Audience
-from server.wsconn import FrameWriter
+from server.client.client import Client
+from server.core.model import Announcement, Event
+from server.core.state import Change
+from server.core.views import Audience
+from server.edge.embedded import EmbeddedRedis
+from server.edge.hub import Connection, Feed, Hub
+from server.edge.service import Service
+from server.edge.store import EpochChanged, Store, changes_key, meta_key
+from server.edge.wsconn import FrameWriter
+from server.wire import protocol
+from server.wire.protocol import Encoding, Role
 from tests.factory import small_event_records, upserting
 from tests.servers import server_process
 from tests.test_redis_faults import WAIT_S, create, http_base, server_log

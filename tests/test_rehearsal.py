@@ -18,17 +18,17 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from server import rehearsal
-from server.cli import main
-from server.client import Client
-from server.embedded import EmbeddedRedis
-from server.model import MeetingStatus
-from server.protocol import ServerType
-from server.rehearsal_plan import Act, Anchor, RehearsalOptions, make_plan, rehearsal_records
-from server.rehearsal_report import outcome_writes
-from server.service import Service
-from server.state import EventState, state_from_records
-from server.store import Store
+from server.client.client import Client
+from server.core.model import MeetingStatus
+from server.core.state import EventState, state_from_records
+from server.demo import rehearsal
+from server.demo.rehearsal_plan import Act, Anchor, RehearsalOptions, make_plan, rehearsal_records
+from server.demo.rehearsal_report import outcome_writes
+from server.edge.cli import main
+from server.edge.embedded import EmbeddedRedis
+from server.edge.service import Service
+from server.edge.store import Store
+from server.wire.protocol import ServerType
 from tests.servers import free_port, running_server
 
 T0_MS = 1_780_000_000_000
@@ -254,7 +254,7 @@ def test_matchboard_rehearse_plays_reports_and_stops(tmp_path: Path) -> None:
     data, report = tmp_path / "data", tmp_path / "report.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHBOARD_")}
     done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "rehearse", "--data-dir", str(data),
+        [sys.executable, "-m", "server.edge.cli", "rehearse", "--data-dir", str(data),
          "--port", str(free_port()), "--participants", "24", "--rounds", "1",
          "--round-minutes", "0.25", "--seating-seconds", "5", "--start-in-seconds", "1",
          "--report", str(report)],

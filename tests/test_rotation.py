@@ -14,20 +14,21 @@ import orjson
 import pytest
 from starlette.testclient import TestClient
 
-from server import audit, sockets
-from server.auth import authenticate
-from server.client import ClientError
-from server.command_args import Args
-from server.commands import COMMANDS
-from server.embedded import EmbeddedRedis
-from server.errors import InvalidArgument, MatchboardError, Unauthorized, UnknownParticipant
-from server.fresh import with_tokens
-from server.hub import Connection
-from server.model import Event
-from server.protocol import CloseCode, Encoding, Role
-from server.state import ChangeRecord, EventState, state_from_records
-from server.views import Audience
-from server.wsconn import FrameWriter
+from server.client.client import ClientError
+from server.core import audit
+from server.core.command_args import Args
+from server.core.commands import COMMANDS
+from server.core.errors import InvalidArgument, MatchboardError, Unauthorized, UnknownParticipant
+from server.core.fresh import with_tokens
+from server.core.model import Event
+from server.core.state import ChangeRecord, EventState, state_from_records
+from server.core.views import Audience
+from server.edge import sockets
+from server.edge.auth import authenticate
+from server.edge.embedded import EmbeddedRedis
+from server.edge.hub import Connection
+from server.edge.wsconn import FrameWriter
+from server.wire.protocol import CloseCode, Encoding, Role
 from tests.factory import minted, small_event_records
 from tests.servers import free_port, server_process
 from tests.test_http import api, assert_error, auth, seed  # noqa: F401 (api: a fixture)

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from server import rules
-from server.errors import (
+from server.core import rules
+from server.core.errors import (
     InUse,
     InvalidMeeting,
     ParticipantBusy,
@@ -19,8 +19,8 @@ from server.errors import (
     UnknownRound,
     UnknownTable,
 )
-from server.model import Meeting, MeetingStatus, Participant, Table, TimeWindow
-from server.state import Change
+from server.core.model import Meeting, MeetingStatus, Participant, Table, TimeWindow
+from server.core.state import Change
 from tests.factory import T0_MS, meeting, small_state
 
 

@@ -8,10 +8,10 @@ from itertools import pairwise
 
 import pytest
 
-from server import rules
-from server.model import MINUTE_MS, MeetingOrigin, MeetingStatus
-from server.sample import SampleConference, ascii_fold, generate
-from server.state import Change, EventState, state_from_records
+from server.core import rules
+from server.core.model import MINUTE_MS, MeetingOrigin, MeetingStatus
+from server.core.state import Change, EventState, state_from_records
+from server.demo.sample import SampleConference, ascii_fold, generate
 
 T0 = 1_780_000_000_000
 COUNTRIES = {

@@ -11,12 +11,12 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server import rules
-from server.errors import RuleError
-from server.model import Event, Meeting, MeetingStatus, Participant, Record, Round, Table
-from server.sample import generate
-from server.scheduler import ScheduleResult, schedule
-from server.state import Change, EventState, state_from_records
+from server.core import rules
+from server.core.errors import RuleError
+from server.core.model import Event, Meeting, MeetingStatus, Participant, Record, Round, Table
+from server.core.scheduler import ScheduleResult, schedule
+from server.core.state import Change, EventState, state_from_records
+from server.demo.sample import generate
 
 T0 = 1_780_000_000_000
 PEOPLE = [

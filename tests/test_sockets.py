@@ -28,18 +28,19 @@ from websockets.protocol import State
 from websockets.typing import Origin, Subprotocol
 from websockets.uri import parse_uri
 
-from server import feed as feed_module
-from server import protocol, wsconn, wsserver
-from server.client import Client, ClientError
-from server.client_connect import open_feed
-from server.embedded import EmbeddedRedis
-from server.errors import InvalidSetting
-from server.model import Announcement, AnnouncementAudience, Event, Meeting
-from server.protocol import CloseCode, Encoding
-from server.service import Service, wall_clock_ms
-from server.settings import Settings
-from server.state import Change, EventState
-from server.store import Store
+from server.client.client import Client, ClientError
+from server.client.client_connect import open_feed
+from server.core.errors import InvalidSetting
+from server.core.model import Announcement, AnnouncementAudience, Event, Meeting
+from server.core.state import Change, EventState
+from server.edge import feed as feed_module
+from server.edge import wsconn, wsserver
+from server.edge.embedded import EmbeddedRedis
+from server.edge.service import Service, wall_clock_ms
+from server.edge.settings import Settings
+from server.edge.store import Store
+from server.wire import protocol
+from server.wire.protocol import CloseCode, Encoding
 from tests.factory import event_and_rest, meeting, small_event_records, upserting
 from tests.servers import running_server, server_process
 
@@ -713,7 +714,7 @@ async def test_permessage_deflate_when_enabled(
 
 
 def feed_tasks() -> set[asyncio.Task[Any]]:
-    """The running feed tasks of the test event (server/feed.py names them)."""
+    """The running feed tasks of the test event (server/edge/feed.py names them)."""
     return {t for t in asyncio.all_tasks() if not t.done() and t.get_name() == f"feed:{EVENT}"}
 
 

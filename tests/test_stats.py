@@ -8,7 +8,7 @@ from dataclasses import fields, replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.model import (
+from server.core.model import (
     Alert,
     AlertKind,
     AlertStatus,
@@ -19,8 +19,8 @@ from server.model import (
     Participant,
     Record,
 )
-from server.state import Change, EventState, state_from_records
-from server.stats import RoundStats, Stats, live_stats, round_stats, stats_to_plain
+from server.core.state import Change, EventState, state_from_records
+from server.core.stats import RoundStats, Stats, live_stats, round_stats, stats_to_plain
 from tests.factory import T0_MS, small_event_records
 
 S = MeetingStatus

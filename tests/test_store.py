@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from server import codec
-from server.embedded import EmbeddedRedis
-from server.errors import BadRequest, EventExists, EventNotFound
-from server.model import Announcement, AnnouncementAudience, Event
-from server.service import Service
-from server.state import Change, ChangeRecord
-from server.store import EpochChanged, Store, VersionConflict, check_event_id
+from server.core import codec
+from server.core.errors import BadRequest, EventExists, EventNotFound
+from server.core.model import Announcement, AnnouncementAudience, Event
+from server.core.state import Change, ChangeRecord
+from server.edge.embedded import EmbeddedRedis
+from server.edge.service import Service
+from server.edge.store import EpochChanged, Store, VersionConflict, check_event_id
 from tests.factory import meeting, small_event_records, upserting
 
 

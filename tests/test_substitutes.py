@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server import rules
-from server.errors import RuleError, UnknownParticipant, UnknownRound
-from server.model import (
+from server.core import rules
+from server.core.errors import RuleError, UnknownParticipant, UnknownRound
+from server.core.model import (
     ACTIVE_STATUSES,
     Meeting,
     MeetingOrigin,
@@ -22,10 +22,10 @@ from server.model import (
     Record,
     TimeWindow,
 )
-from server.sample import generate
-from server.scheduler import schedule
-from server.state import Change, EventState, state_from_records
-from server.substitutes import Candidate, free_in_round, rank_substitutes
+from server.core.scheduler import schedule
+from server.core.state import Change, EventState, state_from_records
+from server.core.substitutes import Candidate, free_in_round, rank_substitutes
+from server.demo.sample import generate
 from tests.factory import T0_MS, meeting, small_event_records
 
 # p0 Anna Berg, p1 Jonas Weber, p2 Ayşe Yılmaz, p3 Jānis Bērziņš, p4 Marco Rossi,

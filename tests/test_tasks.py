@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from server.tasks import stop_tasks
+from server.edge.tasks import stop_tasks
 
 
 async def test_tasks_that_end_on_cancel_are_stopped() -> None:

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
-from server.embedded import EmbeddedRedis
-from server.model import (
+from server.core.model import (
     Alert,
     AlertKind,
     AlertStatus,
@@ -19,10 +18,11 @@ from server.model import (
     MeetingOutcome,
     Round,
 )
-from server.service import Service, wall_clock_ms
-from server.state import Change, EventState
-from server.store import EVENTS_KEY, Store, _event_keys
-from server.timekeeper import CATCH_UP_MS, Timekeeper, housekeeping, record_bells
+from server.core.state import Change, EventState
+from server.edge.embedded import EmbeddedRedis
+from server.edge.service import Service, wall_clock_ms
+from server.edge.store import EVENTS_KEY, Store, _event_keys
+from server.edge.timekeeper import CATCH_UP_MS, Timekeeper, housekeeping, record_bells
 from tests.factory import T0_MS, event_and_rest, meeting, small_event_records, small_state
 from tests.servers import server_process
 

@@ -5,10 +5,10 @@ committed; tests/test_vectors.py checks the files equal what the Python code pro
 now, and the vitest suites (frontend/src/testing/vectors.ts) check that the TypeScript
 gives the same outputs for the same inputs:
 
-- phases.json: server/clock.py (and tests/clock_helpers.py's `moment`) ↔ phases.ts;
-- clocksync.json: server/clocksync.py ↔ clock.ts;
-- client_state.json: server/client_state.py ↔ store.ts;
-- records.json: the record fields server/views.py sends ↔ the record types in protocol.ts.
+- phases.json: server/core/clock.py (and tests/clock_helpers.py's `moment`) ↔ phases.ts;
+- clocksync.json: server/client/clocksync.py ↔ clock.ts;
+- client_state.json: server/client/client_state.py ↔ store.ts;
+- records.json: the record fields server/core/views.py sends ↔ the record types in protocol.ts.
 
 Every file is {"about": <what it holds>, ...}: inputs and expected outputs only, in the
 wire shapes (records as the server sends them). Regenerate after a deliberate behaviour

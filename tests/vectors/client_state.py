@@ -1,21 +1,22 @@
-"""Vectors for server/client_state.py ↔ store.ts.
+"""Vectors for server/client/client_state.py ↔ store.ts.
 
 Each case applies `messages` (as the server sends them) one by one to a fresh client
 state; after each, "steps" gives either "out_of_sync": the word its OutOfSync error names
 (gap, duplicate, epoch, before any snapshot; the state is then unchanged), or null, and
 then the position ([epoch, version] or null), role, participant and `snapshot_like()`.
 The round-trip cases are tests/test_client_state.py's change script as a moderator's and
-a participant's updates (server/views.py), after a snapshot of a small event.
+a participant's updates (server/core/views.py), after a snapshot of a small event.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from server import protocol, views
-from server.client_state import ClientState, OutOfSync
-from server.protocol import ErrorCode, ProtocolError, Role
-from server.state import state_from_records
+from server.client.client_state import ClientState, OutOfSync
+from server.core import views
+from server.core.state import state_from_records
+from server.wire import protocol
+from server.wire.protocol import ErrorCode, ProtocolError, Role
 from tests.factory import T0_MS, small_event_records
 from tests.test_client_state import (
     EPOCH,

@@ -1,4 +1,4 @@
-"""Vectors for server/clocksync.py ↔ clock.ts.
+"""Vectors for server/client/clocksync.py ↔ clock.ts.
 
 Each case feeds ping/pong `samples` (client send time, client receive time, server time)
 one by one into a ClockOffset of `window` (null: the default); after each sample,
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.clocksync import ClockOffset, Sample
+from server.client.clocksync import ClockOffset, Sample
 from tests.test_clocksync import LINKS, simulate
 
 

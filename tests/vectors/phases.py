@@ -1,4 +1,4 @@
-"""Vectors for server/clock.py (and tests/clock_helpers.py's `moment`) ↔ phases.ts.
+"""Vectors for server/core/clock.py (and tests/clock_helpers.py's `moment`) ↔ phases.ts.
 
 - "rounds": named round records; "phase_cases": the phase and countdown target of one
   round at instants 1 ms before, at and after each of its boundaries, for several warning
@@ -12,10 +12,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from server.clock import countdown_target_ms, phase_at
-from server.codec import to_plain
-from server.model import Break, Clock, Round
-from server.state import EventState, state_from_records
+from server.core.clock import countdown_target_ms, phase_at
+from server.core.codec import to_plain
+from server.core.model import Break, Clock, Round
+from server.core.state import EventState, state_from_records
 from tests.clock_helpers import moment
 from tests.test_clock import at, paused, two_days
 

@@ -1,4 +1,4 @@
-"""Vectors for the records server/views.py sends ↔ the record types in protocol.ts.
+"""Vectors for the records server/core/views.py sends ↔ the record types in protocol.ts.
 
 For each audience (moderator, hall, participant), the field names of every record kind
 in a snapshot of a small event that holds every kind ("me" is the participant's own
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from server import views
-from server.client_state import LIST_KINDS
-from server.model import (
+from server.client.client_state import LIST_KINDS
+from server.core import views
+from server.core.model import (
     Alert,
     AlertKind,
     Announcement,
@@ -23,8 +23,8 @@ from server.model import (
     Record,
     TimeWindow,
 )
-from server.protocol import Role
-from server.state import state_from_records
+from server.core.state import state_from_records
+from server.wire.protocol import Role
 from tests.factory import T0_MS, meeting, small_event_records
 
 AUDIENCES = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { clocksyncVectors } from "../testing/vectors";
 import { ClockOffset, offsetOf, rttOf, type Sample } from "./clock";
 
-describe("ClockOffset agrees with server/clocksync.py (tests/vectors/clocksync.json)", () => {
+describe("ClockOffset agrees with server/client/clocksync.py (tests/vectors/clocksync.json)", () => {
   it.each(clocksyncVectors.cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     const samples: Sample[] = c.samples.map((s) => ({ sentMs: s.sent_ms, receivedMs: s.received_ms, serverMs: s.server_ms }));
     const clock = c.window === null ? new ClockOffset() : new ClockOffset(c.window);

@@ -1,5 +1,5 @@
 /**
- * The server clock from ping/pong samples, NTP-style (mirrors server/clocksync.py). Pure:
+ * The server clock from ping/pong samples, NTP-style (mirrors server/client/clocksync.py). Pure:
  * times are arguments.
  *
  * A ping sent at client time t0 is answered with server time s and arrives back at client

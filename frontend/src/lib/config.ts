@@ -1,5 +1,5 @@
 /**
- * The page config the server injects into each page (server/pages.py) in place of the
+ * The page config the server injects into each page (server/edge/pages.py) in place of the
  * placeholder `CONFIG_PLACEHOLDER`, which every page's HTML must contain verbatim:
  *
  *   <script id="mb-config" type="application/json">{"event": "...", "token": "...",

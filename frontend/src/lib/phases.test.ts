@@ -6,7 +6,7 @@ import { countdownTargetMs, effectiveNow, endsAtMs, formatCountdown, moment, pha
 const S = 1_000;
 const MIN = 60_000;
 
-describe("phaseAt and countdownTargetMs agree with server/clock.py (tests/vectors/phases.json)", () => {
+describe("phaseAt and countdownTargetMs agree with server/core/clock.py (tests/vectors/phases.json)", () => {
   const cases = phasesVectors.phase_cases.map((c) => [c.round, c.now_ms, c.warning_s, c.clock?.paused_at_ms ?? null, c] as const);
   it.each(cases)("%s at %i, warning %i s, paused at %s", (_name, _now, _warning, _paused, c) => {
     const rnd = phasesVectors.rounds[c.round]!;

@@ -1,5 +1,5 @@
 /**
- * Round-phase maths (mirrors server/clock.py; `moment`, which only the screens need,
+ * Round-phase maths (mirrors server/core/clock.py; `moment`, which only the screens need,
  * mirrors tests/clock_helpers.py). Pure: `nowMs` (server UTC ms) is always an argument.
  * While the clock is paused every phase and countdown stands still at `paused_at_ms`.
  */

@@ -1,6 +1,6 @@
 /**
  * The record types of protocol.ts know exactly the fields the server sends
- * (tests/vectors/records.json, from server/views.py). The types exist only at compile
+ * (tests/vectors/records.json, from server/core/views.py). The types exist only at compile
  * time, so FIELDS lists each type's fields at run time, and the compiler checks FIELDS
  * against the types: a field missing from FIELDS, one too many, or a wrong "required" /
  * "optional" fails `npm run typecheck`; this test then compares FIELDS with the vectors.

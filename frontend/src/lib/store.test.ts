@@ -6,9 +6,9 @@ import { OutOfSync, Store } from "./store";
 const EPOCH = "3f9c0a7be1d24c55";
 const T0 = 1_780_000_000_000;
 
-// -- The same messages, the same outcome as server/client_state.py -------------------------
+// -- The same messages, the same outcome as server/client/client_state.py -------------------------
 
-describe.each<Encoding>(["json", "msgpack"])("Store agrees with server/client_state.py over %s", (encoding) => {
+describe.each<Encoding>(["json", "msgpack"])("Store agrees with server/client/client_state.py over %s", (encoding) => {
   // Through the wire encoding, as a client gets it.
   const wire = (message: ServerMessage): ServerMessage => decode(encode(message as never, encoding), encoding) as ServerMessage;
 

@@ -1,6 +1,6 @@
 /**
  * What one connection knows of an event, applied message by message (mirrors
- * server/client_state.py). Pure.
+ * server/client/client_state.py). Pure.
  *
  * A snapshot replaces the records; each update must be exactly the next version of the
  * same epoch, else OutOfSync: discard and reload without resume (docs/protocol.md).

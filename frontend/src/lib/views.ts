@@ -7,7 +7,7 @@ import { DEFAULT_WARNING_S, type Timeline } from "./phases";
 import type { AnnouncementRecord, MeetingRecord, MeetingStatus, ParticipantRecord, RoundRecord, TableRecord } from "./protocol";
 import type { Store } from "./store";
 
-/** Statuses in which a meeting holds its table and people (server/model.py). */
+/** Statuses in which a meeting holds its table and people (server/core/model.py). */
 export const ACTIVE_STATUSES: ReadonlySet<MeetingStatus> = new Set(["scheduled", "held"]);
 
 /** The rounds, breaks, clock and warning time of the store, for phases.ts. */

@@ -5,7 +5,7 @@
  */
 import type { AlertKind, AlertRecord, MeetingRecord } from "../lib/protocol";
 
-/** Rising urgency, as the server upgrades alerts (server/model.py AlertKind). */
+/** Rising urgency, as the server upgrades alerts (server/core/model.py AlertKind). */
 export const URGENCY: Record<AlertKind, number> = { at_risk: 0, missing_partner: 1, needs_partner: 2 };
 
 export const KIND_LABEL: Record<AlertKind, string> = {

@@ -1,0 +1,62 @@
+"""Read-only helpers for moderators: where a meeting could go, who could step in. Pure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.core import clock, stats, substitutes
+from server.core.command_args import Args, find_meeting
+from server.core.state import EventState
+from server.core.views import Audience
+
+
+def free_rounds(state: EventState, meeting_id: str, now_ms: int) -> list[dict[str, Any]]:
+    """Later rounds where everyone in the meeting is available and free, with free tables."""
+    meeting = find_meeting(state, meeting_id)
+    people = [state.participants[p] for p in meeting.people if p in state.participants]
+    out = []
+    for rnd in clock.rounds_in_order(state):
+        if rnd.skipped or rnd.seating_at_ms <= clock.effective_now(now_ms, state.clock):
+            continue
+        if rnd.index == meeting.round:
+            continue
+        if not all(p.is_available(rnd) for p in people):
+            continue
+        if any((p.id, rnd.index) in state.seat_of for p in people):
+            continue
+        tables = sorted(
+            t.number
+            for t in state.tables.values()
+            if t.capacity >= len(people) and (t.number, rnd.index) not in state.table_use
+        )
+        if tables:
+            out.append({"round": rnd.index, "starts_at_ms": rnd.starts_at_ms, "tables": tables})
+    return out
+
+
+def suggest_rounds(state: EventState, args: Args, _actor: Audience, now_ms: int) -> dict[str, Any]:
+    return {"rounds": free_rounds(state, args.text("meeting"), now_ms)}
+
+
+def suggest_substitutes(
+    state: EventState, args: Args, _actor: Audience, _now_ms: int
+) -> dict[str, Any]:
+    candidates = substitutes.rank_substitutes(
+        state, args.text("participant"), args.number("round"), limit=args.opt_number("limit") or 5
+    )
+    return {
+        "candidates": [
+            {
+                "participant": c.participant,
+                "name": state.participants[c.participant].name,
+                "organisation": state.participants[c.participant].organisation,
+                "score": c.score,
+                "reasons": list(c.reasons),
+            }
+            for c in candidates
+        ]
+    }
+
+
+def live_stats(state: EventState, _args: Args, _actor: Audience, now_ms: int) -> dict[str, Any]:
+    return stats.stats_to_plain(stats.live_stats(state, now_ms))

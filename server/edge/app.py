@@ -1,0 +1,104 @@
+"""create_app(settings): the only module that wires the pieces together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any, Final
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.routing import WebSocketRoute
+
+from server.core.errors import MatchboardError
+from server.edge import log_secrets, routes
+from server.edge.embedded import redis_url_for
+from server.edge.hub import Hub
+from server.edge.pages import page_routes
+from server.edge.service import Service
+from server.edge.settings import Settings
+from server.edge.sockets import ws_endpoint
+from server.edge.store import Store
+from server.edge.tasks import STOP_TIMEOUT_S
+from server.edge.timekeeper import Timekeeper
+from server.edge.wsconn import RawFrameProtocol
+from server.edge.wsserver import LeanWebSocket
+from server.wire.protocol import MAX_CLIENT_MESSAGE_BYTES
+
+# A call into Redis retries connection failures briefly (a blip, a fast restart) and then
+# answers `unavailable` (server/edge/faults.py): a request waits well under a second for that,
+# not the client library's default of several, while it holds the event's lock.
+REDIS_RETRIES: Final = 3
+REDIS_BACKOFF: Final = ExponentialWithJitterBackoff(cap=0.25, base=0.05)
+# An unreachable host (no answer at all, not even a refusal) counts as down after this.
+REDIS_CONNECT_TIMEOUT_S: Final = 2.0
+
+
+def redis_client(url: str) -> aioredis.Redis:
+    return aioredis.from_url(
+        url,
+        retry=Retry(REDIS_BACKOFF, REDIS_RETRIES),
+        socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S,
+    )
+
+
+# Connections the kernel queues before the server accepts them (phones reconnecting at
+# once after a Wi-Fi outage).
+LISTEN_BACKLOG: Final = 4096
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn must run the app: our WebSocket protocol class and its limits."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "ws": LeanWebSocket
+        if settings.ws_lean and not settings.ws_compression
+        else RawFrameProtocol,
+        "ws_per_message_deflate": settings.ws_compression,
+        "ws_max_size": MAX_CLIENT_MESSAGE_BYTES,
+        "ws_ping_interval": settings.ws_ping_interval_s,
+        "ws_ping_timeout": settings.ws_ping_timeout_s,
+        "backlog": LISTEN_BACKLOG,
+    }
+
+
+def create_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        log_secrets.install()  # uvicorn has configured its loggers by now
+        with redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url:
+            client = redis_client(url)
+            service = Service(Store(client))
+            hub = Hub(service, idle_s=settings.feed_idle_s)
+            hub.start_heartbeat(settings.ws_ping_interval_s)
+            timekeeper = Timekeeper(service)
+            timekeeper.start()
+            app.state.service = service
+            app.state.hub = hub
+            try:
+                # The lifespan state reaches uvicorn's protocol objects (wsserver.py).
+                yield {"hub": hub, "settings": settings}
+            finally:
+                await timekeeper.stop()
+                await app.state.hub.stop()
+                with contextlib.suppress(TimeoutError):  # bounded, like the tasks' stop
+                    async with asyncio.timeout(STOP_TIMEOUT_S):
+                        await client.aclose()
+
+    app = Starlette(
+        routes=[*routes.routes, WebSocketRoute("/ws", ws_endpoint), *page_routes()],
+        lifespan=lifespan,
+        exception_handlers={
+            MatchboardError: routes.on_matchboard_error,
+            HTTPException: routes.on_http_error,
+            Exception: routes.on_unexpected_error,
+        },
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,184 @@
+"""The event commands of `matchboard`: create, import, export, schedule, tokens.
+
+Each runs one piece of work against the event's Redis (embedded unless
+MATCHBOARD_REDIS_URL names one) through a `Service`, as the server would, and prints
+what came of it; `print_access` prints an event's links (also for `demo` and `rehearse`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio as aioredis
+from tqdm import tqdm
+
+from server.core import exporter
+from server.core.errors import BadRequest
+from server.core.model import Event
+from server.core.state import EventState
+from server.edge import planning
+from server.edge.embedded import redis_url_for
+from server.edge.service import Service
+from server.edge.settings import Settings
+from server.edge.store import Store, check_event_id
+
+MEETING_COLUMNS = ("participant_a", "requester", "participant_b", "partner", "receiver")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    overrides: dict[str, Any] = {}
+    if getattr(args, "host", None):
+        overrides["host"] = args.host
+    if getattr(args, "port", None):
+        overrides["port"] = args.port
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    return dataclasses.replace(settings, **overrides)
+
+
+@asynccontextmanager
+async def open_service(url: str) -> AsyncIterator[Service]:
+    client = aioredis.from_url(url)
+    try:
+        yield Service(Store(client))
+    finally:
+        await client.aclose()
+
+
+def with_service(settings: Settings, work: Callable[[Service], Coroutine[Any, Any, None]]) -> None:
+    async def run(url: str) -> None:
+        async with open_service(url) as service:
+            await work(service)
+
+    with redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url:
+        asyncio.run(run(url))
+
+
+def print_access(state: EventState, settings: Settings, *, participants: int = 3) -> None:
+    event = state.event
+    assert event is not None
+    base = settings.base_url
+    print(f"\n  {event.name}  ({len(state.participants)} participants, "
+          f"{len(state.meetings)} meetings, {len(state.rounds)} rounds, "
+          f"{len(state.tables)} tables)")  # fmt: skip
+    print(f"\n  Hall screen:      {base}/hall/{event.id}?key={event.screen_key}")
+    print(f"  Moderator:        {base}/moderate/{event.id}?token={event.moderator_token}")
+    people = sorted(state.participants.values(), key=lambda p: p.name)[:participants]
+    for person in people:
+        print(f"  Phone of {person.name + ':':<24}{base}/p/{person.token}")
+    print(f"\n  Moderator token:  {event.moderator_token}")
+    print(f"  Hall screen key:  {event.screen_key}")
+    print(f"  Event state (JSON):  curl -H 'Authorization: Bearer {event.moderator_token}' "
+          f"{base}/api/events/{event.id}")  # fmt: skip
+    ws_base = base.replace("https://", "wss://").replace("http://", "ws://")
+    print(f"  Live feed:           {ws_base}/ws  (docs/protocol.md)")
+    print(f"  Ready check:         {base}/readyz")
+    print()
+
+
+def cmd_create(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+    event = Event(id=check_event_id(args.event), name=args.name, timezone=args.timezone,
+                  venue=args.venue)  # fmt: skip
+
+    async def work(service: Service) -> None:
+        state = await service.create_event(event, actor="cli")
+        print_access(state, settings, participants=0)
+
+    with_service(settings, work)
+
+
+def _guess_kind(path: Path, text: str) -> planning.ImportKind:
+    if path.suffix.lower() == ".json":
+        return "json"
+    header = text.lstrip("\ufeff").split("\n", 1)[0].lower()
+    return "meetings" if any(c in header for c in MEETING_COLUMNS) else "participants"
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"cannot read {path}: {exc}") from exc
+    kind: planning.ImportKind = args.kind or _guess_kind(path, text)
+
+    async def work(service: Service) -> None:
+        with tqdm(total=0, unit=" rows", desc=f"{path.name} ({kind})", leave=False) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+            outcome = await planning.import_text(
+                service, args.event, kind, text, filename=path.name, actor="cli",
+                progress=progress,
+            )  # fmt: skip
+        plan = outcome.plan
+        version = outcome.record.version if outcome.record else "unchanged"
+        print(f"{path.name}: {plan.created} created, {plan.updated} updated, "
+              f"{plan.unchanged} unchanged (version {version})")  # fmt: skip
+        if plan.ignored_columns:
+            print(f"  columns not used: {', '.join(plan.ignored_columns)}")
+
+    with_service(settings, work)
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+
+    def badges(state: EventState) -> str:
+        return exporter.export_badges_csv(state, settings.base_url)
+
+    writers: dict[str, Callable[[EventState], str]] = {
+        "schedule": exporter.export_schedule_csv,
+        "participants": exporter.export_participants_csv,
+        "event": exporter.export_json,
+        "badges": badges,
+    }
+    texts: list[str] = []
+
+    async def work(service: Service) -> None:
+        texts.append(writers[args.what](await service.state(args.event)))
+
+    with_service(settings, work)
+    if args.output:
+        # With a BOM spreadsheet programs read UTF-8 names right; the importer accepts it.
+        encoding = "utf-8-sig" if args.what != "event" else "utf-8"
+        Path(args.output).write_text(texts[0], encoding=encoding)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(texts[0])
+
+
+def cmd_schedule(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+
+    async def work(service: Service) -> None:
+        outcome = await planning.run_scheduler(service, args.event, actor="cli")
+        result = outcome.result
+        print(f"placed {len(result.placed)} meetings; {len(result.unplaced)} could not be placed")
+        for item in result.unplaced:
+            print(f"  {item.meeting_id}: {item.reason}")
+
+    with_service(settings, work)
+
+
+def cmd_tokens(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+
+    async def work(service: Service) -> None:
+        state = await service.state(args.event)
+        print_access(state, settings, participants=len(state.participants))
+
+    with_service(settings, work)

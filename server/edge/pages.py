@@ -1,0 +1,86 @@
+"""The three screens: built pages from frontend/dist with their config filled in.
+
+The built HTML carries a placeholder `<script id="mb-config" type="application/json">{}`
+that is replaced with the page's config (event, token, WebSocket URL, role). The token
+is the one from the page's own URL; the WebSocket checks it, not this module. Each page
+also answers without its secret (`/p/<event>`, `/hall/<event>`, `/moderate/<event>`,
+token ""): the address a page moves to on first load, keeping the token on the device
+(frontend/src/lib/linkToken.ts).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from server.core.errors import Unavailable
+from server.core.fresh import event_of_token
+from server.edge.store import check_event_id
+
+PLACEHOLDER: Final = '<script id="mb-config" type="application/json">{}</script>'
+DEFAULT_DIST: Final = Path(__file__).resolve().parents[2] / "frontend" / "dist"
+
+
+def render(dist: Path, page: str, config: dict[str, Any]) -> HTMLResponse:
+    path = dist / f"{page}.html"
+    if not path.is_file():
+        raise Unavailable(f"the screens are not built: run scripts/setup (missing {path})")
+    # Inside a script element "</script" ends it and "<!--" changes how it is parsed:
+    # no "<" may appear literally. JSON spells it \u003c.
+    payload = orjson.dumps(config).decode().replace("<", "\\u003c")
+    html = path.read_text(encoding="utf-8").replace(
+        PLACEHOLDER, f'<script id="mb-config" type="application/json">{payload}</script>'
+    )
+    return HTMLResponse(
+        html, headers={"cache-control": "no-store", "referrer-policy": "no-referrer"}
+    )
+
+
+def page_routes(dist: Path = DEFAULT_DIST) -> list[BaseRoute]:
+    def config(event_id: str, token: str, role: str) -> dict[str, Any]:
+        return {"event": event_id, "token": token, "wsUrl": "/ws", "role": role}
+
+    async def hall(request: Request) -> Response:
+        event_id = check_event_id(request.path_params["event_id"])
+        key = request.query_params.get("key", "")
+        return render(dist, "hall", config(event_id, key, "hall"))
+
+    async def phone(request: Request) -> Response:
+        # /p/<event>.<secret> is a personal link; /p/<event> the same page without it,
+        # where the page uses the token it kept when the link was first opened.
+        link = request.path_params["token"]
+        event_id = check_event_id(event_of_token(link))
+        token = link if link != event_id else ""
+        return render(dist, "phone", config(event_id, token, "participant"))
+
+    async def moderate(request: Request) -> Response:
+        event_id = check_event_id(request.path_params["event_id"])
+        token = request.query_params.get("token", "")
+        return render(dist, "moderate", config(event_id, token, "moderator"))
+
+    async def service_worker(_request: Request) -> Response:
+        # Served under /p/ so that it may control the phone pages (scope /p/).
+        path = dist / "sw.js"
+        if not path.is_file():
+            raise Unavailable("the screens are not built: run scripts/setup")
+        return Response(
+            path.read_bytes(),
+            media_type="text/javascript",
+            headers={"cache-control": "no-cache"},
+        )
+
+    routes: list[BaseRoute] = [
+        Route("/hall/{event_id}", hall),
+        Route("/p/sw.js", service_worker),
+        Route("/p/{token}", phone),
+        Route("/moderate/{event_id}", moderate),
+    ]
+    if dist.is_dir():
+        routes.append(Mount("/static", StaticFiles(directory=dist), name="static"))
+    return routes

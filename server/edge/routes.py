@@ -1,0 +1,243 @@
+"""The HTTP API: health, readiness, and the moderator's read, import, export and schedule.
+
+Every error leaves through `error_response` (server/edge/http_errors.py), in one shape:
+    {"ok": false, "error": {"code": "...", "message": "...", "details": {...}?}}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Final, cast
+
+import orjson
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server.core import audit, exporter
+from server.core.commands import dry_run_flag
+from server.core.errors import (
+    BadRequest,
+    InternalError,
+    MatchboardError,
+    MethodNotAllowed,
+    NotFound,
+    Unavailable,
+)
+from server.core.idempotency import request_id
+from server.core.state import EventState
+from server.core.views import Audience, snapshot
+from server.edge import planning
+from server.edge.auth import authenticate, request_token, require_moderator
+from server.edge.http_errors import error_response
+from server.edge.runner import run_command
+from server.edge.service import Service, wall_clock_ms
+from server.wire.protocol import Role
+
+log = logging.getLogger("matchboard.http")
+READY_TIMEOUT_S: Final = 2.0
+# What a 503 `unavailable` (Redis down or loading) tells clients to wait before retrying.
+RETRY_AFTER_S: Final = 5
+# A byte-order mark makes spreadsheet programs read UTF-8 names ("Ayşe Yılmaz") right.
+CSV_BOM: Final = "\ufeff"
+CSV_MEDIA: Final = "text/csv; charset=utf-8"
+MAX_IMPORT_BYTES: Final = 32 * 1024 * 1024
+# The HTTP errors Starlette raises itself (routing, static files), as our error classes;
+# any other status it might raise is, by its class, a bad request or a server error.
+_HTTP_ERRORS: Final[dict[int, type[MatchboardError]]] = {
+    404: NotFound,
+    405: MethodNotAllowed,
+}
+
+
+class ORJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+async def on_matchboard_error(_request: Request, exc: Exception) -> Response:
+    err = cast(MatchboardError, exc)
+    response = error_response(err)
+    if isinstance(err, Unavailable):  # Redis down or loading: an ordinary, passing state
+        response.headers["retry-after"] = str(RETRY_AFTER_S)
+    return response
+
+
+async def on_http_error(_request: Request, exc: Exception) -> Response:
+    err = cast(HTTPException, exc)
+    status = err.status_code
+    kind = _HTTP_ERRORS.get(status) or (BadRequest if status < 500 else InternalError)
+    response = error_response(kind(str(err.detail)), status)
+    response.headers.update(err.headers or {})  # e.g. Allow on a 405
+    return response
+
+
+async def on_unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(InternalError("something went wrong on the server"))
+
+
+def _service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+async def _moderated_state(request: Request) -> EventState:
+    state = await _service(request).state(request.path_params["event_id"])
+    require_moderator(state, request_token(request))
+    return state
+
+
+async def healthz(_request: Request) -> Response:
+    return ORJSONResponse({"ok": True})
+
+
+async def readyz(request: Request) -> Response:
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_S):
+            await _service(request).store.ping()
+    except Unavailable:
+        raise
+    except Exception as exc:
+        raise Unavailable(f"Redis is not ready: {exc or type(exc).__name__}") from exc
+    return ORJSONResponse({"ok": True, "redis": "ok"})
+
+
+async def event_state(request: Request) -> Response:
+    state = await _moderated_state(request)
+    data = snapshot(state, Audience(Role.MODERATOR))
+    return ORJSONResponse({"ok": True, "epoch": state.epoch, "version": state.version, **data})
+
+
+async def export(request: Request) -> Response:
+    state = await _moderated_state(request)
+    what, fmt = request.path_params["what"], request.path_params["fmt"]
+    if (what, fmt) == ("schedule", "csv"):
+        body, media = CSV_BOM + exporter.export_schedule_csv(state), CSV_MEDIA
+    elif (what, fmt) == ("participants", "csv"):
+        body, media = CSV_BOM + exporter.export_participants_csv(state), CSV_MEDIA
+    elif (what, fmt) == ("event", "json"):
+        body, media = exporter.export_json(state), "application/json"
+    elif (what, fmt) == ("badges", "csv"):
+        base = request.app.state.settings.base_url
+        body, media = CSV_BOM + exporter.export_badges_csv(state, base), CSV_MEDIA
+    elif (what, fmt) == ("audit", "csv"):
+        records = await _service(request).recent_changes(state.event.id if state.event else "")
+        body, media = CSV_BOM + audit.log_csv(records), CSV_MEDIA
+    else:
+        raise BadRequest(
+            f"cannot export {what}.{fmt}: use schedule.csv, participants.csv, event.json, "
+            "badges.csv or audit.csv"
+        )
+    filename = f"{state.event.id if state.event else 'event'}-{what}.{fmt}"
+    headers = {"content-disposition": f'attachment; filename="{filename}"'}
+    return Response(body, media_type=media, headers=headers)
+
+
+async def import_file(request: Request) -> Response:
+    event_id = request.path_params["event_id"]
+    await _moderated_state(request)
+    kind = request.path_params["kind"]
+    if kind not in ("participants", "meetings", "json"):
+        raise BadRequest(f"cannot import {kind!r}: use participants, meetings or json")
+    body = await request.body()
+    if len(body) > MAX_IMPORT_BYTES:
+        raise BadRequest(f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MiB")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the file is not UTF-8 text (byte {exc.start})") from exc
+    filename = (
+        request.query_params.get("filename") or f"{kind}.{'json' if kind == 'json' else 'csv'}"
+    )
+    outcome = await planning.import_text(
+        _service(request), event_id, kind, text, filename=filename, actor="moderator:http"
+    )
+    plan = outcome.plan
+    return ORJSONResponse(
+        {
+            "ok": True,
+            "version": outcome.record.version if outcome.record else None,
+            "created": plan.created,
+            "updated": plan.updated,
+            "unchanged": plan.unchanged,
+            "ignored_columns": list(plan.ignored_columns),
+        }
+    )
+
+
+async def schedule(request: Request) -> Response:
+    event_id = request.path_params["event_id"]
+    await _moderated_state(request)
+    outcome = await planning.run_scheduler(_service(request), event_id, actor="moderator:http")
+    return ORJSONResponse(
+        {
+            "ok": True,
+            "version": outcome.record.version if outcome.record else None,
+            "placed": len(outcome.result.placed),
+            "unplaced": [
+                {"meeting_id": u.meeting_id, "reason": u.reason} for u in outcome.result.unplaced
+            ],
+        }
+    )
+
+
+async def audit_log(request: Request) -> Response:
+    state = await _moderated_state(request)
+    records = await _service(request).recent_changes(request.path_params["event_id"])
+    return ORJSONResponse({"ok": True, "version": state.version,
+                           "entries": [audit.entry(r) for r in records]})  # fmt: skip
+
+
+async def command(request: Request) -> Response:
+    """One command by name; moderators, or participants for their own actions."""
+    event_id = request.path_params["event_id"]
+    service = _service(request)
+    state = await service.state(event_id)
+    audience = authenticate(state, request_token(request))
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"the body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise BadRequest('the body must be {"name": ..., "args": {...}}')
+    outcome = await run_command(
+        service,
+        event_id,
+        body.get("name"),
+        body.get("args"),
+        audience,
+        wall_clock_ms(),
+        dry_run=dry_run_flag(body.get("dry_run")),
+        request_id=_request_id(request, body),
+    )
+    body = {"ok": True, "version": outcome.committed, "preview": outcome.preview}
+    if outcome.data is not None:
+        body["data"] = outcome.data
+    return ORJSONResponse(body)
+
+
+def _request_id(request: Request, body: dict[str, Any]) -> str | None:
+    """The command's request id: the Idempotency-Key header or the body's `request_id`."""
+    header = request_id(request.headers.get("idempotency-key"), "Idempotency-Key")
+    field = request_id(body.get("request_id"))
+    if header is not None and field is not None and header != field:
+        raise BadRequest(
+            f"the Idempotency-Key header ({header!r}) and the body's request_id ({field!r}) "
+            "differ: send one of them, or the same id in both"
+        )
+    return header or field
+
+
+routes = [
+    Route("/healthz", healthz),
+    Route("/readyz", readyz),
+    Route("/api/events/{event_id}", event_state),
+    Route("/api/events/{event_id}/export/{what}.{fmt}", export),
+    Route("/api/events/{event_id}/import/{kind}", import_file, methods=["POST"]),
+    Route("/api/events/{event_id}/schedule", schedule, methods=["POST"]),
+    Route("/api/events/{event_id}/commands", command, methods=["POST"]),
+    Route("/api/events/{event_id}/audit", audit_log),
+]

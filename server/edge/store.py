@@ -1,0 +1,252 @@
+"""Every Redis key and script of Matchboard, and the only code that writes event state.
+
+Layout of one event (all keys share the hash tag `{event_id}`, so one event's atomic
+commit runs on a single Redis Cluster shard):
+
+    mb:{ev}:meta           hash   epoch, version, created_at_ms
+    mb:{ev}:r:<kind>       hash   record key -> msgpack record, one hash per record kind
+    mb:{ev}:changes        stream one entry per commit, id "<version>-0", field r = record
+    mb:{ev}:req:<epoch>:<request id>
+                           string a committed request's receipt (msgpack), kept 24 h;
+                           written by the commit that applied the request
+    mb:events              set    ids of all events (outside the tag; maintained best effort)
+
+Every call that talks to Redis is a `redis_call`: Redis down, timing out or loading its
+data raises `Unavailable` (server/edge/faults.py), never the client library's own errors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Final
+
+import redis.asyncio as aioredis
+
+from server.core import codec
+from server.core.errors import BadRequest, EventNotFound
+from server.core.idempotency import RECEIPT_TTL_S, Receipt
+from server.core.model import KINDS, Record
+from server.core.state import Change, ChangeRecord, EventState
+from server.edge.faults import redis_call
+
+EVENT_ID_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+EVENTS_KEY: Final = "mb:events"
+# Change records kept for resume and the audit log. An event of the reference size makes
+# a few thousand changes; 100k keeps every change of even a large event while bounding
+# memory should something loop.
+STREAM_MAXLEN: Final = 100_000
+_KIND_INDEX: Final = {kind: i for i, kind in enumerate(KINDS, start=1)}
+
+
+class VersionConflict(Exception):
+    """The event moved on since the caller read it; reload and try again."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"event is at version {current_version}")
+        self.current_version = current_version
+
+
+class EpochChanged(Exception):
+    """The event was re-created; everything the caller holds about it is stale."""
+
+
+class Duplicate(Exception):
+    """The request was committed before (by an earlier run); nothing was written."""
+
+    def __init__(self, receipt: Receipt) -> None:
+        super().__init__(f"request {receipt.request.id!r} was committed as {receipt.version}")
+        self.receipt = receipt
+
+
+def check_event_id(event_id: str) -> str:
+    if not EVENT_ID_RE.match(event_id):
+        raise BadRequest(
+            f"event id {event_id!r} is not valid: use 1-63 lowercase letters, digits and "
+            "dashes, starting with a letter or digit"
+        )
+    return event_id
+
+
+def _tag(event_id: str) -> str:
+    return f"mb:{{{event_id}}}"
+
+
+def meta_key(event_id: str) -> str:
+    return f"{_tag(event_id)}:meta"
+
+
+def changes_key(event_id: str) -> str:
+    return f"{_tag(event_id)}:changes"
+
+
+def records_key(event_id: str, kind: str) -> str:
+    return f"{_tag(event_id)}:r:{kind}"
+
+
+def receipt_key(event_id: str, epoch: str, request_id: str) -> str:
+    """Under the epoch: a re-created event starts with no requests. A request id has no
+    braces (server/core/idempotency.py), so the key keeps the event's hash tag."""
+    return f"{_tag(event_id)}:req:{epoch}:{request_id}"
+
+
+def _event_keys(event_id: str) -> list[str]:
+    return [meta_key(event_id), changes_key(event_id)] + [
+        records_key(event_id, kind) for kind in KINDS
+    ]
+
+
+def _script(name: str) -> str:
+    return resources.files("server.edge").joinpath("lua", f"{name}.lua").read_text()
+
+
+class Store:
+    def __init__(self, client: aioredis.Redis) -> None:
+        self.redis = client
+        self._commit = client.register_script(_script("commit"))
+        self._create = client.register_script(_script("create"))
+        self._renew = client.register_script(_script("renew"))
+
+    @redis_call
+    async def ping(self) -> bool:
+        return bool(await self.redis.ping())
+
+    @redis_call
+    async def create_event(
+        self, event_id: str, epoch: str, now_ms: int, *, replace: bool = False
+    ) -> bool:
+        """Mint an event at version 0 with `epoch`; False if it exists (and not replacing)."""
+        check_event_id(event_id)
+        created = await self._create(
+            keys=_event_keys(event_id), args=[epoch, now_ms, "1" if replace else "0"]
+        )
+        await self.redis.sadd(EVENTS_KEY, event_id)
+        return bool(created)
+
+    @redis_call
+    async def renew_epoch(self, event_id: str, epoch: str, version: int, new_epoch: str) -> bool:
+        """Give the event `new_epoch` if it is still at (`epoch`, `version`); False if not."""
+        renewed = await self._renew(keys=[meta_key(event_id)], args=[epoch, version, new_epoch])
+        return bool(renewed)
+
+    @redis_call
+    async def event_ids(self) -> list[str]:
+        members = await self.redis.smembers(EVENTS_KEY)
+        return sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
+
+    @redis_call
+    async def position(self, event_id: str) -> tuple[str, int]:
+        reply: list[Any] = await self.redis.hmget(meta_key(event_id), ["epoch", "version"])
+        epoch, version = reply
+        if epoch is None:
+            raise EventNotFound(f"there is no event {event_id!r}")
+        return epoch.decode(), int(version)
+
+    @redis_call
+    async def load(self, event_id: str) -> EventState:
+        """A consistent snapshot of the whole event (one MULTI/EXEC)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hmget(meta_key(event_id), ["epoch", "version"])
+            for kind in KINDS:
+                pipe.hgetall(records_key(event_id, kind))
+            replies: list[Any] = await pipe.execute()
+        epoch, version = replies[0]
+        if epoch is None:
+            raise EventNotFound(f"there is no event {event_id!r}")
+        state = EventState(epoch.decode(), int(version))
+        records: list[Record] = []
+        for kind, fields in zip(KINDS, replies[1:], strict=True):
+            records.extend(codec.unpack_record(kind, raw) for raw in fields.values())
+        state.apply(Change(upserts=tuple(records)))
+        return state
+
+    @redis_call
+    async def commit(
+        self, event_id: str, epoch: str, record: ChangeRecord, receipt: Receipt | None = None
+    ) -> int:
+        """Write one change atomically if the event is still at `record.version - 1`, with
+        the receipt of the request it applies, if any (Duplicate: it was applied before)."""
+        keys = _event_keys(event_id)
+        args: list[Any] = [
+            epoch,
+            record.version - 1,
+            codec.pack(codec.change_record_to_plain(record)),
+            STREAM_MAXLEN,
+            b"" if receipt is None else codec.pack(receipt.to_plain()),
+            RECEIPT_TTL_S,
+        ]
+        if receipt is not None:
+            keys.append(receipt_key(event_id, epoch, receipt.request.id))
+        for kind, key in record.change.deletes:
+            args += [_KIND_INDEX[kind], key, b""]
+        for rec in record.change.upserts:
+            args += [_KIND_INDEX[rec.KIND], rec.key, codec.pack_record(rec)]
+        reply = await self._commit(keys=keys, args=args)
+        status = reply[0].decode()
+        if status == "ok":
+            return int(reply[1])
+        if status == "duplicate":
+            raise Duplicate(Receipt.from_plain(codec.unpack(reply[1])))
+        if status == "version":
+            raise VersionConflict(int(reply[1]))
+        if status == "epoch":
+            raise EpochChanged(f"event {event_id!r} was re-created")
+        raise EventNotFound(f"there is no event {event_id!r}")
+
+    @redis_call
+    async def receipt(self, event_id: str, epoch: str, request_id: str) -> Receipt | None:
+        """The receipt of a request committed in this epoch within RECEIPT_TTL_S, if any."""
+        data: Any = await self.redis.get(receipt_key(event_id, epoch, request_id))
+        return None if data is None else Receipt.from_plain(codec.unpack(data))
+
+    @redis_call
+    async def read_changes(
+        self, event_id: str, after_version: int, block_ms: int, *, count: int = 500
+    ) -> list[ChangeRecord]:
+        """Change records after `after_version`, waiting up to `block_ms` for the first."""
+        reply: Any = await self.redis.xread(
+            {changes_key(event_id): f"{after_version}-0"}, count=count, block=block_ms
+        )
+        if not reply:
+            return []
+        entries: list[tuple[bytes, dict[bytes, bytes]]] = reply[0][1]
+        return [
+            codec.change_record_from_plain(codec.unpack(fields[b"r"])) for _id, fields in entries
+        ]
+
+    @redis_call
+    async def changes_since(
+        self, event_id: str, version: int, *, limit: int | None = None
+    ) -> ChangeLog:
+        """The event's position and its change records after `version`, read atomically."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hmget(meta_key(event_id), ["epoch", "version"])
+            pipe.xrange(changes_key(event_id), min=f"{version + 1}-0", max="+", count=limit)
+            (epoch, current), entries = await pipe.execute()
+        if epoch is None:
+            raise EventNotFound(f"there is no event {event_id!r}")
+        records = [
+            codec.change_record_from_plain(codec.unpack(fields[b"r"])) for _id, fields in entries
+        ]
+        return ChangeLog(epoch.decode(), int(current), records)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeLog:
+    """The event's position and the change records after a version (`changes_since`)."""
+
+    epoch: str
+    version: int  # the event's current version
+    records: list[ChangeRecord]
+
+    def continues(self, epoch: str, version: int) -> bool:
+        """Whether `records` are exactly the next ones after (epoch, version), with no gap."""
+        if epoch != self.epoch:
+            return False
+        expected = version + 1
+        for rec in self.records:
+            if rec.version != expected:
+                return False
+            expected += 1
+        return True
