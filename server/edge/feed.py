@@ -30,7 +30,7 @@ from server.core.model import Event, Participant
 from server.core.state import ChangeRecord, EventState
 from server.core.views import Audience
 from server.edge.faults import Outage
-from server.edge.service import Service, wall_clock_ms
+from server.edge.service import Service
 from server.edge.store import EpochChanged
 from server.edge.wsconn import FrameWriter
 from server.wire import protocol
@@ -165,7 +165,7 @@ class Feed:
                 event_id=self.event_id,
                 epoch=self.epoch,
                 version=conn.version,
-                server_ms=wall_clock_ms(),
+                server_ms=self.service.clock(),
                 participant_id=participant,
                 resumed=missed is not None,
             )
@@ -224,7 +224,7 @@ class Feed:
             message = protocol.snapshot(
                 epoch=state.epoch,
                 version=state.version,
-                server_ms=wall_clock_ms(),
+                server_ms=self.service.clock(),
                 data=views.snapshot(state, audience),
             )
             payload = protocol.encode(message, conn.encoding)

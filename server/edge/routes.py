@@ -33,7 +33,7 @@ from server.edge import planning
 from server.edge.auth import authenticate, request_token, require_moderator
 from server.edge.http_errors import error_response
 from server.edge.runner import run_command
-from server.edge.service import Service, wall_clock_ms
+from server.edge.service import Service
 from server.wire.protocol import Role
 
 log = logging.getLogger("matchboard.http")
@@ -209,7 +209,7 @@ async def command(request: Request) -> Response:
         body.get("name"),
         body.get("args"),
         audience,
-        wall_clock_ms(),
+        service.clock(),
         dry_run=dry_run_flag(body.get("dry_run")),
         request_id=_request_id(request, body),
     )

@@ -27,7 +27,7 @@ from server.core.state import Change, EventState
 from server.core.substitutes import rank_substitutes
 from server.core.views import Audience
 from server.edge.faults import Outage
-from server.edge.service import Service, wall_clock_ms
+from server.edge.service import Service
 from server.edge.tasks import stop_tasks
 from server.wire.protocol import Role
 
@@ -144,9 +144,9 @@ def at_risk_alerts(state: EventState, rnd: int, now_ms: int) -> list[Alert]:
 
 
 class Timekeeper:
-    def __init__(self, service: Service, *, clock_ms: Callable[[], int] = wall_clock_ms) -> None:
+    def __init__(self, service: Service, *, clock_ms: Callable[[], int] | None = None) -> None:
         self.service = service
-        self.clock_ms = clock_ms
+        self.clock_ms = clock_ms or service.clock  # the service's clock unless a test's
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self._watcher: asyncio.Task[None] | None = None
 
