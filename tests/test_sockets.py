@@ -830,7 +830,7 @@ async def send_command(client: Client, command_id: str, name: str, **fields: Any
         protocol.encode(
             {"type": "command", "id": command_id, "name": name, **fields}, client.encoding
         )
-        if client.encoding is Encoding.MSGPACK
+        if client.encoding == Encoding.MSGPACK
         else orjson.dumps({"type": "command", "id": command_id, "name": name, **fields}).decode()
     )
     while True:

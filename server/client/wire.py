@@ -46,7 +46,7 @@ class Malformed(ValueError):
 def check_encoding(encoding: str) -> str:
     if encoding not in ENCODINGS:
         raise ValueError(f"encoding must be one of {ENCODINGS}, not {encoding!r}")
-    return str(encoding)
+    return encoding
 
 
 def is_text(encoding: str) -> bool:
