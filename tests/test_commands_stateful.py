@@ -100,6 +100,7 @@ class OneReplica(Service):
 
     def __init__(self, state: EventState) -> None:  # no Store: nothing here reads Redis
         self.current = state
+        self.clock = lambda: T0_MS  # the feed stamps its messages with the service's clock
 
     def replica(self, event_id: str) -> EventState:
         return self.current
