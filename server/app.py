@@ -26,7 +26,6 @@ from server.sockets import ws_endpoint
 from server.store import Store
 from server.tasks import STOP_TIMEOUT_S
 from server.timekeeper import Timekeeper
-from server.wsconn import RawFrameProtocol
 from server.wsserver import LeanWebSocket
 
 # A call into Redis retries connection failures briefly (a blip, a fast restart) and then
@@ -57,9 +56,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
-        "ws": LeanWebSocket
-        if settings.ws_lean and not settings.ws_compression
-        else RawFrameProtocol,
+        # The lean protocol (compressing per connection when deflate is on), or uvicorn's
+        # stock sans-I/O implementation under the ASGI route (server/sockets.py).
+        "ws": LeanWebSocket if settings.ws_lean else "websockets-sansio",
         "ws_per_message_deflate": settings.ws_compression,
         "ws_max_size": MAX_CLIENT_MESSAGE_BYTES,
         "ws_ping_interval": settings.ws_ping_interval_s,

@@ -17,7 +17,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server import audit, exporter, planning
-from server.auth import authenticate, request_token, require_moderator
+from server.access import authenticate
+from server.auth import request_token, require_moderator
 from server.commands import dry_run_flag, run_command
 from server.errors import (
     BadRequest,

@@ -14,8 +14,8 @@ import orjson
 import pytest
 from starlette.testclient import TestClient
 
-from server import audit, sockets
-from server.auth import authenticate
+from server import audit
+from server.access import authenticate
 from server.client import ClientError
 from server.command_args import Args
 from server.commands import COMMANDS
@@ -25,9 +25,11 @@ from server.hub import Connection
 from server.model import Event
 from server.protocol import CloseCode, Encoding, Role
 from server.service import with_tokens
+from server.session import Run, Session
 from server.state import ChangeRecord, EventState, state_from_records
 from server.views import Audience
 from server.wsconn import FrameWriter
+from server.wsdriver import SessionDriver
 from tests.factory import small_event_records
 from tests.servers import free_port, server_process
 from tests.test_http import api, assert_error, auth, seed  # noqa: F401 (api: a fixture)
@@ -335,10 +337,11 @@ async def test_a_revoked_connection_runs_no_more_commands_and_closes_after_its_a
     conn.revoke()
     assert writer.closed_with is None  # its answer still has to go out
     # Stand-ins, not a Feed and a Hub: there is no service (and no Redis) at all, so a
-    # command that ran would fail rather than answer; hence the one ignore.
+    # command that ran would fail rather than answer; hence the ignores.
     feed, hub = SimpleNamespace(event_id=EVENT, epoch="e"), SimpleNamespace(service=None)
-    later = {"type": "command", "id": "later", "name": "stats"}
-    await sockets._run_command(later, conn, feed, hub)  # type: ignore[arg-type]
+    driver = SessionDriver(Session(Encoding.JSON), hub, writer)  # type: ignore[arg-type]
+    driver.conn, driver.feed = conn, feed  # type: ignore[assignment]
+    await driver.run(Run({"type": "command", "id": "later", "name": "stats"}))
     assert [(m["id"], m["code"]) for m in writer.sent] == [("later", "unauthorized")]
     assert writer.closed_with is None
     conn.command_done()  # the first command answered
