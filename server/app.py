@@ -22,7 +22,7 @@ from server.pages import page_routes
 from server.protocol import MAX_CLIENT_MESSAGE_BYTES
 from server.service import Service
 from server.settings import Settings
-from server.sockets import ws_endpoint
+from server.sockets import ASGI_MAX_FRAME_BYTES, ws_endpoint
 from server.store import Store
 from server.tasks import STOP_TIMEOUT_S
 from server.timekeeper import Timekeeper
@@ -60,7 +60,10 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # stock sans-I/O implementation under the ASGI route (server/sockets.py).
         "ws": LeanWebSocket if settings.ws_lean else "websockets-sansio",
         "ws_per_message_deflate": settings.ws_compression,
-        "ws_max_size": MAX_CLIENT_MESSAGE_BYTES,
+        # Through ASGI, uvicorn's stock protocol closes outright on a frame over its limit
+        # (the client may see 1006): it reads more, and the Session refuses what is over
+        # MAX_CLIENT_MESSAGE_BYTES with a proper 1009.
+        "ws_max_size": MAX_CLIENT_MESSAGE_BYTES if settings.ws_lean else ASGI_MAX_FRAME_BYTES,
         "ws_ping_interval": settings.ws_ping_interval_s,
         "ws_ping_timeout": settings.ws_ping_timeout_s,
         "backlog": LISTEN_BACKLOG,

@@ -153,6 +153,13 @@ def resume_position(resume: Any) -> tuple[str, int] | None:
     return epoch, version
 
 
+def _too_big(data: bytes | str) -> bool:
+    limit = protocol.MAX_CLIENT_MESSAGE_BYTES
+    if isinstance(data, str):
+        return len(data) > limit // 4 and len(data.encode()) > limit
+    return len(data) > limit
+
+
 class Session:
     """One connection's protocol state. Every input returns the outputs to carry out, in
     order; after a `Close` every input returns nothing."""
@@ -184,6 +191,8 @@ class Session:
         """A whole message (bytes from a binary frame, str from a text frame). `version`:
         the connection's position now; `epoch`: the feed's epoch now, if known (it
         changes when the event is re-created)."""
+        if _too_big(data) and not self.closed:  # uvicorn's limit is higher on ASGI
+            return self._close(CloseCode.MESSAGE_TOO_BIG, "message too big")
         return self._input(data, now_ms, version, epoch)
 
     def fragmented(self, *, version: int = 0, epoch: str | None = None) -> list[Output]:

@@ -8,14 +8,15 @@ everything else. Messages go out through a `QueueWriter` (server/wsconn.py).
 
 What plain ASGI cannot do, this path does not: it cannot see the transport, so the
 backlog limit counts queued messages, not bytes (docs/scaling.md); WebSocket pings are
-uvicorn's keepalive, which only a pong answers; a frame far over the size limit may end
-the connection without the 1009 close frame reaching the client.
+uvicorn's keepalive, which only a pong answers; a frame over ASGI_MAX_FRAME_BYTES ends
+the connection without the 1009 close frame surely reaching the client.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Final
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -28,6 +29,11 @@ from server.session import Phase, Session
 from server.settings import Settings
 from server.wsconn import QueueWriter
 from server.wsdriver import SessionDriver
+
+# The frame size uvicorn's stock protocol reads before giving up on a frame (closing
+# outright, so the client may see 1006 rather than 1009): above the protocol's limit,
+# which the Session enforces with a 1009 close once the whole message is in.
+ASGI_MAX_FRAME_BYTES: Final = 16 * protocol.MAX_CLIENT_MESSAGE_BYTES
 
 
 async def ws_endpoint(websocket: WebSocket) -> None:

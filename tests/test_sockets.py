@@ -622,8 +622,6 @@ async def test_malformed_oversized_and_unknown_frames(live: Live) -> None:
     await bystander.close()
 
 
-# Lean only: uvicorn's stock ASGI WebSocket closes outright on a bad frame (docs/scaling.md).
-@pytest.mark.parametrize("live", [True], ids=["lean"], indirect=True)
 async def test_a_frame_far_too_big_still_gets_the_close_frame(live: Live) -> None:
     """The server refuses a frame from its header on, while the rest is still arriving:
     it must half-close and drain, not close outright (the kernel would answer the unread
