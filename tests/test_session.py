@@ -6,7 +6,11 @@ Inputs go in, outputs come out, the way websockets tests its own protocol.
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import msgpack
@@ -353,3 +357,22 @@ def test_a_message_over_the_size_limit_closes_1009() -> None:
     assert first.receive(b"\x00" * (limit + 1), now_ms=1) == [
         Close(CloseCode.MESSAGE_TOO_BIG, "message too big")
     ]
+
+
+def test_the_session_imports_no_io() -> None:
+    """Pure: importing it loads no server module that does I/O, and no event loop,
+    web framework or Redis client."""
+    code = (
+        "import sys, server.session; "
+        "print(' '.join(m for m in sys.modules if m.startswith(('server', 'asyncio', "
+        "'starlette', 'uvicorn', 'redis', 'websockets.server', 'websockets.asyncio'))))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    ).stdout.split()  # fmt: skip
+    assert "server.session" in loaded
+    allowed = {"server", "server.session", "server.access", "server.codec", "server.errors",
+               "server.model", "server.protocol", "server.state", "server.views"}  # fmt: skip
+    assert set(loaded) <= allowed, set(loaded) - allowed
