@@ -811,6 +811,26 @@ async def test_a_connection_that_does_not_answer_pings_gets_a_close_frame(
         await silent.close()
 
 
+async def test_through_asgi_a_client_that_answers_no_ping_gets_a_close_frame_too(
+    redis: aioredis.Redis, redis_server: EmbeddedRedis
+) -> None:
+    """The ASGI path's pings are uvicorn's keepalive: no pong in time, 1011 and the end
+    of the connection; a client whose library answers pings stays."""
+    timing = {"ws_ping_interval_s": 0.5, "ws_ping_timeout_s": 1.0}
+    async with live_server(redis, redis_server, ws_lean=False, **timing) as live:
+        silent = SilentClient(live.url, live.token("p0"))
+        alive = live.client(live.token("p1"))
+        await silent.open()
+        await alive.connect()
+        async with asyncio.timeout(15):  # bounds the wait only
+            assert await silent.close_code() == CloseCode.SERVER_ERROR
+            assert silent.pings >= 1
+            assert await silent.next_frame() is None
+        assert await alive.ping()
+        await alive.close()
+        await silent.close()
+
+
 def test_heartbeat_times_are_positive_seconds_from_the_environment() -> None:
     env = {"MATCHBOARD_WS_PING_INTERVAL_S": "1.5", "MATCHBOARD_WS_PING_TIMEOUT_S": "3"}
     settings = Settings.from_env(env)
