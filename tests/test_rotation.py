@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 
 from server.client.client import ClientError
 from server.core import audit
+from server.core.access import authenticate
 from server.core.command_args import Args
 from server.core.commands import COMMANDS
 from server.core.errors import InvalidArgument, MatchboardError, Unauthorized, UnknownParticipant
@@ -23,12 +24,12 @@ from server.core.fresh import with_tokens
 from server.core.model import Event
 from server.core.state import ChangeRecord, EventState, state_from_records
 from server.core.views import Audience
-from server.edge import sockets
-from server.edge.auth import authenticate
 from server.edge.embedded import EmbeddedRedis
 from server.edge.hub import Connection
 from server.edge.wsconn import FrameWriter
+from server.edge.wsdriver import SessionDriver
 from server.wire.protocol import CloseCode, Encoding, Role
+from server.wire.session import Run, Session
 from tests.factory import minted, small_event_records
 from tests.servers import free_port, server_process
 from tests.test_http import api, assert_error, auth, seed  # noqa: F401 (api: a fixture)
@@ -336,10 +337,11 @@ async def test_a_revoked_connection_runs_no_more_commands_and_closes_after_its_a
     conn.revoke()
     assert writer.closed_with is None  # its answer still has to go out
     # Stand-ins, not a Feed and a Hub: there is no service (and no Redis) at all, so a
-    # command that ran would fail rather than answer; hence the one ignore.
+    # command that ran would fail rather than answer; hence the ignores.
     feed, hub = SimpleNamespace(event_id=EVENT, epoch="e"), SimpleNamespace(service=None)
-    later = {"type": "command", "id": "later", "name": "stats"}
-    await sockets._run_command(later, conn, feed, hub)  # type: ignore[arg-type]
+    driver = SessionDriver(Session(Encoding.JSON), hub, writer)  # type: ignore[arg-type]
+    driver.conn, driver.feed = conn, feed  # type: ignore[assignment]
+    await driver.run(Run({"type": "command", "id": "later", "name": "stats"}))
     assert [(m["id"], m["code"]) for m in writer.sent] == [("later", "unauthorized")]
     assert writer.closed_with is None
     conn.command_done()  # the first command answered

@@ -344,8 +344,11 @@ async def test_many_updates_arrive_in_order_without_gaps_and_match_a_fresh_snaps
         await c.connect()
     start = clients[0].state.version
     assert start is not None
-    # Concurrent writers from two "processes" (own Redis connections, own replicas).
-    other = Service(Store(live.service.store.redis))
+    # Concurrent writers from two "processes" (own Redis connections, own replicas). They
+    # race on purpose, and share this event loop with the server: with the ASGI path's
+    # sends in it too, eight attempts (the default) sometimes lost every race.
+    other = Service(Store(live.service.store.redis), max_attempts=32)
+    live.service.max_attempts = 32
 
     async def writer(svc: Service, base: int) -> None:
         for n in range(25):
@@ -525,7 +528,9 @@ class SilentClient:
             await self.writer.wait_closed()
 
 
-@pytest.mark.parametrize("path", ["lean", "asgi", "deflate"])
+# Not through ASGI: it cannot see the kernel's send queue, so its limit counts queued
+# messages, not bytes (docs/scaling.md).
+@pytest.mark.parametrize("path", ["lean", "deflate"])
 async def test_a_client_that_stops_reading_is_closed_4008_at_the_limit_and_others_keep_up(
     redis: aioredis.Redis,
     redis_server: EmbeddedRedis,
@@ -737,7 +742,7 @@ async def test_a_feed_without_connections_stops_and_the_next_client_starts_anoth
 
 
 def writer_tasks() -> set[asyncio.Task[Any]]:
-    """The sending tasks of compressed connections (QueueWriter) still running."""
+    """The sending tasks of ASGI connections (QueueWriter) still running."""
     return {
         t
         for t in asyncio.all_tasks()
@@ -748,9 +753,10 @@ def writer_tasks() -> set[asyncio.Task[Any]]:
 async def test_a_compressed_connection_takes_its_writer_task_with_it(
     redis: aioredis.Redis, redis_server: EmbeddedRedis
 ) -> None:
-    """Each compressed connection sends from a task of its own; when the connection ends,
-    whether the client closes it or the server does, the task ends too."""
-    async with live_server(redis, redis_server, ws_compression=True) as live:
+    """Through ASGI (here with compression on) each connection sends from a task of its
+    own; when the connection ends, whether the client closes it or the server does, the
+    task ends too. (The lean protocol, compressed or not, has no such task.)"""
+    async with live_server(redis, redis_server, ws_lean=False, ws_compression=True) as live:
         clients = [
             live.client(live.token(f"p{i}"), Encoding.JSON, compression="deflate") for i in range(4)
         ]
@@ -772,17 +778,18 @@ async def test_a_compressed_connection_takes_its_writer_task_with_it(
         assert not running
 
 
-@pytest.mark.parametrize("lean", [True, False], ids=["lean", "asgi"])
+# Not through ASGI: uvicorn's own keepalive pings there, and only a pong answers it.
+@pytest.mark.parametrize("deflate", [False, True], ids=["lean", "deflate"])
 async def test_a_connection_that_does_not_answer_pings_gets_a_close_frame(
-    redis: aioredis.Redis, redis_server: EmbeddedRedis, lean: bool
+    redis: aioredis.Redis, redis_server: EmbeddedRedis, deflate: bool
 ) -> None:
     """A phone that vanished (no pong) is closed by the server's pings: a close frame
     with 1011 once the timeout after an unanswered ping has passed, then the end of the
     connection. A client that answers, or sends anything, stays."""
     timing = {"ws_ping_interval_s": 0.5, "ws_ping_timeout_s": 1.0}
-    async with live_server(redis, redis_server, ws_lean=lean, **timing) as live:
-        silent = SilentClient(live.url, live.token("p0"))
-        chatty = SilentClient(live.url, live.token("p2"))  # no pongs, but messages
+    async with live_server(redis, redis_server, ws_compression=deflate, **timing) as live:
+        silent = SilentClient(live.url, live.token("p0"), deflate=deflate)
+        chatty = SilentClient(live.url, live.token("p2"), deflate=deflate)  # no pongs, but messages
         alive = live.client(live.token("p1"))  # the library answers pings itself
         await silent.open()
         await chatty.open()
@@ -808,6 +815,26 @@ async def test_a_connection_that_does_not_answer_pings_gets_a_close_frame(
         await silent.close()
 
 
+async def test_through_asgi_a_client_that_answers_no_ping_gets_a_close_frame_too(
+    redis: aioredis.Redis, redis_server: EmbeddedRedis
+) -> None:
+    """The ASGI path's pings are uvicorn's keepalive: no pong in time, 1011 and the end
+    of the connection; a client whose library answers pings stays."""
+    timing = {"ws_ping_interval_s": 0.5, "ws_ping_timeout_s": 1.0}
+    async with live_server(redis, redis_server, ws_lean=False, **timing) as live:
+        silent = SilentClient(live.url, live.token("p0"))
+        alive = live.client(live.token("p1"))
+        await silent.open()
+        await alive.connect()
+        async with asyncio.timeout(15):  # bounds the wait only
+            assert await silent.close_code() == CloseCode.SERVER_ERROR
+            assert silent.pings >= 1
+            assert await silent.next_frame() is None
+        assert await alive.ping()
+        await alive.close()
+        await silent.close()
+
+
 def test_heartbeat_times_are_positive_seconds_from_the_environment() -> None:
     env = {"MATCHBOARD_WS_PING_INTERVAL_S": "1.5", "MATCHBOARD_WS_PING_TIMEOUT_S": "3"}
     settings = Settings.from_env(env)
@@ -828,7 +855,7 @@ def test_the_feed_idle_time_is_positive_seconds_from_the_environment() -> None:
 async def send_command(client: Client, command_id: str, name: str, **fields: Any) -> dict[str, Any]:
     await client.send_raw(
         protocol.encode(
-            {"type": "command", "id": command_id, "name": name, **fields}, client.encoding
+            {"type": "command", "id": command_id, "name": name, **fields}, Encoding(client.encoding)
         )
         if client.encoding == Encoding.MSGPACK
         else orjson.dumps({"type": "command", "id": command_id, "name": name, **fields}).decode()

@@ -64,10 +64,22 @@ def entry(record: ChangeRecord) -> dict[str, Any]:
         "at_ms": record.at_ms,
         "actor": record.actor,
         "command": record.command,
-        "args": {k: v for k, v in record.args.items() if k not in SECRET_ARGS},
+        "args": {str(k): _json_safe(v) for k, v in record.args.items() if k not in SECRET_ARGS},
         "request_id": record.request_id,
         "changes": changes,
     }
+
+
+def _json_safe(value: Any) -> Any:
+    """A command's argument as JSON can show it: a msgpack client may send bytes or maps
+    with non-string keys among its arguments, and they are recorded as sent."""
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def log_csv(records: list[ChangeRecord]) -> str:

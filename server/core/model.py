@@ -8,8 +8,11 @@ private in `PRIVATE_FIELDS` never leave the server except to moderators.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import ClassVar, Final
+
+from server.core.errors import BadRequest
 
 MINUTE_MS: Final = 60_000
 
@@ -360,3 +363,16 @@ SECRET_FIELDS: Final[dict[str, frozenset[str]]] = {
     Event.KIND: frozenset({"moderator_token", "screen_key"}),
     Participant.KIND: frozenset({"token", "check_in_code"}),
 }
+
+
+# An event id: the key of all its Redis keys and a part of every link (server/edge/store.py).
+EVENT_ID_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def check_event_id(event_id: str) -> str:
+    if not EVENT_ID_RE.match(event_id):
+        raise BadRequest(
+            f"event id {event_id!r} is not valid: use 1-63 lowercase letters, digits and "
+            "dashes, starting with a letter or digit"
+        )
+    return event_id

@@ -21,11 +21,10 @@ from server.edge.hub import Hub
 from server.edge.pages import page_routes
 from server.edge.service import Service
 from server.edge.settings import Settings
-from server.edge.sockets import ws_endpoint
+from server.edge.sockets import ASGI_MAX_FRAME_BYTES, ws_endpoint
 from server.edge.store import Store
 from server.edge.tasks import STOP_TIMEOUT_S
 from server.edge.timekeeper import Timekeeper
-from server.edge.wsconn import RawFrameProtocol
 from server.edge.wsserver import LeanWebSocket
 from server.wire.protocol import MAX_CLIENT_MESSAGE_BYTES
 
@@ -57,11 +56,14 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
-        "ws": LeanWebSocket
-        if settings.ws_lean and not settings.ws_compression
-        else RawFrameProtocol,
+        # The lean protocol (compressing per connection when deflate is on), or uvicorn's
+        # stock sans-I/O implementation under the ASGI route (server/edge/sockets.py).
+        "ws": LeanWebSocket if settings.ws_lean else "websockets-sansio",
         "ws_per_message_deflate": settings.ws_compression,
-        "ws_max_size": MAX_CLIENT_MESSAGE_BYTES,
+        # Through ASGI, uvicorn's stock protocol closes outright on a frame over its limit
+        # (the client may see 1006): it reads more, and the Session refuses what is over
+        # MAX_CLIENT_MESSAGE_BYTES with a proper 1009.
+        "ws_max_size": MAX_CLIENT_MESSAGE_BYTES if settings.ws_lean else ASGI_MAX_FRAME_BYTES,
         "ws_ping_interval": settings.ws_ping_interval_s,
         "ws_ping_timeout": settings.ws_ping_timeout_s,
         "backlog": LISTEN_BACKLOG,

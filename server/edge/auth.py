@@ -1,14 +1,13 @@
-"""Who is asking: tokens per role. Comparisons are constant-time."""
+"""Who is asking over HTTP: the token of a request, and the moderator check. Which
+audience a token opens is server/core/access.py (pure, constant-time)."""
 
 from __future__ import annotations
 
-import secrets
-
 from starlette.requests import HTTPConnection
 
+from server.core.access import authenticate
 from server.core.errors import Forbidden, Unauthorized
 from server.core.state import EventState
-from server.core.views import Audience
 from server.wire.protocol import Role
 
 
@@ -31,22 +30,3 @@ def require_moderator(state: EventState, token: str) -> None:
     role = authenticate(state, token).role
     if role is not Role.MODERATOR:
         raise Forbidden(f"this needs the event's moderator token, not a {role} token")
-
-
-def _same(token: str, expected: str) -> bool:
-    return bool(expected) and secrets.compare_digest(token.encode(), expected.encode())
-
-
-def authenticate(state: EventState, token: str) -> Audience:
-    """The audience a token opens for this event: moderator, hall screen or participant."""
-    event = state.event
-    if token and event is not None:
-        if _same(token, event.moderator_token):
-            return Audience(Role.MODERATOR)
-        if _same(token, event.screen_key):
-            return Audience(Role.HALL)
-        pid = state.by_token.get(token)
-        if pid is not None:
-            return Audience(Role.PARTICIPANT, pid)
-    event_id = event.id if event else "?"
-    raise Unauthorized(f"the token is not valid for event {event_id!r}")

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.core import audit, exporter
+from server.core.access import authenticate
 from server.core.commands import dry_run_flag
 from server.core.errors import (
     BadRequest,
@@ -30,7 +31,7 @@ from server.core.idempotency import request_id
 from server.core.state import EventState
 from server.core.views import Audience, snapshot
 from server.edge import planning
-from server.edge.auth import authenticate, request_token, require_moderator
+from server.edge.auth import request_token, require_moderator
 from server.edge.http_errors import error_response
 from server.edge.runner import run_command
 from server.edge.service import Service

@@ -35,7 +35,7 @@ class Settings:
     ws_ping_interval_s: float = 20.0
     ws_ping_timeout_s: float = 20.0
     # Serve /ws with the lean protocol (server/edge/wsserver.py) rather than through ASGI
-    # (server/edge/sockets.py). Compression always uses the ASGI path.
+    # (server/edge/sockets.py); either compresses when ws_compression is on.
     ws_lean: bool = True
     # An event's feed with no WebSocket connections in this process stops after this
     # long (seconds), and the process forgets the event's replica (server/edge/hub.py).

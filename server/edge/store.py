@@ -17,7 +17,6 @@ data raises `Unavailable` (server/edge/faults.py), never the client library's ow
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
@@ -25,13 +24,16 @@ from typing import Any, Final
 import redis.asyncio as aioredis
 
 from server.core import codec
-from server.core.errors import BadRequest, EventNotFound
+from server.core.errors import EventNotFound
 from server.core.idempotency import RECEIPT_TTL_S, Receipt
+
+# check_event_id and EVENT_ID_RE live in server/core/model.py (pure); named here for store's users.
+from server.core.model import EVENT_ID_RE as EVENT_ID_RE
 from server.core.model import KINDS, Record
+from server.core.model import check_event_id as check_event_id
 from server.core.state import Change, ChangeRecord, EventState
 from server.edge.faults import redis_call
 
-EVENT_ID_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 EVENTS_KEY: Final = "mb:events"
 # Change records kept for resume and the audit log. An event of the reference size makes
 # a few thousand changes; 100k keeps every change of even a large event while bounding
@@ -58,15 +60,6 @@ class Duplicate(Exception):
     def __init__(self, receipt: Receipt) -> None:
         super().__init__(f"request {receipt.request.id!r} was committed as {receipt.version}")
         self.receipt = receipt
-
-
-def check_event_id(event_id: str) -> str:
-    if not EVENT_ID_RE.match(event_id):
-        raise BadRequest(
-            f"event id {event_id!r} is not valid: use 1-63 lowercase letters, digits and "
-            "dashes, starting with a letter or digit"
-        )
-    return event_id
 
 
 def _tag(event_id: str) -> str:
@@ -98,7 +91,7 @@ def _event_keys(event_id: str) -> list[str]:
 
 
 def _script(name: str) -> str:
-    return resources.files("server.edge").joinpath("lua", f"{name}.lua").read_text()
+    return resources.files("server").joinpath("lua", f"{name}.lua").read_text()
 
 
 class Store:

@@ -4,13 +4,16 @@ An idle connection through ASGI carries uvicorn's receive queue and events, Star
 WebSocket and the endpoint's coroutine stack: about 26 KB of Python objects, most of it
 doing nothing while a phone waits for the next change. This protocol speaks the same
 `/ws` protocol (docs/protocol.md) directly on the transport with websockets' sans-I/O
-`ServerProtocol`: it answers the handshake, reads frames as they arrive, and is itself
-the connection's frame writer for the hub. Nothing waits per connection; a hub-wide
-heartbeat pings every connection, and a connection holds a timer only while its ping is
-unanswered: one that sends nothing, not even the pong, in time is closed with 1011.
+`ServerProtocol`: it answers the handshake, reads frames as they arrive and hands each
+message to the connection's Session (server/wire/session.py, through server/edge/wsdriver.py),
+and is itself the connection's frame writer for the hub. Nothing waits per connection;
+a hub-wide heartbeat pings every connection, and a connection holds a timer only while
+its ping is unanswered: one that sends nothing, not even the pong, in time is closed
+with 1011.
 
-uvicorn is given this class when permessage-deflate is off (the default); with
-compression on, the ASGI endpoint in server/edge/sockets.py serves `/ws` instead.
+uvicorn is given this class whenever `ws_lean` is on, with permessage-deflate or not.
+With deflate negotiated, frames are compressed per connection (`ServerProtocol` does
+it); without, the hub's pre-built frame is written as is, shared by every connection.
 """
 
 from __future__ import annotations
@@ -20,28 +23,48 @@ import contextlib
 import logging
 from typing import Any, Final, cast
 
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
+from websockets.protocol import State
 from websockets.server import ServerProtocol
 
-from server.core.errors import EventNotFound, MatchboardError, NotFound, Unauthorized, Unavailable
-from server.edge.auth import authenticate
+from server.core.errors import MatchboardError, NotFound
 from server.edge.http_errors import error_body
-from server.edge.hub import Connection, Feed, Hub
+from server.edge.hub import Hub
 from server.edge.settings import Settings
-from server.edge.sockets import (
-    HELLO_TIMEOUT,
-    handle_message,
-    handshake_refusal,
-    hello_fields,
-    hello_refusal,
-)
 from server.edge.wsconn import ABORT_AFTER_S, TOO_SLOW_REASON, Backlog, reset
+from server.edge.wsdriver import SessionDriver
 from server.wire import protocol
-from server.wire.protocol import CloseCode, Encoding, ErrorCode, ProtocolError
+from server.wire.handshake import handshake_refusal
+from server.wire.protocol import CloseCode, Encoding
+from server.wire.session import Phase, Session
 
 log = logging.getLogger("matchboard.ws")
 PING_FRAME: Final = Frame(Opcode.PING, b"").serialize(mask=False)
+
+
+class LeanDriver(SessionDriver):
+    """The session's driver on the lean protocol: pings through the hub's heartbeat."""
+
+    __slots__ = ("socket",)
+
+    def __init__(self, session: Session, hub: Hub, socket: LeanWebSocket) -> None:
+        super().__init__(session, hub, socket)
+        self.socket = socket
+
+    def opened(self) -> None:
+        self.hub.heartbeats.add(self)
+
+    def beat(self) -> None:
+        """Called by the hub's heartbeat (server.edge.hub.Beating)."""
+        self.execute(self.session.heartbeat())
+
+    def ping(self) -> None:
+        self.socket.ping()
+
+    def hang_up(self) -> None:
+        self.socket.hang_up()
 
 
 class LeanWebSocket(asyncio.Protocol):
@@ -56,18 +79,18 @@ class LeanWebSocket(asyncio.Protocol):
         self.connections: set[Any] = server_state.connections
         self.hub: Hub = app_state["hub"]
         self.settings: Settings = app_state["settings"]
+        deflate = [ServerPerMessageDeflateFactory()] if self.settings.ws_compression else None
         self.ws = ServerProtocol(
             subprotocols=list(protocol.SUBPROTOCOLS),  # type: ignore[arg-type]
+            extensions=deflate,
             max_size=config.ws_max_size,
         )
         self.transport: asyncio.Transport | None = None
         self.backlog: Backlog | None = None
         self.encoding = Encoding.MSGPACK
-        self.conn: Connection | None = None
-        self.feed: Feed | None = None
-        self.pending: list[bytes | str] | None = None  # frames while authenticating
+        self.compressed = False  # permessage-deflate negotiated: frames per connection
+        self.driver: LeanDriver | None = None  # after the handshake
         self.hello_timer: asyncio.TimerHandle | None = None
-        self.errors = 0
         self.answer_due: asyncio.TimerHandle | None = None  # while a ping is unanswered
         self._closed = False
 
@@ -79,7 +102,9 @@ class LeanWebSocket(asyncio.Protocol):
         self.connections.add(self)
 
     def data_received(self, data: bytes) -> None:
-        self._answered()  # the pong, or any other frame: the client is there
+        if self.driver is not None:  # the pong, or any other frame: the client is there
+            self.driver.session.heard_from_client()
+            self._stop_answer_timer()
         self.ws.receive_data(data)
         self._process()
 
@@ -91,12 +116,11 @@ class LeanWebSocket(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.connections.discard(self)
         self._closed = True
-        if self.hello_timer is not None:
-            self.hello_timer.cancel()
-        self._answered()
-        self.hub.heartbeats.discard(self)
-        if self.feed is not None and self.conn is not None:
-            self.feed.detach(self.conn)
+        self._stop_hello_timer()
+        self._stop_answer_timer()
+        if self.driver is not None:
+            self.hub.heartbeats.discard(self.driver)
+            self.driver.end()
 
     def shutdown(self) -> None:
         """uvicorn is stopping: tell the client to come back (1012)."""
@@ -109,23 +133,31 @@ class LeanWebSocket(asyncio.Protocol):
             if isinstance(event, Request):
                 self._handshake(event)
             elif isinstance(event, Frame) and event.opcode in (Opcode.TEXT, Opcode.BINARY):
-                if not event.fin:
-                    error = ProtocolError(
-                        ErrorCode.BAD_FRAME, "fragmented messages are not supported"
-                    )
-                    self._client_error(error)
-                    continue
-                raw = bytes(event.data)
-                self._message(raw.decode() if event.opcode is Opcode.TEXT else raw)
+                self._message(event)
         self._flush()
 
-    def _flush(self) -> None:
+    def _message(self, frame: Frame) -> None:
+        driver = self.driver
+        if driver is None or self._closed:
+            return
+        if not frame.fin:
+            driver.fragmented()
+        else:
+            raw = bytes(frame.data)
+            driver.receive(raw.decode() if frame.opcode is Opcode.TEXT else raw)
+        if driver.session.phase is not Phase.AWAITING_HELLO:
+            self._stop_hello_timer()
+
+    def _flush(self) -> int:
+        """Write what websockets has to send; the bytes written."""
         transport = self.transport
         if transport is None or transport.is_closing():
-            return
+            return 0
+        written = 0
         for chunk in self.ws.data_to_send():
             if chunk:
                 transport.write(chunk)
+                written += len(chunk)
             elif transport.can_write_eof():
                 # The protocol is done: half-close, and keep reading (and discarding) until
                 # the client closes its side too. Closing outright while the rest of a
@@ -135,9 +167,10 @@ class LeanWebSocket(asyncio.Protocol):
                 transport.write_eof()
             else:
                 transport.close()
-                return
+                return written
         if self.ws.close_expected():
             self.loop.call_later(ABORT_AFTER_S, reset, transport)
+        return written
 
     # -- handshake
 
@@ -152,19 +185,22 @@ class LeanWebSocket(asyncio.Protocol):
             NotFound(f"no WebSocket endpoint at {path}")
             if path != "/ws"
             else handshake_refusal(
-                request.headers.get("Origin"), request.headers.get("Host"), offered, self.settings
+                request.headers.get("Origin"),
+                request.headers.get("Host"),
+                offered,
+                self.settings.allowed_origins,
             )
         )
         if refusal is not None:
             self._reject(refusal)
-        else:
-            response = self.ws.accept(request)
-            self.ws.send_response(response)
-            if response.status_code == 101:
-                self.encoding = Encoding.for_subprotocol(str(self.ws.subprotocol))
-                self.hello_timer = self.loop.call_later(
-                    protocol.HELLO_TIMEOUT_S, self._hello_timeout
-                )
+            return
+        response = self.ws.accept(request)
+        self.ws.send_response(response)
+        if response.status_code == 101:
+            self.encoding = Encoding.for_subprotocol(str(self.ws.subprotocol))
+            self.compressed = bool(self.ws.extensions)
+            self.driver = LeanDriver(Session(self.encoding), self.hub, self)
+            self.hello_timer = self.loop.call_later(protocol.HELLO_TIMEOUT_S, self._hello_timeout)
 
     def _reject(self, refusal: MatchboardError) -> None:
         response = self.ws.reject(refusal.status, error_body(refusal).decode())
@@ -173,91 +209,15 @@ class LeanWebSocket(asyncio.Protocol):
         response.headers["Content-Type"] = "application/json"
         self.ws.send_response(response)
 
-    # -- messages
+    def _hello_timeout(self) -> None:
+        self.hello_timer = None
+        if self.driver is not None:
+            self.driver.execute(self.driver.session.hello_timed_out())
 
-    def _message(self, data: bytes | str) -> None:
-        if self._closed:
-            return
-        if self.conn is not None:
-            self._after_hello(data)
-        elif self.pending is not None:
-            self.pending.append(data)  # hello is being handled
-        else:
-            self._hello(data)
-
-    def _hello(self, data: bytes | str) -> None:
+    def _stop_hello_timer(self) -> None:
         if self.hello_timer is not None:
             self.hello_timer.cancel()
             self.hello_timer = None
-        try:
-            event_id, token, resume = hello_fields(protocol.decode(data, self.encoding))
-        except ProtocolError as exc:
-            self._refuse(hello_refusal(exc))
-            return
-        feed = self.hub.feeds.get(event_id)
-        if feed is not None:
-            self._attach(feed, token, resume)
-        else:  # the first client of this event in this process: start its feed
-            self.pending = []
-            self.hub.spawn(self._start_feed(event_id, token, resume))
-
-    async def _start_feed(self, event_id: str, token: str, resume: tuple[str, int] | None) -> None:
-        try:
-            feed = await self.hub.feed(event_id)
-        except EventNotFound as exc:
-            self._refuse(exc)
-            return
-        except Unavailable as exc:  # Redis is down or loading: come back later
-            self._refuse(exc)
-            return
-        except Exception:
-            log.exception("starting the feed of %s failed", event_id)
-            self.close(CloseCode.SERVER_ERROR, "server error")
-            return
-        if not self._closed:
-            self._attach(feed, token, resume)
-
-    def _attach(self, feed: Feed, token: str, resume: tuple[str, int] | None) -> None:
-        try:
-            audience = authenticate(feed.state, token)
-        except Unauthorized as exc:
-            self._refuse(exc)
-            return
-        self.conn = Connection(audience, self.encoding, self)
-        self.feed = feed
-        feed.attach(self.conn, resume, audience.participant_id)
-        self.hub.heartbeats.add(self)
-        pending, self.pending = self.pending or [], None
-        for data in pending:
-            self._after_hello(data)
-
-    def _after_hello(self, data: bytes | str) -> None:
-        assert self.conn is not None and self.feed is not None
-        try:
-            handle_message(protocol.decode(data, self.encoding), self.conn, self.feed, self.hub)
-        except ProtocolError as exc:
-            self._client_error(exc)
-
-    def _client_error(self, exc: ProtocolError) -> None:
-        self.errors += 1
-        epoch = self.feed.epoch if self.feed else None
-        version = self.conn.version if self.conn else None
-        self._send_message(protocol.error(exc, epoch=epoch, version=version))
-        if self.errors >= protocol.MAX_CLIENT_ERRORS:
-            self.close(CloseCode.BAD_REQUEST, "too many bad messages")
-
-    def _hello_timeout(self) -> None:
-        self.hello_timer = None
-        if self.conn is None and self.pending is None:
-            self._refuse(HELLO_TIMEOUT)
-
-    def _refuse(self, err: MatchboardError) -> None:
-        """An error that ends the connection: one of protocol.CLOSE_AFTER's codes."""
-        self._send_message(protocol.error(err))
-        self.close(protocol.CLOSE_AFTER[ErrorCode(err.code)], err.message[:120])
-
-    def _send_message(self, message: dict[str, Any]) -> None:
-        self.send(protocol.encode(message, self.encoding))
 
     # -- the hub's frame writer (server.edge.wsconn.FrameWriter)
 
@@ -271,12 +231,22 @@ class LeanWebSocket(asyncio.Protocol):
         transport, backlog = self.transport, self.backlog
         if self._closed or transport is None or backlog is None or transport.is_closing():
             return False
+        if self.ws.state is not State.OPEN:  # the client's close frame came
+            return False
         if not snapshot and backlog.too_far_behind():
             self.close(CloseCode.TOO_SLOW, TOO_SLOW_REASON)
             return False
-        data = prebuilt_frame or protocol.frame(payload, self.encoding)
-        transport.write(data)
-        backlog.wrote(len(data), snapshot=snapshot)
+        if self.compressed:  # each connection's own compressor: its own frame
+            if self.encoding is Encoding.MSGPACK:
+                self.ws.send_binary(payload)
+            else:
+                self.ws.send_text(payload)
+            size = self._flush()
+        else:
+            data = prebuilt_frame or protocol.frame(payload, self.encoding)
+            transport.write(data)
+            size = len(data)
+        backlog.wrote(size, snapshot=snapshot)
         return True
 
     def close(self, code: int, reason: str) -> None:
@@ -290,25 +260,29 @@ class LeanWebSocket(asyncio.Protocol):
             # A client that stopped reading never takes the close frame: cut it off.
             self.loop.call_later(ABORT_AFTER_S, reset, self.transport)
 
-    # -- heartbeat
+    # -- what the session's driver asks for
 
-    def beat(self) -> None:
-        """Called by the hub's heartbeat: ping, and give the client the timeout to answer."""
-        if self.closed or self.answer_due is not None:
-            return  # a ping is still unanswered: its timer decides
+    def ping(self) -> None:
+        """Ping, and give the client the timeout to answer (Session.ping_overdue)."""
+        if self.closed:
+            return
         assert self.transport is not None
         self.transport.write(PING_FRAME)
-        self.answer_due = self.loop.call_later(self.settings.ws_ping_timeout_s, self._unanswered)
+        self._stop_answer_timer()
+        self.answer_due = self.loop.call_later(self.settings.ws_ping_timeout_s, self._overdue)
 
-    def _answered(self) -> None:
+    def _overdue(self) -> None:
+        self.answer_due = None
+        if self.driver is not None:
+            self.driver.execute(self.driver.session.ping_overdue())
+
+    def _stop_answer_timer(self) -> None:
         if self.answer_due is not None:
             self.answer_due.cancel()
             self.answer_due = None
 
-    def _unanswered(self) -> None:
-        """No answer to the ping in time: a close frame, then the end of the connection,
-        without waiting for a closing handshake the client will not answer either."""
-        self.answer_due = None
-        self.close(CloseCode.SERVER_ERROR, "no answer to ping")
+    def hang_up(self) -> None:
+        """End the connection after the close frame, without waiting for the closing
+        handshake (a client that answers no ping will not answer that either)."""
         if self.transport is not None:
             self.transport.close()  # after the close frame; close() resets it if stuck
