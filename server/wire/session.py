@@ -97,7 +97,7 @@ Output = Send | Close | Load | Attach | Run | Ping
 
 
 class CommandOutcome(Protocol):
-    """What a command's run gives back (server.core.commands.Outcome)."""
+    """What a command's run gives back (server.edge.runner.Outcome)."""
 
     @property
     def committed(self) -> int | None: ...
