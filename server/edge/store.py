@@ -91,7 +91,7 @@ def _event_keys(event_id: str) -> list[str]:
 
 
 def _script(name: str) -> str:
-    return resources.files("server").joinpath("lua", f"{name}.lua").read_text()
+    return resources.files("server.edge").joinpath("lua", f"{name}.lua").read_text()
 
 
 class Store:
