@@ -110,3 +110,13 @@ def test_the_walk_catches_a_clock_read(tmp_path: Path) -> None:
     )
     found = clock_reads("core", tmp_path / "server")
     assert found == ["server/core/bad.py:2 reads .now"]
+
+
+def test_the_fan_out_knows_no_web_framework() -> None:
+    """The feed writes frames to a FrameWriter; which transport is behind it (lean or
+    ASGI) is the drivers' business, so the hub, feed and frame plumbing never import
+    Starlette or uvicorn (the issue this layout fixed: hub reached both via wsconn)."""
+    for name in ("hub", "feed", "wsconn", "service", "store", "timekeeper"):
+        path = SERVER / "edge" / f"{name}.py"
+        for line, module in imports(path):
+            assert module.split(".")[0] not in ("starlette", "uvicorn"), (name, line, module)

@@ -15,8 +15,8 @@ and only then the transport's; counting the transport alone let a stalled client
 several times the limit.
 
 Through ASGI (server/edge/sockets.py, `MATCHBOARD_WS_LEAN=0`) the endpoint cannot see the
-transport: `QueueWriter` sends from a task with at most QUEUE_MESSAGES messages waiting,
-and that count is its only limit (docs/scaling.md).
+transport: its `QueueWriter` sends from a task with a bounded queue (docs/scaling.md).
+Nothing here knows a web framework, so the fan-out (hub, feed) does not either.
 """
 
 from __future__ import annotations
@@ -27,22 +27,13 @@ import fcntl
 import socket
 import struct
 import termios
-from collections.abc import Callable, Coroutine
-from typing import Any, Final, Protocol
-
-from starlette.websockets import WebSocket
-
-from server.wire.protocol import CloseCode, Encoding
+from typing import Final, Protocol
 
 # ioctl: the bytes in a TCP socket's send queue, sent or not, that the peer has not yet
 # acknowledged (Linux's SIOCOUTQ; elsewhere the ioctl fails and only the transport counts).
 SIOCOUTQ: Final = termios.TIOCOUTQ
-QUEUE_MESSAGES: Final = 256
 TOO_SLOW_REASON: Final = "too slow: reconnect and resume"
 ABORT_AFTER_S: Final = 5.0
-
-
-Spawn = Callable[[Coroutine[Any, Any, None]], None]
 
 
 class FrameWriter(Protocol):
@@ -107,61 +98,3 @@ def reset(transport: asyncio.Transport) -> None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     transport.abort()
-
-
-class QueueWriter:
-    """Sends through ASGI from one task, with at most QUEUE_MESSAGES waiting: past that
-    the connection is closed as too slow. A close waits behind the messages queued before
-    it (an error then its close), unless the queue is full."""
-
-    def __init__(self, websocket: WebSocket, encoding: Encoding, spawn: Spawn) -> None:
-        self.websocket = websocket
-        self.encoding = encoding
-        self.spawn = spawn
-        self.queue: asyncio.Queue[bytes | tuple[int, str]] = asyncio.Queue(QUEUE_MESSAGES)
-        self._closed = False
-        # Owned by the connection: ended by `end` (or a full queue's close), never left
-        # waiting on a queue nobody fills.
-        self.task = asyncio.create_task(self._drain(), name="ws-writer")
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def send(
-        self, payload: bytes, prebuilt_frame: bytes | None = None, *, snapshot: bool = False
-    ) -> bool:
-        if self._closed:
-            return False
-        try:
-            self.queue.put_nowait(payload)
-        except asyncio.QueueFull:
-            self.close(CloseCode.TOO_SLOW, TOO_SLOW_REASON)
-            return False
-        return True
-
-    def close(self, code: int, reason: str) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self.queue.put_nowait((code, reason))  # after what was queued before it
-        except asyncio.QueueFull:  # too slow for those anyway: close now
-            self.task.cancel()
-            self.spawn(self.websocket.close(code, reason))
-
-    def end(self) -> None:
-        self._closed = True
-        self.task.cancel()
-
-    async def _drain(self) -> None:
-        with contextlib.suppress(Exception):
-            while True:
-                item = await self.queue.get()
-                if isinstance(item, tuple):
-                    await self.websocket.close(*item)
-                    return
-                if self.encoding is Encoding.MSGPACK:
-                    await self.websocket.send_bytes(item)
-                else:
-                    await self.websocket.send_text(item.decode())
