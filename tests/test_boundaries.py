@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,18 @@ def test_the_fan_out_knows_no_web_framework() -> None:
         path = SERVER / "edge" / f"{name}.py"
         for line, module in imports(path):
             assert module.split(".")[0] not in ("starlette", "uvicorn"), (name, line, module)
+
+
+def test_every_package_is_installed() -> None:
+    """pyproject.toml lists the packages setuptools installs: a layer missing there
+    imports from a checkout but not from an install (and the `matchboard` command fails)."""
+    config = tomllib.loads((SERVER.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(path.relative_to(SERVER.parent).parts)
+        for path in [SERVER, *SERVER.rglob("*")]
+        if path.is_dir() and ((path / "__init__.py").exists() or path.name == "lua")
+    }
+    assert found <= listed, found - listed
+    assert listed <= found, listed - found
+    assert config["project"]["scripts"]["matchboard"] == "server.edge.cli:main"
