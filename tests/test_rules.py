@@ -10,8 +10,10 @@ from server.core import rules
 from server.core.errors import (
     InUse,
     InvalidMeeting,
+    OutOfOrder,
     ParticipantBusy,
     ParticipantUnavailable,
+    RoundNotAllowed,
     RuleError,
     TableTaken,
     TableTooSmall,
@@ -133,3 +135,40 @@ def test_changes_to_people_tables_and_rounds_recheck_their_meetings() -> None:
     # Unrelated edits pass.
     rules.check(state, Change(upserts=(Participant(id="p9", name="New Person"),)))
     rules.check(state, Change(deletes=(("table", "3"),)))
+
+
+def test_a_meeting_keeps_to_its_allowed_rounds() -> None:
+    state = small_state()
+    morning = dataclasses.replace(meeting("m1", "p0", "p1", 3, 1), rounds=(1, 2))
+    with pytest.raises(RoundNotAllowed) as caught:
+        rules.check(state, Change(upserts=(morning,)))
+    assert "may only be held in round 1, 2, not in round 3" in caught.value.message
+    assert caught.value.details == {"meeting": "m1", "round": 3}
+    rules.check(state, Change(upserts=(dataclasses.replace(morning, round=2),)))
+    # Not at a table (a wish, or cancelled): nothing to keep to.
+    rules.check(state, Change(upserts=(dataclasses.replace(morning, table=None,
+                                       status=MeetingStatus.CANCELLED),)))  # fmt: skip
+
+
+def test_a_meeting_comes_after_the_ones_it_must_follow_both_ways() -> None:
+    state = small_state()
+    first, second = meeting("m1", "p0", "p1", 2, 1), meeting("m2", "p0", "p2", 3, 1)
+    second = dataclasses.replace(second, after=("m1",))
+    state.apply(Change(upserts=(first, second)))
+    # The follower moved too early...
+    with pytest.raises(OutOfOrder) as caught:
+        rules.check(state, Change(upserts=(dataclasses.replace(second, round=1, table=2),)))
+    assert "must come after meeting m1" in caught.value.message
+    assert caught.value.details == {"meeting": "m2", "round": 1, "before": "m1"}
+    # ...or the one it follows moved to the same round or later (found via the index).
+    with pytest.raises(OutOfOrder):
+        rules.check(state, Change(upserts=(dataclasses.replace(first, round=4, table=2),)))
+    # Both moved together, still in order: fine; the one before cancelled: no constraint.
+    rules.check(state, Change(upserts=(dataclasses.replace(first, round=1),
+                                       dataclasses.replace(second, round=2, table=2))))  # fmt: skip
+    cancelled = dataclasses.replace(first, status=MeetingStatus.CANCELLED)
+    rules.check(state, Change(upserts=(cancelled, dataclasses.replace(second, round=1, table=2))))
+    # Removing the constraint frees it, and the index forgets it.
+    state.apply(Change(upserts=(dataclasses.replace(second, after=()),)))
+    assert not state.followers["m1"]
+    rules.check(state, Change(upserts=(dataclasses.replace(first, round=4, table=2),)))

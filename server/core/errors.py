@@ -53,6 +53,14 @@ class ParticipantUnavailable(RuleError):
     code = "participant_unavailable"
 
 
+class RoundNotAllowed(RuleError):
+    code = "round_not_allowed"
+
+
+class OutOfOrder(RuleError):
+    code = "out_of_order"
+
+
 class TableTooSmall(RuleError):
     code = "table_too_small"
 

@@ -215,6 +215,13 @@ class Meeting:
     absent: tuple[str, ...] = ()  # who did not come (a no-show or a departure)
     replaced_by: str = ""  # the substitute meeting that took this one's place
     outcome: MeetingOutcome | None = None  # None until its round ends
+    # What the organiser asked of its place: the rounds it may be held in (empty: any), the
+    # meetings (ids) to be held strictly before it, and whether schedulers must keep its
+    # round and table (a moderator may still move it; the rules check the rest on every
+    # change, server/core/rules.py).
+    rounds: tuple[int, ...] = ()
+    after: tuple[str, ...] = ()
+    fixed: bool = False
 
     @property
     def key(self) -> str:
@@ -354,7 +361,9 @@ KINDS: Final[dict[str, type[Record]]] = {
 PRIVATE_FIELDS: Final[dict[str, frozenset[str]]] = {
     Event.KIND: frozenset({"moderator_token", "screen_key"}),
     Participant.KIND: frozenset({"email", "phone", "token", "check_in_code"}),
-    Meeting.KIND: frozenset({"note"}),  # moderators' remarks, e.g. about a no-show
+    # Moderators' remarks (e.g. about a no-show) and the organiser's placement constraints:
+    # screens and phones never need those, and 10,000 devices need not carry them.
+    Meeting.KIND: frozenset({"note", "rounds", "after", "fixed"}),
 }
 
 # Secrets: what lets someone act as a person, a screen or a moderator. They never leave the

@@ -3,7 +3,10 @@
 Invariants (enforced here, never by convention):
 - a participant is in at most one meeting per round;
 - a table holds at most one meeting per round;
-- a meeting is placed only in a round where everyone in it is available;
+- a meeting is placed only in a round where everyone in it is available, and only in
+  one of its allowed rounds (`Meeting.rounds`, when given);
+- a meeting is held strictly after the meetings it must follow (`Meeting.after`), when
+  both are at a table;
 - the tables, rounds and participants a meeting refers to exist, and its table seats
   everyone in it.
 
@@ -18,8 +21,10 @@ from collections.abc import Iterable
 from server.core.errors import (
     InUse,
     InvalidMeeting,
+    OutOfOrder,
     ParticipantBusy,
     ParticipantUnavailable,
+    RoundNotAllowed,
     TableTaken,
     TableTooSmall,
     UnknownParticipant,
@@ -95,6 +100,7 @@ def _affected_meetings(state: EventState, change: Change) -> set[str]:
     for kind, key in keys:
         if kind == Meeting.KIND:
             touched.add(key)
+            touched |= state.followers.get(key, set())  # their order may break
         elif kind == Participant.KIND:
             touched |= state.meetings_of.get(key, set())
         elif kind == Table.KIND:
@@ -146,6 +152,15 @@ def _check_meeting(view: _View, meeting: Meeting) -> None:
             meeting=meeting.id,
             round=rnd.index,
         )
+    if meeting.rounds and rnd.index not in meeting.rounds and meeting.occupies:
+        raise RoundNotAllowed(
+            f"{where} between {view.names(people)} may only be held in round "
+            f"{_rounds(meeting.rounds)}, not in round {rnd.index}",
+            meeting=meeting.id,
+            round=rnd.index,
+        )
+    if meeting.occupies:
+        _check_order(view, meeting, rnd.index)
     for pid in people:
         person = view.participant(pid)
         assert person is not None
@@ -173,6 +188,28 @@ def _check_meeting(view: _View, meeting: Meeting) -> None:
             meeting=meeting.id,
             table=table.number,
         )
+
+
+def _rounds(indexes: Iterable[int]) -> str:
+    return ", ".join(str(i) for i in sorted(indexes))
+
+
+def _check_order(view: _View, meeting: Meeting, rnd: int) -> None:
+    """Every meeting it must follow that is at a table is in an earlier round. (A
+    predecessor not at a table, cancelled or missing, constrains nothing.)"""
+    for before_id in meeting.after:
+        before = view.meeting(before_id)
+        if before is None or not before.occupies or before.round is None:
+            continue
+        if before.round >= rnd:
+            raise OutOfOrder(
+                f"meeting {meeting.id} between {view.names(meeting.people)} must come after "
+                f"meeting {before.id} between {view.names(before.people)}, which is in round "
+                f"{before.round}: it cannot be in round {rnd}",
+                meeting=meeting.id,
+                round=rnd,
+                before=before.id,
+            )
 
 
 def _check_no_double_booking(view: _View, change: Change) -> None:

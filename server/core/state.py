@@ -79,6 +79,7 @@ class EventState:
         self.meetings_of: defaultdict[str, set[str]] = defaultdict(set)
         self.meetings_at_table: defaultdict[int, set[str]] = defaultdict(set)
         self.meetings_in_round: defaultdict[int, set[str]] = defaultdict(set)
+        self.followers: defaultdict[str, set[str]] = defaultdict(set)  # m -> those after m
         self.by_external_id: dict[str, str] = {}
         self.by_token: dict[str, str] = {}
 
@@ -142,6 +143,8 @@ class EventState:
                 self.meetings_at_table[record.table].add(record.id)
             if record.round is not None:
                 self.meetings_in_round[record.round].add(record.id)
+            for before in record.after:
+                self.followers[before].add(record.id)
             if record.occupies:
                 assert record.round is not None and record.table is not None
                 for person in record.people:
@@ -182,6 +185,8 @@ class EventState:
                 self.meetings_at_table[old.table].discard(old.id)
             if old.round is not None:
                 self.meetings_in_round[old.round].discard(old.id)
+            for before in old.after:
+                self.followers[before].discard(old.id)
             if old.occupies:
                 assert old.round is not None and old.table is not None
                 for person in old.people:

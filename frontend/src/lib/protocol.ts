@@ -114,6 +114,9 @@ export interface MeetingRecord {
   absent?: string[]; // who did not come (no-show, departed): set with status no_show
   replaced_by?: string; // the substitute meeting that took this one's place
   outcome?: MeetingOutcome | null; // null until its round ends
+  rounds?: number[]; // moderators only: the rounds it may be held in (empty: any)
+  after?: string[]; // moderators only: meetings to be held strictly before it
+  fixed?: boolean; // moderators only: schedulers keep its round and table
 }
 
 export interface AnnouncementRecord {

@@ -44,7 +44,7 @@ const FIELDS: { [K in keyof RecordKinds]: Presence<RecordKinds[K]> } & {
   meeting: {
     id: "required", side_a: "required", side_b: "required", round: "required", table: "required",
     status: "required", origin: "required", external_id: "required", note: "optional", absent: "optional",
-    replaced_by: "optional", outcome: "optional",
+    replaced_by: "optional", outcome: "optional", rounds: "optional", after: "optional", fixed: "optional",
   },
   announcement: {
     id: "required", text: "required", audience: "required", created_at_ms: "required", expires_at_ms: "required",
