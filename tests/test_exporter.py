@@ -16,6 +16,7 @@ from server.core.exporter import (
     export_participants_csv,
     export_schedule_csv,
 )
+from server.core.import_constraints import allowed_rounds
 from server.core.import_fields import OPEN_END_MS
 from server.core.importer import import_json, import_meetings_csv, import_participants_csv
 from server.core.model import (
@@ -75,6 +76,9 @@ def full_state() -> EventState:
         dataclasses.replace(meetings["REQ-01"], status=MeetingStatus.HELD),
         dataclasses.replace(meetings["REQ-02"], status=MeetingStatus.NO_SHOW, note="B late"),
         dataclasses.replace(meetings["REQ-07"], status=MeetingStatus.CANCELLED),
+        # The organiser's constraints travel with the JSON export (the round trip below).
+        dataclasses.replace(meetings["REQ-03"], rounds=(3, 4), after=(meetings["REQ-01"].id,),
+                            fixed=True),  # fmt: skip
         Meeting(
             id="m_walkin",
             side_a=("w_1",),
@@ -128,6 +132,9 @@ def test_schedule_csv() -> None:
         "outcome": "",
         "absent": "",
         "replaced_by": "",
+        "rounds": "",
+        "after": "",
+        "fixed": "",
     }
     group = next(r for r in table if r["table"] == "6")
     assert group["participant_a"] == "B2M-1011;B2M-1012"
@@ -211,3 +218,14 @@ def test_exports_of_an_empty_state() -> None:
     assert export_schedule_csv(state) == ",".join(SCHEDULE_COLUMNS) + "\n"
     assert export_participants_csv(state) == ",".join(PARTICIPANT_EXPORT_COLUMNS) + "\n"
     assert import_json(state, export_json(state)).records == ()
+
+
+def test_schedule_export_writes_the_placement_constraints_as_the_importer_reads_them() -> None:
+    state = full_state()
+    first, second = sorted(state.meetings.values(), key=lambda m: m.id)[:2]
+    constrained = dataclasses.replace(second, rounds=(1, 2, 3, 6, 8), after=(first.id,))
+    state.apply(Change(upserts=(constrained, dataclasses.replace(first, fixed=True))))
+    rows = {r["meeting_id"]: r for r in csv.DictReader(io.StringIO(export_schedule_csv(state)))}
+    assert (rows[second.id]["rounds"], rows[second.id]["after"]) == ("1-3, 6, 8", first.id)
+    assert rows[first.id]["fixed"] == "yes" and rows[second.id]["fixed"] == ""
+    assert allowed_rounds(rows[second.id]["rounds"], state.rounds) == (1, 2, 3, 6, 8)

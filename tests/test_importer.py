@@ -460,3 +460,60 @@ def test_a_large_import_is_complete_and_quiet(capsys: pytest.CaptureFixture[str]
     assert (plan_p.created, plan_m.created) == (5000, 12_000)
     # How long it takes is measured by scripts/bench_planning.py, not asserted here.
     assert capsys.readouterr() == ("", "")
+
+
+# -- Placement constraints: rounds, after, fixed
+
+
+def test_meeting_constraints_are_read_and_resolved_across_rows() -> None:
+    state = with_participants()  # 8 rounds: 1-4 on day 1, 5-8 on day 2
+    text = "\n".join([
+        "id,a,b,round,table,rounds,after,fixed",
+        'C-1,B2M-1001,B2M-1002,,,"1-2, 4",C-3,',
+        "C-2,B2M-1003,B2M-1004,,,day 2,,no",
+        "C-3,B2M-1005,B2M-1006,3,1,,,yes",
+    ])  # fmt: skip
+    plan = import_meetings_csv(state, text)
+    got = {m.external_id: m for m in plan.records if isinstance(m, Meeting)}
+    assert got["C-1"].rounds == (1, 2, 4) and got["C-1"].after == (got["C-3"].id,)
+    assert got["C-2"].rounds == (5, 6, 7, 8) and not got["C-2"].fixed
+    assert got["C-3"].fixed and got["C-3"].rounds == () and got["C-3"].after == ()
+    apply(state, plan)
+    assert state.followers[got["C-3"].id] == {got["C-1"].id}
+    # Re-importing without those columns keeps them.
+    again = import_meetings_csv(state, "id,a,b\nC-1,B2M-1001,B2M-1002\n")
+    assert again.records == () and again.unchanged == 1
+
+
+def test_bad_meeting_constraints_name_row_and_column() -> None:
+    text = "\n".join([
+        "id,a,b,round,table,rounds,after,fixed",
+        "C-1,B2M-1001,B2M-1002,,,9,,",
+        "C-2,B2M-1003,B2M-1004,,,day 3,,",
+        "C-3,B2M-1005,B2M-1006,,,mornings,,",
+        "C-4,B2M-1007,B2M-1008,,,4-2,,",
+        "C-5,B2M-1009,B2M-1010,,,,NOPE; C-5,",
+        "C-6,B2M-1011,B2M-1012,2,,,,yes",
+        "C-7,B2M-1001,B2M-1003,,,,,maybe",
+    ])  # fmt: skip
+    message, errors = failure(import_meetings_csv, with_participants(), text)
+    assert message == "8 errors in meetings.csv; nothing was imported"
+    assert errors == [
+        (2, "rounds", "round 9 does not exist (rounds are 1 to 8)"),
+        (3, "rounds", "'day 3': day 3 has no rounds (days are [1, 2])"),
+        (4, "rounds", "'mornings' is not a round, a range like 1-4 or a day like 'day 2'"),
+        (5, "rounds", "'4-2': a range goes from low to high"),
+        (7, "fixed", "a fixed meeting needs its round and table"),
+        (8, "fixed", "expected yes or no, got 'maybe'"),
+        # `after` is resolved once every row is read, so its errors come last
+        (6, "after", "no other meeting 'NOPE'"),
+        (6, "after", "no other meeting 'C-5'"),  # not itself
+    ]
+
+
+def test_an_import_that_breaks_an_order_is_refused_at_its_row() -> None:
+    state = with_participants()
+    text = "id,a,b,round,table,after\nO-1,B2M-1001,B2M-1002,3,1,O-2\nO-2,B2M-1003,B2M-1004,3,2,\n"
+    _, errors = failure(import_meetings_csv, state, text)
+    assert len(errors) == 1 and errors[0][0] == 2
+    assert "must come after meeting" in errors[0][2] and "round 3" in errors[0][2]

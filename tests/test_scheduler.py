@@ -220,12 +220,17 @@ def small_events(draw: st.DrawFn) -> EventState:
         except RuleError:
             continue
         state.apply(Change(upserts=(m,)))
-    requests = []
+    requests: list[Meeting] = []
     for i in range(draw(st.integers(0, 25))):
         size = 2 if draw(st.integers(0, 4)) == 0 else 1
         side_a = tuple(draw(st.lists(person, min_size=size, max_size=size, unique=True)))
         wish = draw(st.integers(1, n_rounds + 1)) if draw(st.integers(0, 3)) == 0 else None
-        requests.append(Meeting(f"r{i:02d}", side_a, (partner(side_a),), round=wish))
+        allowed = tuple(sorted(draw(st.frozensets(round_ids, max_size=n_rounds))))
+        earlier = [r.id for r in requests] + [k for k in state.meetings]
+        after = tuple(draw(st.lists(st.sampled_from(earlier), max_size=2, unique=True))) if (
+            earlier and draw(st.integers(0, 3)) == 0) else ()  # fmt: skip
+        requests.append(Meeting(f"r{i:02d}", side_a, (partner(side_a),), round=wish,
+                                rounds=allowed, after=after))  # fmt: skip
     state.apply(Change(upserts=tuple(requests)))
     return state
 
@@ -248,3 +253,31 @@ def test_random_events_keep_the_rules(state: EventState) -> None:
         assert wanted.round is None or m.round == wanted.round
         assert replace(m, round=wanted.round, table=wanted.table, status=wanted.status) == wanted
     assert state.meetings == before  # the state itself is not touched
+
+
+def test_allowed_rounds_are_kept_and_named_when_none_fits() -> None:
+    morning = replace(req("m1", "p0", "p1"), rounds=(1, 2))
+    result, reasons = run(event(meetings=[morning], away={1: {1, 2}}))
+    assert not result.placed
+    assert reasons == {"m1": "Anna Berg (Cluster Nord) and Jonas Weber (Mobility Network "
+                              "Neckar) have no round among its allowed rounds (1, 2) in which "
+                              "both are available"}  # fmt: skip
+    afternoon = replace(req("m2", "p3", "p4"), rounds=(3, 4))
+    result, reasons = run(event(meetings=[afternoon]))
+    assert [m.round for m in result.placed] in ([3], [4]) and not reasons
+    wish = replace(req("m3", "p3", "p4", rnd=1), rounds=(3, 4))
+    _, reasons = run(event(meetings=[wish]))
+    assert reasons == {"m3": "meeting m3 asks for round 1, but may only be held in round 3, 4"}
+
+
+def test_precedences_are_kept_and_named_when_they_cannot_be() -> None:
+    first, then = req("m1", "p0", "p1"), replace(req("m2", "p0", "p2"), after=("m1",))
+    result, reasons = run(event(meetings=[then, first]))
+    rounds = {m.id: m.round or 0 for m in result.placed}
+    assert not reasons and 0 < rounds["m1"] < rounds["m2"]
+    # The one to follow sits in the last round already: nothing can come after it.
+    late = seated("m1", "p0", "p1", 4, 1)
+    result, reasons = run(event(meetings=[late, then]))
+    assert not result.placed
+    assert reasons == {"m2": "meeting m2 must come after meeting m1 (round 4): no round in "
+                             "between suits both of them"}  # fmt: skip

@@ -40,6 +40,9 @@ SCHEDULE_COLUMNS: Final = (
     "outcome",  # held, no_show, substituted, cancelled; empty until the round ends
     "absent",  # who did not come, by name
     "replaced_by",  # the substitute meeting that took its place
+    "rounds",  # the rounds it may be held in, e.g. "1-2, 4"; empty: any
+    "after",  # the meetings (meeting_id) to be held before it
+    "fixed",  # yes: schedulers keep its round and table
 )
 PARTICIPANT_EXPORT_COLUMNS: Final = (
     "external_id",
@@ -77,9 +80,23 @@ def export_schedule_csv(state: EventState) -> str:
                 m.outcome.value if m.outcome else "",
                 "; ".join(state.participants[p].name for p in m.absent if p in state.participants),
                 m.replaced_by,
+                _ranges(m.rounds),
+                "; ".join(m.after),
+                "yes" if m.fixed else "",
             ]
         )
     return _csv(SCHEDULE_COLUMNS, rows)
+
+
+def _ranges(rounds: Sequence[int]) -> str:
+    """Round numbers as the importer reads them back: "1-3, 6"."""
+    runs: list[list[int]] = []
+    for n in sorted(rounds):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
 def export_participants_csv(state: EventState) -> str:
@@ -163,6 +180,9 @@ def export_json(state: EventState) -> str:
                 "outcome": m.outcome.value if m.outcome else None,
                 "absent": [_ref(state, pid) for pid in m.absent],
                 "replaced_by": m.replaced_by,
+                "rounds": list(m.rounds),
+                "after": list(m.after),
+                "fixed": m.fixed,
             }
             for m in sorted(state.meetings.values(), key=_schedule_order)
         ],

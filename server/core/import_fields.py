@@ -65,6 +65,9 @@ MEETING_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "round": ("round",),
     "table": ("table",),
     "note": ("note", "notes", "comment"),
+    "rounds": ("rounds", "allowed_rounds", "session"),
+    "after": ("after", "after_meetings"),
+    "fixed": ("fixed",),
 }
 
 

@@ -15,9 +15,11 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
+from functools import partial
 from typing import Any, Final
 
 from server.core import countries
+from server.core import import_constraints as constraints
 from server.core import import_fields as cells
 from server.core.errors import ParticipantBusy, RuleError, TableTaken
 from server.core.import_fields import MEETING_COLUMNS, PARTICIPANT_COLUMNS, Row
@@ -101,10 +103,12 @@ class ImportJob:
         self.located: dict[tuple[str, str], tuple[int, str | None]] = {}
         self.extras: tuple[Participant, ...] = ()
         self.rounds = set(state.rounds)
+        self.plan = dict(state.rounds)  # the rounds by index, with those of this file
         self.tables = set(state.tables)
         self.refs = dict(state.by_external_id)  # how meetings name people -> participant id
         self.pids = set(state.participants)
         self.first_line: dict[tuple[str, object], int] = {}
+        self.after: dict[str, tuple[tuple[str, ...], Row]] = {}  # meeting -> its `after` cell
 
     def require(self, table: cells.CsvTable, spec: dict[str, Any], *names: str) -> None:
         unknown = ", ".join(repr(c) for c in table.ignored)
@@ -221,6 +225,12 @@ class ImportJob:
         outcome = p.parse(row, "outcome", cells.choice(MeetingOutcome), None)
         replaced_by = p.parse(row, "replaced_by", cells.text, None)
         absent = self.people(row, "absent")
+        in_plan = partial(constraints.allowed_rounds, rounds=self.plan)
+        allowed = p.parse(row, "rounds", in_plan, None)
+        after = p.parse(row, "after", constraints.meeting_refs, None)
+        fixed = p.parse(row, "fixed", constraints.flag, None)
+        if fixed and (rnd is None or table is None):
+            p.add(row.line, row.col("fixed"), "a fixed meeting needs its round and table")
         for what, number, known in (("round", rnd, self.rounds), ("table", table, self.tables)):
             if number is not None and number not in known:
                 hint = f"the event has no {what}s yet" if not known else f"no such {what}"
@@ -260,7 +270,12 @@ class ImportJob:
             absent=absent if absent is not None else (old.absent if old else ()),
             replaced_by=(old.replaced_by if old else "") if replaced_by is None else replaced_by,
             outcome=outcome or (old.outcome if old else None),
+            rounds=allowed if allowed is not None else (old.rounds if old else ()),
+            after=old.after if old and after is None else (),
+            fixed=fixed if fixed is not None else (old.fixed if old else False),
         )
+        if after is not None:
+            self.after[mid] = (after, row)  # resolved once every row is read
         self.keep(record, row)
 
     def people(self, row: Row, name: str) -> tuple[str, ...] | None:
@@ -310,6 +325,7 @@ class ImportJob:
             self.tables.add(record.number)
         elif isinstance(record, Round):
             self.rounds.add(record.index)
+            self.plan[record.index] = record
 
     def defaults(self, cls: type[Record]) -> dict[str, Any]:
         if cls is Table:
@@ -318,6 +334,8 @@ class ImportJob:
         return {"day": 1}
 
     def finish(self) -> ImportPlan:
+        if self.after:  # `after` names meetings in this file or the event: all known now
+            constraints.resolve_all(self.records, self.after, self.state.meetings, self.problems)
         self.problems.raise_if_any()
         changed = [r for r in self.records if self.state.get(r.KIND, r.key) != r]
         created = sum(1 for r in changed if self.state.get(r.KIND, r.key) is None)

@@ -86,10 +86,20 @@ class _View:
 def check(state: EventState, change: Change) -> None:
     view = _View(state, change)
     _check_deletions(view, change)
-    for mid in sorted(_affected_meetings(state, change)):
+    affected = _affected_meetings(state, change)
+    for mid in sorted(affected):
         meeting = view.meeting(mid)
         if meeting is not None:
             _check_meeting(view, meeting)
+    # A meeting that follows a changed one may now be out of order (only that can change).
+    for record in change.upserts:
+        for mid in (
+            sorted(state.followers.get(record.key, ())) if isinstance(record, Meeting) else ()
+        ):
+            follower = view.meeting(mid)
+            if mid not in affected and follower is not None and follower.occupies:
+                assert follower.round is not None
+                _check_order(view, follower, follower.round)
     _check_no_double_booking(view, change)
 
 
@@ -100,7 +110,6 @@ def _affected_meetings(state: EventState, change: Change) -> set[str]:
     for kind, key in keys:
         if kind == Meeting.KIND:
             touched.add(key)
-            touched |= state.followers.get(key, set())  # their order may break
         elif kind == Participant.KIND:
             touched |= state.meetings_of.get(key, set())
         elif kind == Table.KIND:

@@ -59,6 +59,7 @@ class _Board:
             r: {c: [t for t in by_cap[c] if (t, r) not in used] for c in self.caps}
             for r in self.rounds
         }
+        self.at = {m.id: m.round for m in state.meetings.values() if m.occupies and m.round}
         self.cursor: dict[int, int] = {}  # capacity -> the table number to try next
         self._avail: dict[str, frozenset[int]] = {}
 
@@ -70,8 +71,11 @@ class _Board:
         return self._avail[pid]
 
     def common(self, m: Meeting) -> list[int]:
-        """Rounds in which everyone in `m` is available (only the wished one, if any)."""
+        """Rounds in which everyone in `m` is available, among its allowed ones (only the
+        wished one, if any)."""
         shared = frozenset.intersection(*(self.avail(p) for p in m.people))
+        if m.rounds:
+            shared &= frozenset(m.rounds)
         if m.round is not None:
             return [m.round] if m.round in shared else []
         return sorted(shared)
@@ -82,12 +86,19 @@ class _Board:
     def fits(self, m: Meeting, r: int) -> bool:
         return all(r not in self.busy[p] for p in m.people) and self.has_table(r, len(m.people))
 
+    def in_order(self, m: Meeting, r: int) -> bool:
+        """Round `r` is after every placed meeting `m` follows, before every placed one
+        that follows it."""
+        return all(self.at[b] < r for b in m.after if b in self.at) and all(
+            r < self.at[f] for f in self.state.followers.get(m.id, ()) if f in self.at
+        )
+
     def best_round(self, m: Meeting) -> int | None:
         """The free round that keeps its people's meetings apart and the load even."""
         n, busy = len(m.people), [self.busy[p] for p in m.people]
         best: tuple[int, int, int] | None = None
         for r in self.common(m):
-            if any(r in b for b in busy) or not self.has_table(r, n):
+            if any(r in b for b in busy) or not self.has_table(r, n) or not self.in_order(m, r):
                 continue
             key = (sum((r - 1 in b) + (r + 1 in b) for b in busy), self.load[r], r)
             best = key if best is None or key < best else best
@@ -109,6 +120,7 @@ class _Board:
         for pid in m.people:
             self.busy[pid][r] = m.id
         self.load[r] += 1
+        self.at[m.id] = r
         return replace(m, round=r, table=table, status=MeetingStatus.SCHEDULED)
 
     def unplace(self, m: Meeting) -> None:
@@ -116,6 +128,7 @@ class _Board:
         for pid in m.people:
             del self.busy[pid][m.round]
         self.load[m.round] -= 1
+        del self.at[m.id]
         bisect.insort(self.free[m.round][self.state.tables[m.table].capacity], m.table)
 
 
@@ -164,6 +177,8 @@ def _repair(board: _Board, m: Meeting, placed: dict[str, Meeting], state: EventS
     """Place `m` by moving one meeting placed earlier (without a round wish) elsewhere."""
     n = len(m.people)
     for r in board.common(m):
+        if not board.in_order(m, r):
+            continue
         blockers = {board.busy[p][r] for p in m.people if r in board.busy[p]}
         if len(blockers) != 1:
             continue
@@ -211,6 +226,9 @@ def _invalid(state: EventState, m: Meeting, largest: int) -> str:
         return f"{where} refers to participant {unknown[0]!r}, who does not exist"
     if m.round is not None and m.round not in state.rounds:
         return f"{where} asks for round {m.round}, which does not exist"
+    if m.round is not None and m.rounds and m.round not in m.rounds:
+        allowed = ", ".join(map(str, m.rounds))
+        return f"{where} asks for round {m.round}, but may only be held in round {allowed}"
     if not state.rounds:
         return "the event has no rounds"
     if largest < len(m.people):
@@ -236,12 +254,22 @@ def _reason(board: _Board, m: Meeting, demand: Counter[str]) -> str:
             return f"{_names(state, busy)} already {verb} a meeting in {wish}"
         return f"no free table seats {n} people in {wish}"
     rounds = board.common(m)
+    if rounds and not any(board.in_order(m, r) for r in rounds):
+        first = [f"meeting {b} (round {board.at[b]})" for b in m.after if b in board.at]
+        then = [f"meeting {f} (round {board.at[f]})" for f in sorted(
+            state.followers.get(m.id, ())) if f in board.at]  # fmt: skip
+        order = " and ".join(
+            [*(["after " + ", ".join(first)] if first else []),
+             *(["before " + ", ".join(then)] if then else [])]
+        )  # fmt: skip
+        return f"meeting {m.id} must come {order}: no round in between suits {both} of them"
     if not rounds:
         never = [p for p in people if not board.avail(p)]
         if never:
             verb = "is" if len(never) == 1 else "are"
             return f"{_names(state, never)} {verb} not available in any round"
-        return f"{_names(state, people)} have no round in which {both} are available"
+        among = f" among its allowed rounds ({', '.join(map(str, m.rounds))})" if m.rounds else ""
+        return f"{_names(state, people)} have no round{among} in which {both} are available"
     for pid in sorted(people, key=lambda p: (-demand[p], p)):
         mine = board.avail(pid)
         taken = len(mine & board.fixed_busy.get(pid, frozenset()))
