@@ -77,8 +77,9 @@ def full_state() -> EventState:
         dataclasses.replace(meetings["REQ-02"], status=MeetingStatus.NO_SHOW, note="B late"),
         dataclasses.replace(meetings["REQ-07"], status=MeetingStatus.CANCELLED),
         # The organiser's constraints travel with the JSON export (the round trip below).
-        dataclasses.replace(meetings["REQ-03"], rounds=(3, 4), after=(meetings["REQ-01"].id,),
-                            fixed=True),  # fmt: skip
+        dataclasses.replace(
+            meetings["REQ-03"], rounds=(3, 4), after=(meetings["REQ-01"].id,), fixed=True
+        ),
         Meeting(
             id="m_walkin",
             side_a=("w_1",),

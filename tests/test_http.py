@@ -313,3 +313,42 @@ def test_no_export_or_audit_record_holds_a_secret(api: tuple[TestClient, Event])
         assert not leaked, f"{what} holds {len(leaked)} secrets"
     badges = client.get("/api/events/ev1/export/badges.csv", headers=auth(event)).text
     assert all(p["token"] in badges for p in state["participants"])
+
+
+def test_an_organisers_constraints_hold_from_import_to_a_moderators_move(
+    api: tuple[TestClient, Event],
+) -> None:
+    """The organiser imports meetings that must be in some rounds or follow another; the
+    scheduler keeps to that; a moderator's move that breaks it is refused with the reason
+    (the views keep the constraints to moderators: PRIVATE_FIELDS)."""
+    client, event = api  # 8 people EXT-0..7, 3 tables, rounds 1-4 an hour from now
+    meetings = "\n".join([
+        "id,a,b,rounds,after",
+        "K-1,EXT-0,EXT-1,3-4,",
+        "K-2,EXT-0,EXT-2,,K-1",
+        "K-3,EXT-3,EXT-4,1,",
+    ])  # fmt: skip
+    imported = client.post("/api/events/ev1/import/meetings", content=meetings.encode(),
+                           headers=auth(event))  # fmt: skip
+    assert imported.status_code == 200, imported.text
+    scheduled = client.post("/api/events/ev1/schedule", headers=auth(event)).json()
+    assert scheduled["ok"] is True and scheduled["unplaced"] == [], scheduled
+    state = client.get("/api/events/ev1", headers=auth(event)).json()
+    by_ext = {m["external_id"]: m for m in state["meetings"]}
+    assert by_ext["K-1"]["round"] == 3  # 3 or 4, and K-2 must still fit after it
+    assert by_ext["K-2"]["round"] == 4
+    assert by_ext["K-3"]["round"] == 1
+    move = {"name": "move_meeting",
+            "args": {"meeting": by_ext["K-1"]["id"], "round": 1, "table": 3}}  # fmt: skip
+    body = assert_error(
+        client.post("/api/events/ev1/commands", json=move, headers=auth(event)),
+        409, "round_not_allowed",
+    )  # fmt: skip
+    assert "Anna Berg" in body["message"] and "round 3, 4" in body["message"]
+    later = {"name": "move_meeting",
+             "args": {"meeting": by_ext["K-2"]["id"], "round": 2, "table": 1}}  # fmt: skip
+    body = assert_error(
+        client.post("/api/events/ev1/commands", json=later, headers=auth(event)),
+        409, "out_of_order",
+    )  # fmt: skip
+    assert f"must come after meeting {by_ext['K-1']['id']}" in body["message"]
