@@ -302,8 +302,13 @@ def test_cpsat_reaches_the_brute_force_optimum(seed: int) -> None:
     assert (len(result.schedule), result.breaks) == (most, least)
 
 
-@pytest.mark.parametrize("seed", range(30))
-def test_the_greedy_start_is_always_valid(seed: int) -> None:
+@pytest.mark.parametrize("seed", range(60))
+def test_the_greedy_start_and_its_local_search_are_always_valid(seed: int) -> None:
     rng = random.Random(1000 + seed)
-    problem = random_problem(rng, n_meetings=rng.randint(4, 14), n_slots=rng.randint(3, 8))
-    assert violations(problem, greedy(problem)) == []
+    problem = random_problem(rng, n_meetings=rng.randint(4, 24), n_slots=rng.randint(3, 8))
+    start = greedy(problem, rounds=0)
+    assert violations(problem, start) == []
+    improved = greedy(problem)
+    assert violations(problem, improved) == []
+    assert len(improved) >= len(start)
+    assert measure(problem, improved).total <= measure(problem, start).total

@@ -27,11 +27,12 @@ class _Board:
         self.slot_of: dict[str, int] = {}
         self.window = windows(problem)
         self.run_of = {s: run for run in problem.runs for s in run}
+        self.allowed = {mid: frozenset(slots) for mid, slots in problem.allowed.items()}
 
     def fits(self, mid: str, s: int) -> bool:
         p, m = self.problem, self.problem.meeting[mid]
         lo, hi = self.window[mid]
-        if not lo <= s <= hi or self.load[s] >= p.slot[s].tables:
+        if s not in self.allowed[mid] or not lo <= s <= hi or self.load[s] >= p.slot[s].tables:
             return False
         if any(s in self.busy[pid] for pid in m.people):
             return False
@@ -73,6 +74,55 @@ class _Board:
         options = [s for s in self.problem.allowed[mid] if self.fits(mid, s)]
         return min(options, key=lambda s: self.cost(mid, s)) if options else None
 
+    def breaks_of(self, mid: str, extra: tuple[str, ...] = ()) -> int:
+        """Breaks of the people of `mid` (and of `extra` meetings) as placed now."""
+        people = {pid for i in (mid, *extra) for pid in self.problem.meeting[i].people}
+        return sum(person_breaks(set(self.busy[pid]), self.problem.runs) for pid in people)
+
+    def improve(self) -> bool:
+        """One pass of local search: move a meeting to another slot, or swap the slots of
+        two meetings of one person, whenever that lowers the breaks. True if it did."""
+        better = False
+        for mid in list(self.slot_of):
+            if self.problem.meeting[mid].fixed_slot is not None:
+                continue
+            here, before = self.slot_of[mid], self.breaks_of(mid)
+            self.unplace(mid)
+            options = [s for s in self.problem.allowed[mid] if s != here and self.fits(mid, s)]
+            best, best_cost = here, before
+            for s in options:
+                self.place(mid, s)
+                cost = self.breaks_of(mid)
+                self.unplace(mid)
+                if cost < best_cost:
+                    best, best_cost = s, cost
+            self.place(mid, best)
+            better |= best != here
+        for pid, mine in self.busy.items():
+            for a, b in [(a, b) for a in mine.values() for b in mine.values() if a < b]:
+                better |= self._swap(a, b)
+        return better
+
+    def _swap(self, a: str, b: str) -> bool:
+        p = self.problem.meeting
+        if p[a].fixed_slot is not None or p[b].fixed_slot is not None:
+            return False
+        sa, sb = self.slot_of[a], self.slot_of[b]
+        before = self.breaks_of(a, (b,))
+        self.unplace(a)
+        self.unplace(b)
+        if self.fits(a, sb):
+            self.place(a, sb)
+            if self.fits(b, sa):
+                self.place(b, sa)
+                if self.breaks_of(a, (b,)) < before:
+                    return True
+                self.unplace(b)
+            self.unplace(a)
+        self.place(a, sa)
+        self.place(b, sb)
+        return False
+
     def repair(self, mid: str) -> bool:
         """Place `mid` by moving one meeting (without a fixed slot) that blocks it."""
         people = self.problem.meeting[mid].people
@@ -95,9 +145,11 @@ class _Board:
         return False
 
 
-def greedy(problem: Problem, skip: frozenset[str] = frozenset()) -> dict[str, int]:
+def greedy(
+    problem: Problem, skip: frozenset[str] = frozenset(), rounds: int = 20
+) -> dict[str, int]:
     """A valid schedule (meeting id -> slot) of the meetings not in `skip`; meetings it
-    cannot place are left out."""
+    cannot place are left out. Then at most `rounds` passes of local search."""
     board = _Board(problem, skip)
     todo = [m.id for m in problem.meetings if m.id not in skip]
     fixed = [mid for mid in todo if problem.meeting[mid].fixed_slot is not None]
@@ -119,6 +171,9 @@ def greedy(problem: Problem, skip: frozenset[str] = frozenset()) -> dict[str, in
             board.place(mid, s)
     for mid in failed:
         board.repair(mid)
+    for _ in range(rounds):
+        if not board.improve():
+            break
     return dict(board.slot_of)
 
 
