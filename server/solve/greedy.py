@@ -98,7 +98,7 @@ class _Board:
                     best, best_cost = s, cost
             self.place(mid, best)
             better |= best != here
-        for pid, mine in self.busy.items():
+        for mine in list(self.busy.values()):
             for a, b in [(a, b) for a in mine.values() for b in mine.values() if a < b]:
                 better |= self._swap(a, b)
         return better
