@@ -6,11 +6,13 @@
    meeting, that count is the proven maximum.
 3. Otherwise phase A (at most a third of the time) maximises the number placed, with
    nothing about breaks in the model.
-4. Phase B keeps at least that many placed and minimises the total breaks (when the most
-   placeable is not proven, it minimises W·unplaced + breaks with W greater than any
-   possible number of breaks, so one more meeting always outweighs breaks), under the
-   fairness bound. If the solver proves the bound cannot be met, a note says so and
-   phase B runs again without it in the time left.
+4. Phase B keeps at least that many placed (every meeting, when all can be) and
+   minimises the total breaks (when the most placeable is not proven, it minimises
+   W·unplaced + breaks with W greater than any possible number of breaks, so one more
+   meeting always outweighs breaks): first without the fairness bound for half the time
+   left, since any schedule is a start there, then under the bound (max − min breaks ≤ d)
+   from that schedule, unless it is proven optimal and fair already. If the solver proves
+   the bound cannot be met, a note says so and the schedule ignores it.
 
 Every phase starts from the best schedule so far as a complete hint. The progress callback
 receives each improving solution of phase B (objective, bound, the solver's wall time).
@@ -98,38 +100,79 @@ def solve(problem: Problem, options: Options | None = None) -> Result:
         if proven and most < len(ids):
             notes.append(f"at most {most} of the {len(ids)} meetings can be placed together")
 
+    # Phase B: fewest breaks, first without the fairness bound (any schedule is a start),
+    # then, unless that one is proven optimal and fair already, under the bound.
+    d = options.fairness
+    phases: list[int | None] = [None] if d is None else [None, d]
     status: cp_model.CpSolverStatus = cp_model.UNKNOWN
-    bound, fair = 0, options.fairness is not None
-    while True:  # phase B, once more without the fairness bound if it is infeasible
-        b = Model(problem, ids)
-        placed = cp_model.LinearExpr.sum(list(b.placed.values()))
-        b.cp.add(placed >= most)
-        weight = 0 if proven else b.break_count_bound() + 1
-        b.cp.minimize(weight * len(ids) - weight * placed + b.total_breaks())
-        if fair and options.fairness is not None:
-            b.add_fairness(options.fairness)
-        b.hint(best)
-        solver, status = run.solve(b, run.left(), report=True)
-        if status == cp_model.INFEASIBLE and fair:
+    bound = 0
+    for k, bound_d in enumerate(phases):
+        if k == 1 and status == cp_model.OPTIMAL and measure(problem, best).spread <= (d or 0):
+            break  # the optimum without the bound keeps it: optimal under it too
+        limit = run.left() / 2 if k == 0 and len(phases) == 2 else run.left()
+        got = _phase_b(run, problem, ids, most, proven, best, bound_d, limit)
+        if got.status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if got.weight == 0 or len(got.schedule) >= len(best):
+                best = got.schedule
+            bound = max(bound, got.bound(len(ids) - len(best)))
+            status = got.status
+            if status == cp_model.OPTIMAL and got.weight:
+                proven = True  # the weighted optimum places the most meetings
+        elif got.status == cp_model.INFEASIBLE and bound_d is not None:
             notes.append(
-                f"no schedule placing {most} meetings keeps the fairness bound "
-                f"{options.fairness}: solved without it"
+                f"no schedule placing {most} meetings keeps the fairness bound {bound_d}: "
+                "the schedule ignores it"
             )
-            fair = False
-            continue
-        break
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        found = _decode(b, solver)
-        if weight == 0 or len(found) >= len(best):
-            best = found
-        # Any schedule leaving as many unplaced has at least this many breaks.
-        bound = max(0, round(solver.best_objective_bound) - weight * (len(ids) - len(best)))
-        if status == cp_model.OPTIMAL and weight:
-            proven = True  # the weighted optimum places the most meetings
-    else:
-        notes.append("the solver found no schedule within the time limit: the greedy start")
+        elif bound_d is not None:
+            status = cp_model.FEASIBLE if status == cp_model.OPTIMAL else status
+            notes.append(f"no schedule within the fairness bound {bound_d} found in time")
+        else:
+            notes.append("the solver found no schedule within the time limit: the greedy start")
     return _result(problem, options, check, ids, best, start_measure, status, bound, proven,
                    notes, run.spent)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Phase:
+    status: cp_model.CpSolverStatus
+    schedule: dict[str, int]
+    objective_bound: float
+    weight: int
+
+    def bound(self, unplaced: int) -> int:
+        """Any schedule leaving `unplaced` meetings out has at least this many breaks."""
+        return max(0, round(self.objective_bound) - self.weight * unplaced)
+
+
+def _phase_b(
+    run: _Run,
+    problem: Problem,
+    ids: list[str],
+    most: int,
+    proven: bool,
+    hint: Mapping[str, int],
+    fairness: int | None,
+    limit: float,
+) -> _Phase:
+    b = Model(problem, ids)
+    if proven and most == len(ids):
+        for expr in b.placed.values():
+            b.cp.add(expr == 1)
+    placed = cp_model.LinearExpr.sum(list(b.placed.values()))
+    b.cp.add(placed >= most)
+    weight = 0 if proven else b.break_count_bound() + 1
+    b.cp.minimize(weight * len(ids) - weight * placed + b.total_breaks())
+    if fairness is not None:
+        b.add_fairness(fairness)
+    b.hint(hint)
+    solver, status = run.solve(b, limit, report=True)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return _Phase(
+        status=status,
+        schedule=_decode(b, solver) if found else {},
+        objective_bound=solver.best_objective_bound if found else 0.0,
+        weight=weight,
+    )
 
 
 def _result(
