@@ -5,6 +5,8 @@
   `os.urandom`), and nothing of server/ outside core/. Ids and times come in as arguments.
 - wire/ does no I/O either (no asyncio, Redis, Starlette, uvicorn) and imports only core/.
 - client/ imports nothing of server/ but itself, so that integrators can vendor it.
+- solve/ (the optimiser) does no I/O, reads no clock, draws no randomness (the solver gets
+  a seed) and imports only core/ of server/.
 """
 
 from __future__ import annotations
@@ -82,6 +84,13 @@ def test_wire_does_no_io_and_sits_on_the_core() -> None:
         for line, name in imports(path):
             if name.startswith("websockets"):
                 assert name in ("websockets.frames", "websockets.extensions"), (path, line, name)
+
+
+def test_solve_is_an_optimiser_on_the_core() -> None:
+    """solve/ is pure like the core (the solver's own wall time is the only timing it
+    reports), and sits on core/ only: never edge/, wire/, client/ or demo/."""
+    assert violations("solve", IO | CLOCK_AND_CHANCE, ("server.solve", "server.core")) == []
+    assert clock_reads("solve") == []
 
 
 def test_the_client_imports_nothing_of_the_server() -> None:

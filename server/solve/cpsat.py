@@ -1,0 +1,236 @@
+"""`solve(problem, options)`: the pre-check, the greedy start, then CP-SAT, lexicographic.
+
+1. The pre-check (`precheck.py`) sets aside meetings no slot can take and names
+   overloaded people and sessions.
+2. The greedy start (`greedy.py`) places what it can; when it places every remaining
+   meeting, that count is the proven maximum.
+3. Otherwise phase A (at most a third of the time) maximises the number placed, with
+   nothing about breaks in the model.
+4. Phase B keeps at least that many placed (every meeting, when all can be) and
+   minimises the total breaks (when the most placeable is not proven, it minimises
+   W·unplaced + breaks with W greater than any possible number of breaks, so one more
+   meeting always outweighs breaks): first without the fairness bound for half the time
+   left, since any schedule is a start there, then under the bound (max − min breaks ≤ d)
+   from that schedule, unless it is proven optimal and fair already. If the solver proves
+   the bound cannot be met, a note says so and the schedule ignores it.
+
+Every phase starts from the best schedule so far as a complete hint. The progress callback
+receives each improving solution of phase B (objective, bound, the solver's wall time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from server.solve.breaks import Measure, measure
+from server.solve.cpmodel import Model
+from server.solve.greedy import greedy
+from server.solve.precheck import Precheck, precheck
+from server.solve.problem import Problem, names
+from server.solve.result import Progress, Result, Status, Unplaced, assign_tables
+
+
+@dataclass(frozen=True)
+class Options:
+    time_limit_s: float = 30.0
+    seed: int = 0
+    workers: int = 0  # 0: the solver's default, every core of the machine
+    fairness: int | None = 2  # max − min breaks over people with meetings; None: no bound
+    progress: Callable[[Progress], None] | None = None
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, report: Callable[[Progress], None]) -> None:
+        super().__init__()
+        self.report = report
+
+    def on_solution_callback(self) -> None:
+        self.report(Progress(self.objective_value, self.best_objective_bound, self.wall_time))
+
+
+class _Run:
+    """The solves of one call, sharing the time limit."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.spent = 0.0
+
+    def left(self) -> float:
+        return max(0.0, self.options.time_limit_s - self.spent)
+
+    def solve(
+        self, model: Model, limit: float, report: bool
+    ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.01, limit)
+        solver.parameters.random_seed = self.options.seed
+        solver.parameters.num_workers = self.options.workers
+        callback = _Callback(self.options.progress) if report and self.options.progress else None
+        status = solver.solve(model.cp, callback)
+        self.spent += solver.wall_time
+        return solver, status
+
+
+def _decode(model: Model, solver: cp_model.CpSolver) -> dict[str, int]:
+    return {mid: s for (mid, s), v in model.x.items() if solver.boolean_value(v)}
+
+
+def solve(problem: Problem, options: Options | None = None) -> Result:
+    options = options or Options()
+    problem.validate()
+    run = _Run(options)
+    check = precheck(problem)
+    notes = [f.text for f in check.findings]
+    ids = [m.id for m in problem.meetings if m.id not in check.impossible]
+    start = greedy(problem, frozenset(check.impossible))
+    start_measure = measure(problem, start)
+    best, most, proven = start, len(start), len(start) == len(ids)
+
+    if not proven:  # phase A: how many can be placed at all
+        a = Model(problem, ids, breaks=False)
+        a.cp.maximize(cp_model.LinearExpr.sum(list(a.placed.values())))
+        a.hint(best)
+        solver, a_status = run.solve(a, run.left() / 3, report=False)
+        if a_status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value > most:
+            best, most = _decode(a, solver), round(solver.objective_value)
+        proven = a_status == cp_model.OPTIMAL
+        if proven and most < len(ids):
+            notes.append(f"at most {most} of the {len(ids)} meetings can be placed together")
+
+    # Phase B: fewest breaks, first without the fairness bound (any schedule is a start),
+    # then, unless that one is proven optimal and fair already, under the bound.
+    d = options.fairness
+    phases: list[int | None] = [None] if d is None else [None, d]
+    status: cp_model.CpSolverStatus = cp_model.UNKNOWN
+    bound = 0
+    for k, bound_d in enumerate(phases):
+        if k == 1 and status == cp_model.OPTIMAL and measure(problem, best).spread <= (d or 0):
+            break  # the optimum without the bound keeps it: optimal under it too
+        limit = run.left() / 2 if k == 0 and len(phases) == 2 else run.left()
+        got = _phase_b(run, problem, ids, most, proven, best, bound_d, limit)
+        if got.status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if got.weight == 0 or len(got.schedule) >= len(best):
+                best = got.schedule
+            bound = max(bound, got.bound(len(ids) - len(best)))
+            status = got.status
+            if status == cp_model.OPTIMAL and got.weight:
+                proven = True  # the weighted optimum places the most meetings
+        elif got.status == cp_model.INFEASIBLE and bound_d is not None:
+            notes.append(
+                f"no schedule placing {most} meetings keeps the fairness bound {bound_d}: "
+                "the schedule ignores it"
+            )
+        elif bound_d is not None:
+            status = cp_model.FEASIBLE if status == cp_model.OPTIMAL else status
+            notes.append(f"no schedule within the fairness bound {bound_d} found in time")
+        else:
+            notes.append("the solver found no schedule within the time limit: the greedy start")
+    return _result(problem, options, check, ids, best, start_measure, status, bound, proven,
+                   notes, run.spent)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Phase:
+    status: cp_model.CpSolverStatus
+    schedule: dict[str, int]
+    objective_bound: float
+    weight: int
+
+    def bound(self, unplaced: int) -> int:
+        """Any schedule leaving `unplaced` meetings out has at least this many breaks."""
+        return max(0, round(self.objective_bound) - self.weight * unplaced)
+
+
+def _phase_b(
+    run: _Run,
+    problem: Problem,
+    ids: list[str],
+    most: int,
+    proven: bool,
+    hint: Mapping[str, int],
+    fairness: int | None,
+    limit: float,
+) -> _Phase:
+    b = Model(problem, ids)
+    if proven and most == len(ids):
+        for expr in b.placed.values():
+            b.cp.add(expr == 1)
+    placed = cp_model.LinearExpr.sum(list(b.placed.values()))
+    b.cp.add(placed >= most)
+    weight = 0 if proven else b.break_count_bound() + 1
+    b.cp.minimize(weight * len(ids) - weight * placed + b.total_breaks())
+    if fairness is not None:
+        b.add_fairness(fairness)
+    b.hint(hint)
+    solver, status = run.solve(b, limit, report=True)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return _Phase(
+        status=status,
+        schedule=_decode(b, solver) if found else {},
+        objective_bound=solver.best_objective_bound if found else 0.0,
+        weight=weight,
+    )
+
+
+def _result(
+    problem: Problem,
+    options: Options,
+    check: Precheck,
+    ids: list[str],
+    schedule: Mapping[str, int],
+    start: Measure,
+    status: cp_model.CpSolverStatus,
+    bound: int,
+    proven: bool,
+    notes: list[str],
+    seconds: float,
+) -> Result:
+    got = measure(problem, schedule)
+    unplaced = []
+    for m in problem.meetings:
+        if m.id not in schedule:
+            unplaced.append(Unplaced(m.id, check.reason(m.id) or _why(problem, schedule, m.id)))
+    if check.impossible or (proven and len(schedule) < len(ids)):
+        all_placeable: bool | None = False
+    elif not unplaced:
+        all_placeable = True
+    else:
+        all_placeable = None
+    optimal = status == cp_model.OPTIMAL and proven
+    found = status in (cp_model.FEASIBLE, cp_model.OPTIMAL)
+    return Result(
+        status=Status.OPTIMAL if optimal else Status.FEASIBLE if found else Status.UNKNOWN,
+        all_placeable=all_placeable,
+        placements=assign_tables(problem, schedule),
+        unplaced=tuple(unplaced),
+        breaks=got.total,
+        breaks_bound=got.total if optimal else min(bound, got.total),
+        spread=got.spread,
+        fairness_bound=options.fairness,
+        fairness_kept=options.fairness is None or got.spread <= options.fairness,
+        greedy_placed=start.placed,
+        greedy_breaks=start.total,
+        seconds=seconds,
+        notes=tuple(notes),
+    )
+
+
+def _why(problem: Problem, schedule: Mapping[str, int], mid: str) -> str:
+    """Why `mid` has no slot in the final schedule, from what fills its allowed slots."""
+    m = problem.meeting[mid]
+    busy = {(pid, s) for other, s in schedule.items() for pid in problem.meeting[other].people}
+    load: dict[int, int] = {}
+    for s in schedule.values():
+        load[s] = load.get(s, 0) + 1
+    allowed = problem.allowed[mid]
+    taken = sum(1 for s in allowed if any((pid, s) in busy for pid in m.people))
+    full = sum(1 for s in allowed if load.get(s, 0) >= problem.slot[s].tables)
+    who = names(problem.person[p].label for p in m.people)
+    return (
+        f"{problem.label(mid)}: of the {len(allowed)} slots where {who} can meet, "
+        f"{taken} have one of them busy and {full} have no free table"
+        + ("" if taken or full else " (a precedence or fixed table rules the rest out)")
+    )
