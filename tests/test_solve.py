@@ -249,7 +249,7 @@ def test_progress_reports_improving_solutions() -> None:
         (meet("1", "a", "b"), meet("2", "a", "c"), meet("3", "a", "d"), meet("4", "b", "c")),
     )  # fmt: skip
     solve(problem, Options(time_limit_s=10, workers=1, progress=seen.append))
-    assert seen and seen[-1].objective == 0 and seen[-1].elapsed_s >= 0
+    assert seen and seen[-1].objective == 0  # the last report is the optimum
 
 
 # -- Against brute force, and the greedy start's validity
