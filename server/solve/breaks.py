@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Final
 
+from server.core.idle import person_breaks as person_breaks
 from server.solve.problem import Problem
 
 KINDS: Final = (
@@ -44,15 +44,6 @@ class Measure:
     total: int
     spread: int  # max - min of per_person (0 when nobody has meetings)
     placed: int
-
-
-def person_breaks(busy: set[int], runs: tuple[tuple[int, ...], ...]) -> int:
-    """Breaks of one person busy in the slots `busy`."""
-    count = 0
-    for run in runs:
-        used = [i for i, s in enumerate(run) if s in busy]
-        count += sum(1 for a, b in pairwise(used) if b > a + 1)
-    return count
 
 
 def measure(problem: Problem, schedule: Mapping[str, int]) -> Measure:
