@@ -30,13 +30,21 @@ def test_a_whole_planning_session(capsys: pytest.CaptureFixture[str], tmp_path: 
         main(["create", "cmc", "--name", "Cluster Matchmaking", "--timezone", "Europe/Berlin"]) == 0
     )
     assert "Moderator token:" in capsys.readouterr().out
-    assert main(["import", "cmc", str(DATA / "event.json")]) == 0
-    assert main(["import", "cmc", str(DATA / "participants.csv")]) == 0
+    # The plan of the test data, moved to a future year: the scheduler only places
+    # meetings in rounds that have not begun.
+    for name in ("event.json", "participants.csv"):
+        text = (DATA / name).read_text(encoding="utf-8").replace("2026-05-0", "2036-05-0")
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert main(["import", "cmc", str(tmp_path / "event.json")]) == 0
+    assert main(["import", "cmc", str(tmp_path / "participants.csv")]) == 0
     out = capsys.readouterr().out
     assert "participants.csv: 12 created, 0 updated, 0 unchanged" in out
     assert main(["import", "cmc", str(DATA / "meetings.csv")]) == 0
-    assert main(["schedule", "cmc"]) == 0
-    assert "placed" in capsys.readouterr().out
+    capsys.readouterr()
+    assert main(["schedule", "cmc", "--time-limit", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "placed 3 meetings; 0 could not be placed" in out
+    assert "idle breaks:" in out and "proven optimal" in out
 
     target = tmp_path / "schedule.csv"
     assert main(["export", "cmc", "-o", str(target)]) == 0

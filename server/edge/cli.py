@@ -82,7 +82,22 @@ def build_parser() -> argparse.ArgumentParser:
                      help="schedule, participants or badges (CSV), or event (JSON)")  # fmt: skip
     exp.add_argument("-o", "--output", help="file to write (default: standard output)")
 
-    command("schedule", cmd_schedule, "Place unscheduled meeting requests in rounds and tables.")
+    sch_help = "Place meeting requests in rounds and tables with the fewest idle breaks."
+    sch = command("schedule", cmd_schedule, sch_help)
+    sch.add_argument("--fast", action="store_true",
+                     help="the quick baseline, not the optimiser (no fewest breaks)")  # fmt: skip
+    sch.add_argument("--time-limit", type=float, default=30.0, metavar="SECONDS",
+                     help="the optimiser's time limit (default 30)")  # fmt: skip
+    sch.add_argument("--seed", type=int, default=0, help="the optimiser's random seed")
+    sch.add_argument("--workers", type=int, default=0,
+                     help="cores the optimiser uses (default 0: all of them)")  # fmt: skip
+    sch.add_argument("--fairness", default="2", metavar="N|none",
+                     help="at most N more idle breaks for one participant than another "
+                          "(default 2; none: no bound)")  # fmt: skip
+    sch.add_argument("--reschedule", action="store_true",
+                     help="also move the scheduled meetings of rounds not begun")  # fmt: skip
+    sch.add_argument("--preview", action="store_true",
+                     help="show what would change, store nothing")  # fmt: skip
     command("tokens", cmd_tokens, "Print the event's tokens and participant links.")
     return parser
 

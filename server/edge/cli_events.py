@@ -28,6 +28,7 @@ from server.edge.embedded import redis_url_for
 from server.edge.service import Service
 from server.edge.settings import Settings
 from server.edge.store import Store, check_event_id
+from server.solve.result import Progress as SolveProgress
 
 MEETING_COLUMNS = ("participant_a", "requester", "participant_b", "partner", "receiver")
 
@@ -161,17 +162,52 @@ def cmd_export(args: argparse.Namespace) -> None:
         sys.stdout.write(texts[0])
 
 
+def _fairness(text: str) -> int | None:
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise BadRequest(f"--fairness must be a whole number of breaks ≥ 0 or none, not {text!r}")
+    return value
+
+
 def cmd_schedule(args: argparse.Namespace) -> None:
     settings = settings_from(args)
+    if args.time_limit <= 0:
+        raise BadRequest(f"--time-limit must be more than 0 seconds, not {args.time_limit}")
+    limit = args.time_limit
+    bar = tqdm(total=round(limit), unit="s", desc="optimising", leave=False,
+               bar_format="{desc}: {bar} {n}/{total} s{postfix}",
+               disable=args.fast or not sys.stderr.isatty())  # fmt: skip
+
+    def progress(p: SolveProgress) -> None:
+        bar.set_postfix_str(f"best {round(p.objective)} idle breaks, bound {round(p.bound)}")
+        bar.update(max(0, min(round(limit), round(p.elapsed_s)) - bar.n))
+
+    options = planning.ScheduleOptions(
+        fast=args.fast, time_limit_s=limit, seed=args.seed, workers=args.workers,
+        fairness=_fairness(args.fairness), reschedule=args.reschedule, preview=args.preview,
+        progress=progress,
+    )  # fmt: skip
+    outcomes: list[planning.ScheduleOutcome] = []
 
     async def work(service: Service) -> None:
-        outcome = await planning.run_scheduler(service, args.event, actor="cli")
-        result = outcome.result
-        print(f"placed {len(result.placed)} meetings; {len(result.unplaced)} could not be placed")
-        for item in result.unplaced:
-            print(f"  {item.meeting_id}: {item.reason}")
+        outcomes.append(await planning.run_scheduler(service, args.event, actor="cli",
+                                                     options=options))  # fmt: skip
 
-    with_service(settings, work)
+    try:
+        with_service(settings, work)
+    finally:
+        bar.close()
+    outcome = outcomes[0]
+    for line in planning.describe(outcome, preview=args.preview):
+        print(line)
+    if outcome.unplaced and not outcome.placed:
+        print("error: no meeting could be placed (the reasons are above)", file=sys.stderr)
+        raise SystemExit(1)
 
 
 def cmd_tokens(args: argparse.Namespace) -> None:

@@ -188,9 +188,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
             round_minutes=args.round_minutes,
             participants=args.participants,
         )
-        unplaced = len(outcome.result.unplaced)
-        print(f"Sample conference scheduled: {len(outcome.result.placed)} meetings "
-              f"placed, {unplaced} not placed.")  # fmt: skip
+        unplaced, breaks = len(outcome.unplaced), outcome.breaks_after
+        print(f"Sample conference scheduled: {len(outcome.placed)} meetings placed, "
+              f"{unplaced} not placed, {breaks} idle breaks.")  # fmt: skip
         return await service.state(args.event)
 
     _launch(args, create)

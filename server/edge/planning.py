@@ -7,16 +7,24 @@ redone on the fresh state if a concurrent change forces a retry.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from server.core import importer, scheduler
+from server.core import idle, importer, rules, scheduler
+from server.core.errors import BadRequest, Conflict, MatchboardError
 from server.core.fresh import with_tokens
 from server.core.importer import Progress
-from server.core.model import Record
-from server.core.state import Change, ChangeRecord, EventState
+from server.core.model import Meeting, MeetingStatus, Record
+from server.core.state import Change, ChangeRecord, EventState, state_from_records
 from server.demo import sample
 from server.edge.service import Service, mint
+from server.solve import cpsat
+from server.solve import event as solve_event
+from server.solve.cpsat import Options
+from server.solve.result import Progress as SolveProgress
+from server.solve.result import Result
 
 ImportKind = Literal["participants", "meetings", "json"]
 
@@ -28,9 +36,32 @@ class ImportOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduleOptions:
+    """How to schedule: the optimiser (default) or the baseline (`fast`); for the
+    optimiser its time limit, seed, cores (0: all), fairness bound (None: none), whether
+    scheduled meetings of rounds not begun may move (`reschedule`), and a progress
+    callback (called from the solver's thread)."""
+
+    fast: bool = False
+    time_limit_s: float = 30.0
+    seed: int = 0
+    workers: int = 0
+    fairness: int | None = 2
+    reschedule: bool = False
+    preview: bool = False  # compute and report, commit nothing
+    progress: Callable[[SolveProgress], None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ScheduleOutcome:
-    result: scheduler.ScheduleResult
-    record: ChangeRecord | None
+    placed: tuple[Meeting, ...]  # every meeting placed or moved, as stored
+    unplaced: tuple[scheduler.Unplaced, ...]  # every request left out, with its reason
+    record: ChangeRecord | None  # None when nothing changed, or on a preview
+    solved: Result | None  # the optimiser's answer (None with `fast`)
+    moved: tuple[str, ...]  # ids of scheduled meetings given another round or table
+    people_changed: int  # participants whose agenda changes
+    breaks_before: int  # idle breaks in the event before and after
+    breaks_after: int
 
 
 def parse_import(
@@ -73,16 +104,53 @@ async def import_text(
     return ImportOutcome(plans[-1], record)
 
 
-async def run_scheduler(service: Service, event_id: str, *, actor: str) -> ScheduleOutcome:
-    results: list[scheduler.ScheduleResult] = []
+async def run_scheduler(
+    service: Service, event_id: str, *, actor: str, options: ScheduleOptions | None = None
+) -> ScheduleOutcome:
+    """Schedule the event's requests (with `reschedule`, also move scheduled meetings of
+    rounds not begun) in one commit. The optimiser runs in a thread on the state as read;
+    if the event changed meanwhile, the commit goes ahead only when every meeting it
+    places is unchanged and the rules still hold, else `Conflict` (nothing stored)."""
+    options = options or ScheduleOptions()
+    base = await service.state(event_id)
+    if options.fast:
+        result = scheduler.schedule(base)
+        placed, unplaced, solved = result.placed, result.unplaced, None
+    else:
+        ep = solve_event.problem_from_event(base, service.clock(), reschedule=options.reschedule)
+        settings = Options(time_limit_s=options.time_limit_s, seed=options.seed,
+                           workers=options.workers, fairness=options.fairness,
+                           progress=options.progress)  # fmt: skip
+        solved = await asyncio.to_thread(cpsat.solve, ep.problem, settings)
+        placed, unplaced = ep.meetings(solved), ep.unplaced(solved)
+    moved = tuple(m.id for m in placed if base.meetings[m.id].status is MeetingStatus.SCHEDULED)
+    people = {pid for m in placed for pid in m.people}
+    before = sum(idle.breaks_of(base).values())
+    after_state = state_from_records(base.records(), base.epoch, base.version)
+    after_state.apply(Change(upserts=placed))
+    after = sum(idle.breaks_of(after_state).values())
 
     def decide(state: EventState) -> Change:
-        result = scheduler.schedule(state)
-        results.append(result)
-        return Change(upserts=result.placed)
+        if options.fast and state.version != base.version:
+            return Change(upserts=scheduler.schedule(state).placed)
+        if state.version != base.version:
+            changed = [m.id for m in placed if state.meetings.get(m.id) != base.meetings[m.id]]
+            try:
+                if changed:
+                    raise Conflict(f"meeting {changed[0]} changed")
+                rules.check(state, Change(upserts=placed))
+            except MatchboardError as e:
+                raise Conflict(
+                    f"the event changed while the schedule was computed ({e}); nothing was "
+                    "stored: schedule again"
+                ) from e
+        return Change(upserts=placed)
 
-    record = await service.execute(event_id, "schedule", decide, actor=actor)
-    return ScheduleOutcome(results[-1], record)
+    record = None
+    if not options.preview and placed:
+        args = {"optimiser": not options.fast, "reschedule": options.reschedule}
+        record = await service.execute(event_id, "schedule", decide, actor=actor, args=args)
+    return ScheduleOutcome(placed, unplaced, record, solved, moved, len(people), before, after)
 
 
 async def create_sample_event(
@@ -107,3 +175,89 @@ async def create_sample_event(
     records: list[Record] = [r for r in conf.records() if r is not conf.event]
     await service.create_event(conf.event, records, actor=actor, replace=True)
     return await run_scheduler(service, event_id, actor=actor)
+
+
+def summary(outcome: ScheduleOutcome) -> dict[str, Any]:
+    """The outcome as plain data (the HTTP answer, `describe`'s source)."""
+    solved = outcome.solved
+    out: dict[str, Any] = {
+        "method": "baseline" if solved is None else "optimiser",
+        "placed": len(outcome.placed) - len(outcome.moved),
+        "moved": len(outcome.moved),
+        "people_changed": outcome.people_changed,
+        "unplaced": [{"meeting_id": u.meeting_id, "reason": u.reason} for u in outcome.unplaced],
+        "breaks_before": outcome.breaks_before,
+        "breaks": outcome.breaks_after,
+    }
+    if solved is not None:
+        out |= {
+            "optimal": solved.status == "optimal",
+            "breaks_bound": solved.breaks_bound,
+            "gap": solved.gap,
+            "fairness_bound": solved.fairness_bound,
+            "spread": solved.spread,
+            "fairness_kept": solved.fairness_kept,
+            "seconds": round(solved.seconds, 2),
+            "notes": list(solved.notes),
+        }
+    return out
+
+
+def describe(outcome: ScheduleOutcome, *, preview: bool = False) -> list[str]:
+    """What an organiser reads after scheduling (the CLI prints it)."""
+    s = summary(outcome)
+    verb = "would place" if preview else "placed"
+    lines = [f"{verb} {s['placed']} meetings"
+             + (f", {'would move' if preview else 'moved'} {s['moved']}" if s["moved"] else "")
+             + f"; {len(s['unplaced'])} could not be placed"]  # fmt: skip
+    if s["placed"] or s["moved"]:
+        lines.append(f"{s['people_changed']} participants get a changed agenda")
+    idle_line = f"idle breaks: {s['breaks']} (before: {s['breaks_before']})"
+    if s["method"] == "optimiser":
+        if s["optimal"]:
+            idle_line += ", the fewest possible (proven optimal)"
+        else:
+            idle_line += f", at least {s['breaks_bound']} are needed (gap {s['gap']})"
+        bound = s["fairness_bound"]
+        if bound is not None:
+            kept = "kept" if s["fairness_kept"] else "NOT kept"
+            idle_line += f"; fairness: at most {s['spread']} apart (bound {bound}, {kept})"
+        lines.append(idle_line)
+        lines += [f"note: {n}" for n in s["notes"]]
+    else:
+        lines.append(idle_line + " (baseline scheduler: not minimised)")
+    lines += [f"  {u['reason']}" for u in s["unplaced"]]
+    if preview:
+        lines.append("preview only: nothing was stored")
+    return lines
+
+
+def schedule_options(body: dict[str, Any]) -> ScheduleOptions:
+    """`ScheduleOptions` from an HTTP body; BadRequest names the first wrong field."""
+    known = {"fast", "time_limit_s", "seed", "workers", "fairness", "reschedule", "preview"}
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise BadRequest(
+            f"unknown schedule option {unknown[0]!r}; known: {', '.join(sorted(known))}"
+        )
+    out: dict[str, Any] = {}
+    for name in ("fast", "reschedule", "preview"):
+        if name in body:
+            if not isinstance(body[name], bool):
+                raise BadRequest(f"{name} must be true or false, not {body[name]!r}")
+            out[name] = body[name]
+    if "time_limit_s" in body:
+        limit = body["time_limit_s"]
+        if isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 < limit <= 600:
+            raise BadRequest(f"time_limit_s must be a number of seconds in (0, 600], not {limit!r}")
+        out["time_limit_s"] = float(limit)
+    for name, low in (("seed", 0), ("workers", 0), ("fairness", 0)):
+        if name in body:
+            value = body[name]
+            if name == "fairness" and value is None:
+                out[name] = None
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise BadRequest(f"{name} must be a whole number ≥ {low}, not {value!r}")
+            out[name] = value
+    return ScheduleOptions(**out)

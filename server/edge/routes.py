@@ -170,17 +170,20 @@ async def import_file(request: Request) -> Response:
 
 
 async def schedule(request: Request) -> Response:
+    """Schedule the requests: the optimiser by default. JSON body (all optional): fast,
+    time_limit_s, seed, fairness (int or null), reschedule, preview."""
     event_id = request.path_params["event_id"]
     await _moderated_state(request)
-    outcome = await planning.run_scheduler(_service(request), event_id, actor="moderator:http")
+    options = planning.schedule_options(await _json_body(request))
+    outcome = await planning.run_scheduler(
+        _service(request), event_id, actor="moderator:http", options=options
+    )
     return ORJSONResponse(
         {
             "ok": True,
             "version": outcome.record.version if outcome.record else None,
-            "placed": len(outcome.result.placed),
-            "unplaced": [
-                {"meeting_id": u.meeting_id, "reason": u.reason} for u in outcome.result.unplaced
-            ],
+            "preview": options.preview,
+            **planning.summary(outcome),
         }
     )
 
@@ -190,6 +193,20 @@ async def audit_log(request: Request) -> Response:
     records = await _service(request).recent_changes(request.path_params["event_id"])
     return ORJSONResponse({"ok": True, "version": state.version,
                            "entries": [audit.entry(r) for r in records]})  # fmt: skip
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    """The body as a JSON object; an empty body is {}."""
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"the body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
 
 
 async def command(request: Request) -> Response:

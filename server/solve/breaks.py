@@ -53,6 +53,9 @@ def measure(problem: Problem, schedule: Mapping[str, int]) -> Measure:
         if m is not None:
             for pid in m.people:
                 busy[pid].add(slot)
+    for person in problem.people:
+        if person.busy:
+            busy[person.id] |= person.busy
     per_person = {
         pid: person_breaks(busy[pid], problem.runs)
         for pid, ids in problem.meetings_of.items()
@@ -84,7 +87,9 @@ def violations(
             add("unknown", f"{problem.label(mid)} is in slot {s}, which does not exist", mid)
         else:
             known[mid] = s
-    seat: dict[tuple[str, int], str] = {}
+    seat: dict[tuple[str, int], str] = {
+        (person.id, s): "a meeting kept in place" for person in problem.people for s in person.busy
+    }
     for mid, s in known.items():
         m = problem.meeting[mid]
         for pid in m.people:
@@ -115,9 +120,17 @@ def violations(
     for mid, s in known.items():
         in_slot[s].append(mid)
     for s, ids in sorted(in_slot.items()):
-        if len(ids) > problem.slot[s].tables:
-            have = problem.slot[s].tables
+        slot = problem.slot[s]
+        if len(ids) > slot.tables:
+            have = slot.tables
             add("tables", f"slot {s} holds {len(ids)} meetings but has {have} tables", *ids)
+        sizes = [len(problem.meeting[i].people) for i in ids]
+        for c in sorted(set(sizes)) if slot.seats else ():
+            n = sum(1 for z in sizes if z >= c)
+            if n > slot.seats_for(c):
+                have = slot.seats_for(c)
+                add("tables", f"slot {s} holds {n} meetings of {c} or more people but has "
+                    f"{have} tables seating them", *ids)  # fmt: skip
     if tables is not None:
         out += _table_violations(problem, known, tables)
     return out
@@ -141,6 +154,12 @@ def _table_violations(
             out.append(
                 Violation("tables", f"meetings {other} and {mid} share table {table}", (other, mid))
             )
+        seats = problem.slot[s].seats
+        size = len(problem.meeting[mid].people)
+        if seats and seats[table - 1] < size:
+            out.append(Violation(
+                "tables", f"meeting {mid} of {size} people at table {table}, which seats "
+                f"{seats[table - 1]}", (mid,)))  # fmt: skip
         if fixed is not None and table != fixed:
             out.append(
                 Violation("fixed", f"meeting {mid} is fixed to table {fixed}, got {table}", (mid,))

@@ -97,6 +97,7 @@ class Model:
         for s, xs in by_slot.items():
             if len(xs) > p.slot[s].tables:
                 cp.add(sum(xs) <= p.slot[s].tables)
+        self._seats(by_slot)
         for xs in by_table.values():
             if len(xs) > 1:
                 cp.add_at_most_one(xs)
@@ -108,7 +109,8 @@ class Model:
                         cp.add_at_most_one([self.x[mid, s], *later])
         for pid, all_ids in p.meetings_of.items():
             ids = [i for i in all_ids if i in modelled]
-            if len(ids) >= 2 and breaks:
+            kept = p.person[pid].busy if pid in p.person else frozenset()
+            if breaks and ids and len(ids) + len(kept) >= 2:
                 self._person(pid, ids)
             elif len(ids) >= 2:  # nobody in two meetings at once
                 for s in p.slot:
@@ -116,11 +118,33 @@ class Model:
                     if len(terms) > 1:
                         cp.add_at_most_one(terms)
 
+    def _seats(self, by_slot: Mapping[int, list[cp_model.IntVar]]) -> None:
+        """Where tables seat different numbers: for each meeting size c, the meetings of
+        at least c people in a slot fit the tables seating c or more (enough, as these
+        sets are nested: the biggest meetings take the biggest tables first)."""
+        p = self.problem
+        if not any(s.seats for s in p.slots):
+            return
+        size = {v.index: len(p.meeting[mid].people) for (mid, _), v in self.x.items()}
+        for s, xs in by_slot.items():
+            slot = p.slot[s]
+            if not slot.seats:
+                continue
+            for c in sorted({size[v.index] for v in xs}):
+                if slot.seats_for(c) == slot.tables:
+                    continue  # every table seats c: the table count says it all
+                big = [v for v in xs if size[v.index] >= c]
+                if len(big) > slot.seats_for(c):
+                    self.cp.add(sum(big) <= slot.seats_for(c))
+
     def _person(self, pid: str, ids: list[str]) -> None:
         p, cp = self.problem, self.cp
+        kept = p.person[pid].busy if pid in p.person else frozenset()
         for s in p.slot:
             terms = [self.x[i, s] for i in ids if (i, s) in self.x]
-            if not terms:
+            if s in kept:  # a meeting the optimiser keeps (never a new one: not allowed)
+                self._busy[pid, s] = True
+            elif not terms:
                 self._busy[pid, s] = False
             elif len(terms) == 1:
                 self._busy[pid, s] = terms[0]

@@ -230,7 +230,7 @@ def _why(problem: Problem, schedule: Mapping[str, int], mid: str) -> str:
     full = sum(1 for s in allowed if load.get(s, 0) >= problem.slot[s].tables)
     who = names(problem.person[p].label for p in m.people)
     return (
-        f"{problem.label(mid)}: of the {len(allowed)} slots where {who} can meet, "
+        f"{problem.label(mid)}: of the {len(allowed)} {problem.noun}s where {who} can meet, "
         f"{taken} have one of them busy and {full} have no free table"
         + ("" if taken or full else " (a precedence or fixed table rules the rest out)")
     )

@@ -16,6 +16,8 @@ from server.solve.breaks import person_breaks
 from server.solve.precheck import windows
 from server.solve.problem import Problem
 
+KEPT = ""  # in `_Board.busy`: a slot where a meeting the optimiser keeps holds the person
+
 
 class _Board:
     def __init__(self, problem: Problem, skip: frozenset[str]) -> None:
@@ -28,6 +30,18 @@ class _Board:
         self.window = windows(problem)
         self.run_of = {s: run for run in problem.runs for s in run}
         self.allowed = {mid: frozenset(slots) for mid, slots in problem.allowed.items()}
+        self.sizes: defaultdict[int, list[int]] = defaultdict(list)  # slot -> meeting sizes
+        for person in problem.people:
+            for s in person.busy:
+                self.busy[person.id][s] = KEPT
+
+    def seated(self, s: int, size: int) -> bool:
+        """Whether one more meeting of `size` people fits the tables of slot `s`."""
+        slot = self.problem.slot[s]
+        if not slot.seats:
+            return True
+        sizes = [*self.sizes[s], size]
+        return all(slot.seats_for(c) >= sum(1 for z in sizes if z >= c) for c in set(sizes))
 
     def fits(self, mid: str, s: int) -> bool:
         p, m = self.problem, self.problem.meeting[mid]
@@ -37,6 +51,8 @@ class _Board:
         if any(s in self.busy[pid] for pid in m.people):
             return False
         if m.fixed_table is not None and (s, m.fixed_table) in self.fixed_tables:
+            return False
+        if not self.seated(s, len(m.people)):
             return False
         if any(self.slot_of.get(b, 0) >= s for b in m.after):
             return False
@@ -57,6 +73,7 @@ class _Board:
         for pid in m.people:
             self.busy[pid][s] = mid
         self.load[s] += 1
+        self.sizes[s].append(len(m.people))
         if m.fixed_table is not None:
             self.fixed_tables.add((s, m.fixed_table))
         self.slot_of[mid] = s
@@ -67,6 +84,7 @@ class _Board:
         for pid in m.people:
             del self.busy[pid][s]
         self.load[s] -= 1
+        self.sizes[s].remove(len(m.people))
         if m.fixed_table is not None:
             self.fixed_tables.discard((s, m.fixed_table))
 
@@ -99,7 +117,8 @@ class _Board:
             self.place(mid, best)
             better |= best != here
         for mine in list(self.busy.values()):
-            for a, b in [(a, b) for a in mine.values() for b in mine.values() if a < b]:
+            ids = [i for i in mine.values() if i != KEPT]
+            for a, b in [(a, b) for a in ids for b in ids if a < b]:
                 better |= self._swap(a, b)
         return better
 
@@ -131,7 +150,7 @@ class _Board:
             if len(blockers) != 1:
                 continue
             (other,) = blockers
-            if self.problem.meeting[other].fixed_slot is not None:
+            if other == KEPT or self.problem.meeting[other].fixed_slot is not None:
                 continue
             self.unplace(other)
             if self.fits(mid, s):

@@ -39,11 +39,12 @@ def _count(n: int, noun: str) -> str:
 
 
 def _describe(problem: Problem, slots: frozenset[int]) -> str:
-    """A set of slots by its session name when it is exactly one session."""
+    """A set of slots by its session name when it is exactly one session ("AM "), "" when
+    it is every slot, else "allowed "."""
     for name in sorted({s.session for s in problem.slots if s.session}):
         if slots == {s.index for s in problem.slots if s.session == name}:
-            return name
-    return "allowed"
+            return name + " "
+    return "" if slots == {s.index for s in problem.slots} else "allowed "
 
 
 def impossible(problem: Problem) -> dict[str, str]:
@@ -51,19 +52,19 @@ def impossible(problem: Problem) -> dict[str, str]:
     for m in problem.meetings:
         if problem.allowed[m.id]:
             continue
-        where = problem.label(m.id)
+        where, n = problem.label(m.id), problem.noun
         own = problem.rule_slots(m)
         if m.fixed_slot is not None:
             away = [problem.person[p].label for p in m.people
                     if m.fixed_slot in problem.person[p].unavailable]  # fmt: skip
             if away:
-                out[m.id] = f"{where} is fixed to slot {m.fixed_slot}, when {away[0]} is away"
+                out[m.id] = f"{where} is fixed to {n} {m.fixed_slot}, when {away[0]} is away"
             else:
-                out[m.id] = f"{where} is fixed to slot {m.fixed_slot}, outside its restrictions"
+                out[m.id] = f"{where} is fixed to {n} {m.fixed_slot}, outside its restrictions"
         elif not own:
-            out[m.id] = f"{where}: no slot satisfies its session, slots and table restrictions"
+            out[m.id] = f"{where}: no {n} satisfies its session, {n}s and table restrictions"
         else:
-            out[m.id] = f"{where}: no slot in which all of them are available"
+            out[m.id] = f"{where}: no {n} in which all of them are available"
     chain = _chain_problems(problem, out)
     return {**out, **chain}
 
@@ -75,7 +76,8 @@ def _chain_problems(problem: Problem, dropped: Mapping[str, str]) -> dict[str, s
     for mid, (lo, hi) in windows(problem).items():
         if mid not in dropped and lo > hi:
             out[mid] = (
-                f"{problem.label(mid)} must follow a chain of meetings that leaves it no slot "
+                f"{problem.label(mid)} must follow a chain of meetings that leaves it no "
+                f"{problem.noun} "
                 f"(earliest {lo}, latest {hi})"
             )
     return out
@@ -121,7 +123,7 @@ def precheck(problem: Problem) -> Precheck:
             if len(inside) > len(union):
                 findings.append(Finding(
                     f"{p.label} has {_count(len(inside), 'request')} but "
-                    f"{len(union)} free {_describe(problem, union)} slots",
+                    f"{len(union)} free {_describe(problem, union)}{problem.noun}s",
                     tuple(inside),
                 ))  # fmt: skip
     # Per session (the meetings' own restrictions, not availability: few distinct sets).
@@ -132,7 +134,7 @@ def precheck(problem: Problem) -> Precheck:
         if len(inside) > capacity:
             findings.append(Finding(
                 f"{_count(len(inside), 'meeting')} can only be held in the "
-                f"{_describe(problem, slots)} slots {_span(slots)}, which have "
+                f"{_describe(problem, slots)}{problem.noun}s {_span(slots)}, which have "
                 f"{_count(capacity, 'table')} in all",
                 tuple(inside),
             ))  # fmt: skip

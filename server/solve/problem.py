@@ -39,6 +39,13 @@ class Slot:
     block: int = 1  # breaks count only between meetings of the same day and block
     session: str = ""  # a name meetings may be restricted to ("AM", "PM", "day 2", ...)
     tables: int = 1
+    # The seats of tables 1..tables when they differ (a meeting needs one per person);
+    # empty: every table seats any meeting.
+    seats: tuple[int, ...] = ()
+
+    def seats_for(self, size: int) -> int:
+        """How many of its tables seat a meeting of `size` people."""
+        return self.tables if not self.seats else sum(1 for c in self.seats if c >= size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +53,9 @@ class Person:
     id: str
     name: str = ""
     unavailable: frozenset[int] = frozenset()  # slot indexes
+    # Slots in which a meeting the optimiser keeps (held, running, fixed) holds them: no
+    # new meeting there, and their breaks count with it.
+    busy: frozenset[int] = frozenset()
 
     @property
     def label(self) -> str:
@@ -61,6 +71,7 @@ class Meeting:
     fixed_slot: int | None = None
     fixed_table: int | None = None
     after: frozenset[str] = frozenset()  # meetings held strictly before this one
+    name: str = ""  # how messages name it (the organiser's own id); "": its id
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,7 @@ class Problem:
     slots: tuple[Slot, ...]
     people: tuple[Person, ...]
     meetings: tuple[Meeting, ...]
+    noun: str = "slot"  # what messages call a slot ("round" for an event)
 
     @cached_property
     def person(self) -> dict[str, Person]:
@@ -121,6 +133,12 @@ class Problem:
                 continue
             if m.fixed_table is not None and m.fixed_table > s.tables:
                 continue
+            size = len(m.people)
+            if s.seats and (
+                s.seats_for(size) == 0
+                or (m.fixed_table is not None and s.seats[m.fixed_table - 1] < size)
+            ):
+                continue
             out.append(s.index)
         return tuple(out)
 
@@ -130,14 +148,17 @@ class Problem:
         of its people available, in time order."""
         out = {}
         for m in self.meetings:
-            away = set().union(*(self.person[p].unavailable for p in m.people if p in self.person))
+            away = set().union(
+                *(self.person[p].unavailable | self.person[p].busy
+                  for p in m.people if p in self.person)
+            )  # fmt: skip
             out[m.id] = tuple(s for s in self.rule_slots(m) if s not in away)
         return out
 
     def label(self, meeting_id: str) -> str:
         """How messages name a meeting: "meeting m12 (Anna Berg and Bo Chen)"."""
         m = self.meeting[meeting_id]
-        return f"meeting {m.id} ({names(self.person[p].label for p in m.people)})"
+        return f"meeting {m.name or m.id} ({names(self.person[p].label for p in m.people)})"
 
     def validate(self) -> Problem:
         problems = _structure(self)
@@ -159,6 +180,8 @@ def _structure(problem: Problem) -> list[str]:
     for s in problem.slots:
         if s.tables < 0:
             out.append(f"slot {s.index} has {s.tables} tables")
+        if s.seats and len(s.seats) != s.tables:
+            out.append(f"slot {s.index} has {s.tables} tables but {len(s.seats)} seat counts")
     for kind, ids in (("person", [p.id for p in problem.people]),
                       ("meeting", [m.id for m in problem.meetings])):  # fmt: skip
         seen: set[str] = set()
@@ -171,6 +194,9 @@ def _structure(problem: Problem) -> list[str]:
         bad = sorted(p.unavailable - slots)
         if bad:
             out.append(f"{p.label} is unavailable in slots {bad}, which do not exist")
+        bad = sorted(p.busy - slots)
+        if bad:
+            out.append(f"{p.label} is busy in slots {bad}, which do not exist")
     sessions = {s.session for s in problem.slots}
     for m in problem.meetings:
         where = f"meeting {m.id}"

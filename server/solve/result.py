@@ -71,16 +71,27 @@ class Result:
 
 
 def assign_tables(problem: Problem, schedule: Mapping[str, int]) -> tuple[Placement, ...]:
-    """Tables per slot: a meeting with a fixed table gets it, the others the lowest free
-    numbers in meeting order. Assumes `schedule` keeps the table counts."""
+    """Tables per slot: a meeting with a fixed table gets it; the others, biggest first,
+    the lowest-numbered free table that seats them (the smallest such when seats differ).
+    Assumes `schedule` keeps the table counts and seats."""
     by_slot: defaultdict[int, list[str]] = defaultdict(list)
     for mid in sorted(schedule):
         by_slot[schedule[mid]].append(mid)
     out = []
     for s, ids in sorted(by_slot.items()):
-        taken = {problem.meeting[i].fixed_table for i in ids} - {None}
-        free = (t for t in range(1, problem.slot[s].tables + 1) if t not in taken)
+        slot = problem.slot[s]
+        seats = slot.seats or (len(problem.person) + 2,) * slot.tables  # all seat anyone
+        free = list(range(1, slot.tables + 1))
         for mid in ids:
             fixed = problem.meeting[mid].fixed_table
-            out.append(Placement(mid, s, fixed if fixed is not None else next(free)))
+            if fixed is not None and fixed in free:
+                free.remove(fixed)
+        size = {mid: len(problem.meeting[mid].people) for mid in ids}
+        for mid in sorted(ids, key=lambda i: (-size[i], i)):
+            fixed = problem.meeting[mid].fixed_table
+            if fixed is None:
+                fits = [t for t in free if seats[t - 1] >= size[mid]]
+                fixed = min(fits, key=lambda t: (seats[t - 1], t))
+                free.remove(fixed)
+            out.append(Placement(mid, s, fixed))
     return tuple(sorted(out, key=lambda p: (p.slot, p.table)))
