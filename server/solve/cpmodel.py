@@ -92,7 +92,10 @@ class Model:
                 by_slot[s].append(v)
                 if m.fixed_table is not None:
                     by_table[s, m.fixed_table].append(v)
-            cp.add_at_most_one(row)
+            if m.current is not None and m.current in p.allowed[mid]:
+                cp.add_exactly_one(row)  # placed now: it stays placed
+            else:
+                cp.add_at_most_one(row)
             self.placed[mid] = sum(row)
         for s, xs in by_slot.items():
             if len(xs) > p.slot[s].tables:

@@ -76,6 +76,7 @@ def problem_from_event(state: EventState, now_ms: int, *, reschedule: bool = Fal
         and m.status is MeetingStatus.SCHEDULED
         and m.round in open_set
         and not m.fixed
+        and _still_fits(state, m)
     )
     kept = [m for m in state.meetings.values() if m.occupies and m.id not in movable]
     taken = {(m.table, m.round) for m in kept}
@@ -143,11 +144,29 @@ def problem_from_event(state: EventState, now_ms: int, *, reschedule: bool = Fal
             fixed_slot=wish,
             after=frozenset(b for b in m.after if b in ids),
             name=m.external_id or m.id,
+            current=m.round if m.id in movable else None,
         ))  # fmt: skip
     kept_ids = {m.id for m in meetings}
     meetings = [replace(m, after=m.after & kept_ids) for m in meetings]
     problem = p.Problem(tuple(slots), tuple(people), tuple(meetings), noun="round")
     return EventProblem(state, problem, open_rounds, movable, tuple(rejected), free_tables)
+
+
+def _still_fits(state: EventState, m: Meeting) -> bool:
+    """Whether scheduled `m` could stay where it is by its own rules and its people's
+    availability: only such a meeting is moved by rescheduling (it must stay placed, and
+    where it is now proves it can be). One that no longer fits is left to moderators."""
+    rnd = state.rounds.get(m.round or 0)
+    return (
+        rnd is not None
+        and (not m.rounds or rnd.index in m.rounds)
+        and all(
+            pid in state.participants
+            and state.participants[pid].departed_at_ms is None
+            and state.participants[pid].is_available(rnd)
+            for pid in m.people
+        )
+    )
 
 
 def _invalid(state: EventState, m: Meeting, largest: int) -> str:
@@ -173,7 +192,7 @@ def _invalid(state: EventState, m: Meeting, largest: int) -> str:
         return f"no table seats the {len(m.people)} people of {where} ({have})"
     gone = [pid for pid in m.people if state.participants[pid].departed_at_ms is not None]
     if gone:
-        return f"{_names(state, gone)} left the event"
+        return f"{where}: {_names(state, gone)} left the event"
     return ""
 
 

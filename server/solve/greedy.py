@@ -171,11 +171,18 @@ def greedy(
     cannot place are left out. Then at most `rounds` passes of local search."""
     board = _Board(problem, skip)
     todo = [m.id for m in problem.meetings if m.id not in skip]
+    # Meetings placed now (rescheduling) start where they are: a valid start, which the
+    # local search then improves. Then those with a fixed slot.
+    for mid in todo:
+        now = problem.meeting[mid].current
+        if now is not None and board.fits(mid, now):
+            board.place(mid, now)
+    todo = [mid for mid in todo if mid not in board.slot_of]
     fixed = [mid for mid in todo if problem.meeting[mid].fixed_slot is not None]
     degree = {pid: len(ids) for pid, ids in problem.meetings_of.items()}
     people = sorted(problem.meetings_of, key=lambda pid: (-degree[pid], pid))
     order = list(fixed)
-    queued = set(fixed)
+    queued = set(fixed) | set(board.slot_of)
     for pid in people:
         mine = [i for i in problem.meetings_of[pid] if i not in queued and i not in skip]
         mine.sort(key=lambda i: (len(problem.allowed[i]), -_partner(problem, i, pid, degree), i))

@@ -72,6 +72,8 @@ class Meeting:
     fixed_table: int | None = None
     after: frozenset[str] = frozenset()  # meetings held strictly before this one
     name: str = ""  # how messages name it (the organiser's own id); "": its id
+    # Already placed in this slot (rescheduling): it must stay placed, here or elsewhere.
+    current: int | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,8 @@ def _structure(problem: Problem) -> list[str]:
             out.append(f"{where} asks for session {m.session!r}, which no slot belongs to")
         if m.slots - slots:
             out.append(f"{where} allows slots {sorted(m.slots - slots)}, which do not exist")
+        if m.current is not None and m.current not in slots:
+            out.append(f"{where} is placed in slot {m.current}, which does not exist")
         if m.fixed_slot is not None and m.fixed_slot not in slots:
             out.append(f"{where} is fixed to slot {m.fixed_slot}, which does not exist")
         if m.fixed_table is not None and m.fixed_table < 1:
