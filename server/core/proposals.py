@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.core import clock, stats, substitutes
+from server.core import clock, idle, stats, substitutes
 from server.core.command_args import Args, find_meeting
 from server.core.state import EventState
 from server.core.views import Audience
 
 
 def free_rounds(state: EventState, meeting_id: str, now_ms: int) -> list[dict[str, Any]]:
-    """Later rounds where everyone in the meeting is available and free, with free tables."""
+    """Later rounds where everyone in the meeting is available and free, with free tables,
+    best first: by the idle breaks the move would add to its people (negative: the move
+    fills a gap), then in round order."""
     meeting = find_meeting(state, meeting_id)
     people = [state.participants[p] for p in meeting.people if p in state.participants]
+    leaving = meeting.round if meeting.occupies else None
     out = []
     for rnd in clock.rounds_in_order(state):
         if rnd.skipped or rnd.seating_at_ms <= clock.effective_now(now_ms, state.clock):
@@ -29,8 +32,23 @@ def free_rounds(state: EventState, meeting_id: str, now_ms: int) -> list[dict[st
             for t in state.tables.values()
             if t.capacity >= len(people) and (t.number, rnd.index) not in state.table_use
         )
-        if tables:
-            out.append({"round": rnd.index, "starts_at_ms": rnd.starts_at_ms, "tables": tables})
+        if not tables:
+            continue
+        # Per person, so that the console can say whose agenda gains a gap; the total is
+        # idle.added_breaks over all of them (it sums per person).
+        by_person = {
+            p.id: idle.added_breaks(state, (p.id,), rnd.index, leaving=leaving) for p in people
+        }
+        out.append(
+            {
+                "round": rnd.index,
+                "starts_at_ms": rnd.starts_at_ms,
+                "tables": tables,
+                "breaks_added": sum(by_person.values()),
+                "breaks_by_person": {pid: n for pid, n in by_person.items() if n},
+            }
+        )
+    out.sort(key=lambda entry: (entry["breaks_added"], entry["round"]))
     return out
 
 
