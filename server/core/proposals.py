@@ -17,7 +17,7 @@ def free_rounds(state: EventState, meeting_id: str, now_ms: int) -> list[dict[st
     meeting = find_meeting(state, meeting_id)
     people = [state.participants[p] for p in meeting.people if p in state.participants]
     leaving = meeting.round if meeting.occupies else None
-    out = []
+    free: list[tuple[int, int, list[int]]] = []  # round, starts_at_ms, free tables
     for rnd in clock.rounds_in_order(state):
         if rnd.skipped or rnd.seating_at_ms <= clock.effective_now(now_ms, state.clock):
             continue
@@ -32,22 +32,22 @@ def free_rounds(state: EventState, meeting_id: str, now_ms: int) -> list[dict[st
             for t in state.tables.values()
             if t.capacity >= len(people) and (t.number, rnd.index) not in state.table_use
         )
-        if not tables:
-            continue
-        # Per person, so that the console can say whose agenda gains a gap; the total is
-        # idle.added_breaks over all of them (it sums per person).
-        by_person = {
-            p.id: idle.added_breaks(state, (p.id,), rnd.index, leaving=leaving) for p in people
+        if tables:
+            free.append((rnd.index, rnd.starts_at_ms, tables))
+    # Per person, so that the console can say whose agenda gains a gap.
+    added = idle.added_breaks_each(
+        state, [p.id for p in people], [index for index, _, _ in free], leaving=leaving
+    )
+    out = [
+        {
+            "round": index,
+            "starts_at_ms": starts_at_ms,
+            "tables": tables,
+            "breaks_added": sum(added[index].values()),
+            "breaks_by_person": {pid: n for pid, n in added[index].items() if n},
         }
-        out.append(
-            {
-                "round": rnd.index,
-                "starts_at_ms": rnd.starts_at_ms,
-                "tables": tables,
-                "breaks_added": sum(by_person.values()),
-                "breaks_by_person": {pid: n for pid, n in by_person.items() if n},
-            }
-        )
+        for index, starts_at_ms, tables in free
+    ]
     out.sort(key=lambda entry: (entry["breaks_added"], entry["round"]))
     return out
 
