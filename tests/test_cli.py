@@ -103,3 +103,40 @@ def test_badges_carry_check_in_codes_and_phone_links(capsys: pytest.CaptureFixtu
     assert len(rows) == 12
     assert all(len(r["check_in_code"]) == 10 for r in rows)
     assert all(r["phone_link"].startswith("http://127.0.0.1:8000/p/cmc.") for r in rows)
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_breaks_report_as_csv_by_default_or_json(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["create", "cmc", "--name", "Cluster Matchmaking"]) == 0
+    for name in ("event.json", "participants.csv", "meetings.csv"):
+        assert main(["import", "cmc", str(DATA / name)]) == 0
+    assert main(["schedule", "cmc"]) == 0
+    capsys.readouterr()
+    assert main(["export", "cmc", "--what", "schedule"]) == 0
+    schedule = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    held = [m for m in schedule if m["status"] == "scheduled"]
+    assert held
+
+    target = tmp_path / "breaks.csv"
+    assert main(["export", "cmc", "--what", "breaks", "-o", str(target)]) == 0
+    assert target.read_bytes().startswith(b"\xef\xbb\xbf")  # the BOM, as for every CSV
+    people = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    # Everyone in a scheduled meeting (a side may be a group: "a;b"), once, with their
+    # meetings counted.
+    seats = [p for m in held for side in ("participant_a", "participant_b")
+             for p in m[side].split(";")]  # fmt: skip
+    assert sorted(r["participant"] for r in people) == sorted(set(seats))
+    assert sum(int(r["meetings"]) for r in people) == len(seats)
+    capsys.readouterr()
+    assert main(["export", "cmc", "--what", "breaks", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["summary"]["people"] == len(people)
+    assert doc["summary"]["total_breaks"] == sum(int(r["breaks"]) for r in people)
+    assert [p["participant"] for p in doc["people"]] == [r["participant"] for r in people]
+
+    assert main(["export", "cmc", "--what", "participants", "--format", "json"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot export participants as json: use " in err
+    assert "--what breaks --format json" in err

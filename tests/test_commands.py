@@ -172,8 +172,38 @@ def test_suggest_rounds_lists_later_rounds_where_everyone_is_free() -> None:
     assert spec.query is not None
     data = spec.query(state, Args({"meeting": "m1"}), MOD, BEFORE_ROUND_1)
     # Round 1 is its own, 3 has p0 busy, 4 has p1 away: only round 2, with every table.
+    # p0 meets in 1 and 3 (idle in 2): moving 1 -> 2 closes that gap.
     assert data == {"rounds": [{"round": 2, "starts_at_ms": state.rounds[2].starts_at_ms,
-                                "tables": [1, 2, 3]}]}  # fmt: skip
+                                "tables": [1, 2, 3], "breaks_added": -1,
+                                "breaks_by_person": {"p0": -1}}]}  # fmt: skip
+
+
+def _suggested(state: EventState, meeting_id: str) -> list[tuple[int, int, dict[str, int]]]:
+    spec = COMMANDS["suggest_rounds"]
+    assert spec.query is not None
+    data = spec.query(state, Args({"meeting": meeting_id}), MOD, BEFORE_ROUND_1)
+    return [(r["round"], r["breaks_added"], r["breaks_by_person"]) for r in data["rounds"]]
+
+
+def test_suggest_rounds_puts_the_rounds_that_add_fewest_idle_breaks_first() -> None:
+    state = small_state(rounds=6)
+    placed = (
+        meeting("m1", "p0", "p1", 1, 1),
+        meeting("m2", "p1", "p2", 3, 1),
+        meeting("m3", "p0", "p3", 5, 1),
+        meeting("m4", "p0", "p7"),
+    )
+    state.apply(Change(upserts=placed))
+    # p0 meets in 1 and 5 (one gap, 2-4), p1 in 1 and 3 (one gap, 2). Moving m1 out of
+    # round 1: to 4 closes both gaps, to 2 closes p1's, to 6 closes p0's and leaves p1's
+    # (3 -> 6 is a gap again); 3 and 5 are busy. Ties stay in round order.
+    assert _suggested(state, "m1") == [
+        (4, -2, {"p0": -1, "p1": -1}),
+        (2, -1, {"p1": -1}),
+        (6, -1, {"p0": -1}),
+    ]
+    # An unplaced meeting leaves no round: for p0 (1, 5) round 3 splits the gap in two.
+    assert _suggested(state, "m4") == [(2, 0, {}), (4, 0, {}), (6, 0, {}), (3, 1, {"p0": 1})]
 
 
 def test_a_skipped_round_cancels_its_meetings_and_takes_no_new_ones() -> None:

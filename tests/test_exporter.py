@@ -1,4 +1,5 @@
-"""The exporter: schedule and participants as CSV, the whole event as JSON; round trips."""
+"""The exporter: schedule and participants as CSV, the whole event as JSON, breaks per
+person; round trips."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from pathlib import Path
 import orjson
 
 from server.core.exporter import (
+    BREAKS_COLUMNS,
     PARTICIPANT_EXPORT_COLUMNS,
     SCHEDULE_COLUMNS,
+    export_breaks_csv,
+    export_breaks_json,
     export_json,
     export_participants_csv,
     export_schedule_csv,
@@ -20,6 +24,7 @@ from server.core.import_constraints import allowed_rounds
 from server.core.import_fields import OPEN_END_MS
 from server.core.importer import import_json, import_meetings_csv, import_participants_csv
 from server.core.model import (
+    Break,
     Event,
     Meeting,
     MeetingOrigin,
@@ -29,6 +34,7 @@ from server.core.model import (
     TimeWindow,
 )
 from server.core.state import Change, EventState
+from tests.factory import meeting, small_state
 
 DATA = Path(__file__).parent / "data"
 ROUND_1_MS = 1_778_054_400_000  # 2026-05-06T10:00:00+02:00
@@ -206,7 +212,9 @@ def test_json_is_readable() -> None:
 
 def test_no_export_leaks_a_secret() -> None:
     state = full_state()
-    for text in (export_json(state), export_schedule_csv(state), export_participants_csv(state)):
+    texts = (export_json(state), export_schedule_csv(state), export_participants_csv(state),
+             export_breaks_csv(state), export_breaks_json(state))  # fmt: skip
+    for text in texts:
         assert "TOKEN-" not in text
         assert "MOD-SECRET" not in text
         assert "SCREEN-SECRET" not in text
@@ -230,3 +238,61 @@ def test_schedule_export_writes_the_placement_constraints_as_the_importer_reads_
     assert (rows[second.id]["rounds"], rows[second.id]["after"]) == ("1-3, 6, 8", first.id)
     assert rows[first.id]["fixed"] == "yes" and rows[second.id]["fixed"] == ""
     assert allowed_rounds(rows[second.id]["rounds"], state.rounds) == (1, 2, 3, 6, 8)
+
+
+def breaks_state() -> EventState:
+    """Rounds 1-6 with lunch between 3 and 4: blocks (1, 2, 3) and (4, 5, 6)."""
+    state = small_state(rounds=6, tables=3)
+    lunch = Break(id="lunch", day=1, starts_at_ms=state.rounds[3].ends_at_ms,
+                  ends_at_ms=state.rounds[4].seating_at_ms)  # fmt: skip
+    held = dataclasses.replace(meeting("m1", "p0", "p1", 1, 1), status=MeetingStatus.HELD)
+    cancelled = dataclasses.replace(meeting("m8", "p6", "p7", 2, 1), status=MeetingStatus.CANCELLED)
+    state.apply(Change(upserts=(
+        lunch, held, cancelled,
+        meeting("m2", "p0", "p2", 3, 1), meeting("m3", "p0", "p3", 6, 1),
+        meeting("m4", "p1", "p2", 4, 1), meeting("m5", "p1", "p4", 6, 2),
+        meeting("m6", "p2", "p5", 1, 2), meeting("m7", "p2", "p6", 6, 3),
+        meeting("m9", "p3", "p4"),  # requested, unplaced: holds nobody
+    )))  # fmt: skip
+    return state
+
+
+def test_breaks_csv_counts_idle_gaps_per_person_within_blocks() -> None:
+    table = rows(export_breaks_csv(breaks_state()))
+    # p2 meets in 1, 3 | 4, 6: idle in 2 and in 5, two breaks (lunch between 3 and 4 is
+    # none). p0 in 1, 3 | 6 and p1 in 1 | 4, 6: one each. p7 has only a cancelled meeting.
+    assert [(r["participant"], r["meetings"], r["breaks"], r["rounds"]) for r in table] == [
+        ("EXT-2", "4", "2", "1, 3, 4, 6"),
+        ("EXT-0", "3", "1", "1, 3, 6"),
+        ("EXT-1", "3", "1", "1, 4, 6"),
+        ("EXT-3", "1", "0", "6"),  # Jānis, Kateřina, Liam, Marco: by name among equals
+        ("EXT-5", "1", "0", "1"),
+        ("EXT-6", "1", "0", "6"),
+        ("EXT-4", "1", "0", "6"),
+    ]
+    assert (table[0]["name"], table[0]["organisation"]) == ("Ayşe Yılmaz", "Istanbul Tech Cluster")
+    assert list(table[0]) == list(BREAKS_COLUMNS)
+
+
+def test_breaks_json_has_the_people_a_summary_and_the_blocks() -> None:
+    doc = orjson.loads(export_breaks_json(breaks_state()))
+    assert doc["summary"] == {
+        "people": 7, "total_breaks": 4, "people_with_breaks": 3, "max_breaks": 2,
+    }  # fmt: skip
+    assert doc["blocks"] == [[1, 2, 3], [4, 5, 6]]
+    assert doc["people"][0] == {
+        "participant": "EXT-2", "id": "p2", "name": "Ayşe Yılmaz",
+        "organisation": "Istanbul Tech Cluster", "meetings": 4, "breaks": 2,
+        "rounds": [1, 3, 4, 6],
+    }  # fmt: skip
+    assert [p["id"] for p in doc["people"]] == ["p2", "p0", "p1", "p3", "p5", "p6", "p4"]
+
+
+def test_breaks_exports_of_an_event_without_meetings() -> None:
+    state = small_state()
+    assert export_breaks_csv(state) == ",".join(BREAKS_COLUMNS) + "\n"
+    doc = orjson.loads(export_breaks_json(state))
+    assert doc["summary"] == {
+        "people": 0, "total_breaks": 0, "people_with_breaks": 0, "max_breaks": 0,
+    }  # fmt: skip
+    assert doc["people"] == []

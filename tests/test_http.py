@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -290,6 +292,33 @@ def test_substitutes_and_stats_are_answered_in_data(api: tuple[TestClient, Event
     assert stats["participants"] == 8
 
 
+def test_breaks_report_as_csv_and_json(api: tuple[TestClient, Event]) -> None:
+    client, event = api  # 8 people EXT-0..7, 3 tables, rounds 1-4 in one block
+    for rnd, partner in ((1, "p1"), (3, "p2")):  # p0 meets in 1 and 3: idle in 2
+        placed = command(client, event, "walk_in", side_a=["p0"], side_b=[partner], round=rnd,
+                         table=1, id=f"w{rnd}")  # fmt: skip
+        assert placed.status_code == 200, placed.text
+    got = client.get("/api/events/ev1/export/breaks.csv", headers=auth(event))
+    assert got.status_code == 200, got.text
+    assert got.headers["content-type"].startswith("text/csv")
+    assert 'filename="ev1-breaks.csv"' in got.headers["content-disposition"]
+    assert got.text.startswith("\ufeff")  # for spreadsheets, like the other CSV exports
+    table = list(csv.DictReader(io.StringIO(got.text.lstrip("\ufeff"))))
+    assert [(r["participant"], r["breaks"], r["rounds"]) for r in table] == [
+        ("EXT-0", "1", "1, 3"),
+        ("EXT-2", "0", "3"),  # Ayşe Yılmaz before Jonas Weber
+        ("EXT-1", "0", "1"),
+    ]
+    doc = client.get("/api/events/ev1/export/breaks.json", headers=auth(event))
+    assert doc.headers["content-type"].startswith("application/json")
+    assert doc.json()["summary"] == {
+        "people": 3, "total_breaks": 1, "people_with_breaks": 1, "max_breaks": 1,
+    }  # fmt: skip
+    wrong = client.get("/api/events/ev1/export/breaks.xlsx", headers=auth(event))
+    message = assert_error(wrong, 400, "bad_request")["message"]
+    assert message.startswith("cannot export breaks.xlsx: use ") and "breaks.json" in message
+
+
 def test_no_export_or_audit_record_holds_a_secret(api: tuple[TestClient, Event]) -> None:
     """Tokens, the hall key and badge codes appear only in the badge export (made to
     print them), never in another export or in the audit log, as JSON or CSV."""
@@ -302,9 +331,11 @@ def test_no_export_or_audit_record_holds_a_secret(api: tuple[TestClient, Event])
     secrets |= {p["token"] for p in state["participants"]}
     secrets |= {p["check_in_code"] for p in state["participants"]}
     assert len(secrets) == 2 + 2 * len(state["participants"])
+    exports = ("schedule.csv", "participants.csv", "event.json", "audit.csv", "breaks.csv",
+               "breaks.json")  # fmt: skip
     shown = {
         what: client.get(f"/api/events/ev1/export/{what}", headers=auth(event)).text
-        for what in ("schedule.csv", "participants.csv", "event.json", "audit.csv")
+        for what in exports
     }
     shown["audit"] = client.get("/api/events/ev1/audit", headers=auth(event)).text
     assert "create_event" in shown["audit"] and "check_in" in shown["audit"]

@@ -70,6 +70,19 @@ def test_added_breaks_of_a_new_meeting_and_of_a_move() -> None:
     assert idle.added_breaks(state, ["p1", "p3"], 2, leaving=3) == -1
 
 
+def test_added_breaks_each_splits_added_breaks_by_round_and_person() -> None:
+    state = _state(6)
+    _with(state, meeting("m1", "p0", "p1", 1, 1), meeting("m2", "p0", "p2", 2, 1),
+          meeting("m3", "p1", "p3", 3, 2))  # fmt: skip
+    each = idle.added_breaks_each(state, ["p1", "p3"], [2, 4, 6], leaving=3)
+    # m3 from round 3: to 2 fills p1's gap; to 4 or 6 leaves p1 idle in 2-3 (or 2-5).
+    assert each == {2: {"p1": -1, "p3": 0}, 4: {"p1": 0, "p3": 0}, 6: {"p1": 0, "p3": 0}}
+    for index, people in each.items():
+        total = idle.added_breaks(state, ["p1", "p3"], index, leaving=3)
+        assert sum(people.values()) == total
+    assert idle.added_breaks_each(state, ["p0"], [5]) == {5: {"p0": 1}}  # 1, 2 | idle 3-4
+
+
 def test_the_measure_of_rounds_is_the_one_the_optimiser_uses() -> None:
     from server.solve import breaks
 

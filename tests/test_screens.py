@@ -93,6 +93,11 @@ def test_screens_live_together(browser: Browser, site: tuple[str, EventState, in
         expect(phone.locator("#notice")).not_to_be_empty(timeout=1_000)
     expect(hall.locator("#dir-list")).to_contain_text("3", timeout=1_000)
 
+    # Re-slotting it: the later rounds come best first, each saying in words what it does
+    # to its people's idle gaps (m1 is their only meeting: no round adds one).
+    console.locator("#selected button", has_text="Find later rounds").click()
+    expect(console.locator("#selected")).to_contain_text("round 2 · no new gaps", timeout=2_000)
+
     # Pause: every countdown stands still and shows the same time; resume: they run on.
     # The moderator pauses from the console, one click.
     console.locator("#clock-controls button", has_text="Pause").click()

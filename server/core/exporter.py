@@ -1,5 +1,5 @@
-"""Exports of one event for its organisers: the schedule and the participants as CSV, and
-the whole event as JSON.
+"""Exports of one event for its organisers: the schedule and the participants as CSV, the
+whole event as JSON, and the idle breaks per person (CSV or JSON).
 
 Pure: state in, text out. Organisers need contact details, so emails and phone numbers are
 included, but never a secret (participant tokens, the moderator token, the screen key).
@@ -13,11 +13,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Final
 
 import orjson
 
+from server.core import idle
 from server.core.codec import to_plain
 from server.core.import_fields import FORMULA_STARTS, OPEN_END_MS, zone
 from server.core.model import PRIVATE_FIELDS, Event, Meeting, Participant, TimeWindow
@@ -57,6 +59,14 @@ PARTICIPANT_EXPORT_COLUMNS: Final = (
     "unavailable_rounds",
     "available_from",
     "available_until",
+)
+BREAKS_COLUMNS: Final = (
+    "participant",  # the external id, as in the other exports
+    "name",
+    "organisation",
+    "meetings",  # scheduled or held: the meetings that hold them in a round
+    "breaks",  # idle breaks between two of their meetings in one block (server/core/idle.py)
+    "rounds",  # the rounds they meet in, e.g. "1, 2, 4"
 )
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -188,6 +198,75 @@ def export_json(state: EventState) -> str:
         ],
     }
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+@dataclass(frozen=True)
+class PersonBreaks:
+    participant: str  # as files name them: the external id, or the own id of one without
+    id: str
+    name: str
+    organisation: str
+    meetings: int
+    breaks: int
+    rounds: tuple[int, ...]
+
+
+def breaks_of_people(state: EventState) -> list[PersonBreaks]:
+    """Who sits idle between meetings: one entry per participant with at least one meeting
+    that holds them (scheduled or held), most breaks first, then by name."""
+    busy = idle.busy_rounds(state)
+    grouped = idle.blocks(state)
+    meetings: dict[str, int] = dict.fromkeys(busy, 0)
+    for m in state.meetings.values():
+        if m.occupies:
+            for pid in m.people:
+                meetings[pid] += 1
+    people = []
+    for pid, rounds in busy.items():
+        person = state.participants.get(pid)
+        people.append(
+            PersonBreaks(
+                participant=_ref(state, pid),
+                id=pid,
+                name=person.name if person else pid,
+                organisation=person.organisation if person else "",
+                meetings=meetings[pid],
+                breaks=idle.person_breaks(rounds, grouped),
+                rounds=tuple(sorted(rounds)),
+            )
+        )
+    return sorted(people, key=lambda r: (-r.breaks, r.name.casefold(), r.id))
+
+
+def export_breaks_csv(state: EventState) -> str:
+    """The breaks per person as a table, as `breaks_of_people` orders them (the summary is
+    in the JSON)."""
+    rows = [
+        [r.participant, r.name, r.organisation, r.meetings, r.breaks, _listed(r.rounds)]
+        for r in breaks_of_people(state)
+    ]
+    return _csv(BREAKS_COLUMNS, rows)
+
+
+def export_breaks_json(state: EventState) -> str:
+    """The breaks per person with a summary and the blocks of rounds they are counted in."""
+    people = breaks_of_people(state)
+    counts = [r.breaks for r in people]
+    doc = {
+        "summary": {
+            "people": len(people),
+            "total_breaks": sum(counts),
+            "people_with_breaks": sum(1 for n in counts if n > 0),
+            "max_breaks": max(counts, default=0),
+        },
+        "blocks": [list(b) for b in idle.blocks(state)],
+        "people": [asdict(r) | {"rounds": list(r.rounds)} for r in people],
+    }
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def _listed(rounds: Iterable[int]) -> str:
+    return ", ".join(str(n) for n in rounds)
 
 
 def _public_event(event: Event | None) -> dict[str, Any] | None:

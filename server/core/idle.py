@@ -84,11 +84,28 @@ def added_breaks(
 ) -> int:
     """How many idle breaks the people would gain in all (negative: lose) if they met in
     `round_index`, moving out of round `leaving` (the meeting's current round) if given."""
+    each = added_breaks_each(state, people, (round_index,), leaving=leaving)
+    return sum(each[round_index].values())
+
+
+def added_breaks_each(
+    state: EventState,
+    people: Iterable[str],
+    rounds: Iterable[int],
+    *,
+    leaving: int | None = None,
+) -> dict[int, dict[str, int]]:
+    """`added_breaks` per candidate round and per person (round -> person -> breaks
+    gained), measuring the event once for all of them: what the live suggestions need for
+    every later round of a large event."""
     grouped = blocks(state)
     busy = busy_rounds(state)
-    total = 0
-    for pid in people:
-        now = set(busy.get(pid, ()))
-        then = (now - {leaving} if leaving is not None else set(now)) | {round_index}
-        total += person_breaks(then, grouped) - person_breaks(now, grouped)
-    return total
+    now = {pid: set(busy.get(pid, ())) for pid in people}
+    before = {pid: person_breaks(mine, grouped) for pid, mine in now.items()}
+    out: dict[int, dict[str, int]] = {}
+    for index in rounds:
+        out[index] = {}
+        for pid, mine in now.items():
+            then = (mine - {leaving} if leaving is not None else set(mine)) | {index}
+            out[index][pid] = person_breaks(then, grouped) - before[pid]
+    return out

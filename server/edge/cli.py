@@ -77,9 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="default: from the file name and header")  # fmt: skip
 
     exp = command("export", cmd_export, "Export the schedule and outcomes.")
-    exp.add_argument("--what", choices=["schedule", "participants", "event", "badges"],
+    exp.add_argument("--what", choices=["schedule", "participants", "event", "badges", "breaks"],
                      default="schedule",
-                     help="schedule, participants or badges (CSV), or event (JSON)")  # fmt: skip
+                     help="schedule, participants, badges or breaks (idle breaks per person) "
+                          "as CSV, or event as JSON")  # fmt: skip
+    exp.add_argument("--format", choices=["csv", "json"],
+                     help="default: json for event, csv for the others; "
+                          "breaks can be either")  # fmt: skip
     exp.add_argument("-o", "--output", help="file to write (default: standard output)")
 
     sch_help = "Place meeting requests in rounds and tables with the fewest idle breaks."

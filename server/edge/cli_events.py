@@ -141,21 +141,28 @@ def cmd_export(args: argparse.Namespace) -> None:
     def badges(state: EventState) -> str:
         return exporter.export_badges_csv(state, settings.base_url)
 
-    writers: dict[str, Callable[[EventState], str]] = {
-        "schedule": exporter.export_schedule_csv,
-        "participants": exporter.export_participants_csv,
-        "event": exporter.export_json,
-        "badges": badges,
+    writers: dict[tuple[str, str], Callable[[EventState], str]] = {
+        ("schedule", "csv"): exporter.export_schedule_csv,
+        ("participants", "csv"): exporter.export_participants_csv,
+        ("event", "json"): exporter.export_json,
+        ("badges", "csv"): badges,
+        ("breaks", "csv"): exporter.export_breaks_csv,
+        ("breaks", "json"): exporter.export_breaks_json,
     }
+    fmt = args.format or ("json" if args.what == "event" else "csv")
+    writer = writers.get((args.what, fmt))
+    if writer is None:
+        usable = ", ".join(f"--what {w} --format {f}" for w, f in writers)
+        raise BadRequest(f"cannot export {args.what} as {fmt}: use {usable}")
     texts: list[str] = []
 
     async def work(service: Service) -> None:
-        texts.append(writers[args.what](await service.state(args.event)))
+        texts.append(writer(await service.state(args.event)))
 
     with_service(settings, work)
     if args.output:
         # With a BOM spreadsheet programs read UTF-8 names right; the importer accepts it.
-        encoding = "utf-8-sig" if args.what != "event" else "utf-8"
+        encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
         Path(args.output).write_text(texts[0], encoding=encoding)
         print(f"wrote {args.output}", file=sys.stderr)
     else:

@@ -124,13 +124,17 @@ async def export(request: Request) -> Response:
     elif (what, fmt) == ("badges", "csv"):
         base = request.app.state.settings.base_url
         body, media = CSV_BOM + exporter.export_badges_csv(state, base), CSV_MEDIA
+    elif (what, fmt) == ("breaks", "csv"):
+        body, media = CSV_BOM + exporter.export_breaks_csv(state), CSV_MEDIA
+    elif (what, fmt) == ("breaks", "json"):
+        body, media = exporter.export_breaks_json(state), "application/json"
     elif (what, fmt) == ("audit", "csv"):
         records = await _service(request).recent_changes(state.event.id if state.event else "")
         body, media = CSV_BOM + audit.log_csv(records), CSV_MEDIA
     else:
         raise BadRequest(
             f"cannot export {what}.{fmt}: use schedule.csv, participants.csv, event.json, "
-            "badges.csv or audit.csv"
+            "badges.csv, breaks.csv, breaks.json or audit.csv"
         )
     filename = f"{state.event.id if state.event else 'event'}-{what}.{fmt}"
     headers = {"content-disposition": f'attachment; filename="{filename}"'}

@@ -282,6 +282,15 @@ export interface Preview {
   [key: string]: unknown;
 }
 
+/** One round `suggest_rounds` offers for a meeting (they come best first). */
+export interface RoundSuggestion {
+  round: number;
+  starts_at_ms: number;
+  tables: number[];
+  breaks_added: number; // idle breaks the move adds to its people in all; negative: fills gaps
+  breaks_by_person: Record<string, number>; // participant id -> breaks added, non-zero only
+}
+
 export interface ResultMessage {
   type: "result";
   id: unknown;

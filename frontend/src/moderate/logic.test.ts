@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MeetingRecord, TableRecord } from "../lib/protocol";
-import { cellClasses, formatAge, formatPreview, freeTables, meetingChange, newLinkOf, pushAudit, searchPeople, swapCandidates, throttle } from "./logic";
+import { cellClasses, formatAge, formatPreview, freeTables, meetingChange, newLinkOf, pushAudit, searchPeople, slotEffect, slotLabel, swapCandidates, throttle } from "./logic";
 
 const T = (number: number, capacity = 2): TableRecord => ({ number, label: "", zone: "", capacity });
 const M = (id: string, round: number | null, table: number | null, status: MeetingRecord["status"] = "scheduled", extra: Partial<MeetingRecord> = {}): MeetingRecord => ({
@@ -114,5 +114,22 @@ describe("newLinkOf", () => {
     expect(newLinkOf(undefined, origin)).toBeNull();
     expect(newLinkOf({}, origin)).toBeNull();
     expect(newLinkOf({ link: "https://elsewhere.example.org/p/x" }, origin)).toBeNull();
+  });
+});
+
+describe("slotEffect / slotLabel", () => {
+  const names: Record<string, string> = { p0: "Anna Berg", p1: "Jonas Weber" };
+  const nameOf = (id: string): string => names[id] ?? id;
+  const S = (breaks_added: number, breaks_by_person: Record<string, number> = {}) => ({ round: 5, starts_at_ms: 0, tables: [3, 7], breaks_added, breaks_by_person });
+  it("says in words what the move does to idle gaps", () => {
+    expect(slotEffect(S(0), nameOf)).toBe("no new gaps");
+    expect(slotEffect(S(-1, { p0: -1 }), nameOf)).toBe("fills a gap for Anna Berg");
+    expect(slotEffect(S(-2, { p0: -1, p1: -1 }), nameOf)).toBe("fills 2 gaps");
+    expect(slotEffect(S(1, { p1: 1 }), nameOf)).toBe("+1 idle gap for Jonas Weber");
+    expect(slotEffect(S(2, { p0: 1, p1: 1 }), nameOf)).toBe("+2 idle gaps");
+    expect(slotEffect(S(1, { p0: 2, p1: -1 }), nameOf)).toBe("+1 idle gap");
+  });
+  it("labels a suggestion with round, effect and first free table", () => {
+    expect(slotLabel(S(0), nameOf)).toBe("round 5 · no new gaps · table 3 (2 free)");
   });
 });

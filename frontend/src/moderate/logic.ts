@@ -1,5 +1,5 @@
 /** Pure helpers of the moderator console: free tables, cell states, preview text, ages. */
-import type { MeetingRecord, ParticipantRecord, Preview, PreviewMeeting, TableRecord } from "../lib/protocol";
+import type { MeetingRecord, ParticipantRecord, Preview, PreviewMeeting, RoundSuggestion, TableRecord } from "../lib/protocol";
 import { ACTIVE_STATUSES } from "../lib/views";
 import type { Phase } from "../lib/phases";
 
@@ -120,4 +120,23 @@ export function newLinkOf(data: Record<string, unknown> | undefined, origin: str
   if (typeof link !== "string" || !link.startsWith("/")) return null;
   const code = data?.check_in_code;
   return { url: new URL(link, origin).toString(), code: typeof code === "string" ? code : null };
+}
+
+const gaps = (n: number): string => (n === 1 ? "a gap" : `${n} gaps`);
+
+/** What re-slotting a meeting into a suggested round does to its people's idle gaps, in
+ * words read at a glance: "fills a gap", "no new gaps", "+1 idle gap for Anna Berg",
+ * "+2 idle gaps". Names only when one person alone is affected. */
+export function slotEffect(s: Pick<RoundSuggestion, "breaks_added" | "breaks_by_person">, nameOf: (id: string) => string): string {
+  const n = s.breaks_added;
+  if (n === 0) return "no new gaps";
+  const who = Object.keys(s.breaks_by_person ?? {});
+  const forWhom = who.length === 1 ? ` for ${nameOf(who[0]!)}` : "";
+  if (n < 0) return `fills ${gaps(-n)}${forWhom}`;
+  return `+${n} idle ${n === 1 ? "gap" : "gaps"}${forWhom}`;
+}
+
+/** The label of a suggested round in the re-slot list. */
+export function slotLabel(s: RoundSuggestion, nameOf: (id: string) => string): string {
+  return `round ${s.round} · ${slotEffect(s, nameOf)} · table ${s.tables[0]} (${s.tables.length} free)`;
 }

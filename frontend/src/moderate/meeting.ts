@@ -3,7 +3,8 @@ import { endsAtMs } from "../lib/phases";
 import { MEETING_STATUS_LABEL, OUTCOME_LABEL } from "../ui/labels";
 import { byId, h } from "../ui/dom";
 import type { Ctx } from "./ctx";
-import { freeTables, seatsOf, swapCandidates } from "./logic";
+import type { RoundSuggestion } from "../lib/protocol";
+import { freeTables, seatsOf, slotLabel, swapCandidates } from "./logic";
 
 type Opt = [value: string, label: string];
 
@@ -14,7 +15,7 @@ function select(options: Opt[], placeholder: string): HTMLSelectElement {
 export function meetingPanel(ctx: Ctx): { render(): void } {
   const box = byId("selected");
   const { store } = ctx;
-  let slots: { round: number; tables: number[] }[] | null = null;
+  let slots: RoundSuggestion[] | null = null; // best first, as the server ranks them
   let slotsFor: string | null = null;
 
   const row = (label: string, ...controls: HTMLElement[]): HTMLElement => h("div", { class: "action-row" }, h("span", { class: "action-label", text: label }), ...controls);
@@ -43,7 +44,7 @@ export function meetingPanel(ctx: Ctx): { render(): void } {
     if (slots === null) {
       rows.push(row("Re-slot", btn("Find later rounds", () => void findSlots(m.id))));
     } else {
-      const later = select(slots.flatMap((s) => (s.tables[0] !== undefined ? [[`${s.round}:${s.tables[0]}`, `round ${s.round} · table ${s.tables[0]} (${s.tables.length} free)`] as Opt] : [])), slots.length ? "round…" : "no free round");
+      const later = select(slots.flatMap((s) => (s.tables[0] !== undefined ? [[`${s.round}:${s.tables[0]}`, slotLabel(s, ctx.nameOf)] as Opt] : [])), slots.length ? "round (best first)…" : "no free round");
       rows.push(row("Re-slot", later, btn("Re-slot", () => {
         if (!later.value) return;
         const [round, table] = later.value.split(":").map(Number);
@@ -84,7 +85,7 @@ export function meetingPanel(ctx: Ctx): { render(): void } {
   async function findSlots(id: string): Promise<void> {
     const data = await ctx.ask("suggest_rounds", { meeting: id });
     if (data === null) return;
-    slots = ((data.rounds as { round: number; tables: number[] }[] | undefined) ?? []).map((r) => ({ round: r.round, tables: r.tables }));
+    slots = (data.rounds as RoundSuggestion[] | undefined) ?? [];
     slotsFor = id;
     render();
   }
