@@ -24,22 +24,27 @@ def cli_env(redis_server: EmbeddedRedis, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("MATCHBOARD_REDIS_URL", redis_server.url)
 
 
+def _future(tmp_path: Path) -> Path:
+    """The test data's plan moved to a future year (the scheduler only places meetings in
+    rounds that have not begun), in `tmp_path`."""
+    for name in ("event.json", "participants.csv", "meetings.csv"):
+        text = (DATA / name).read_text(encoding="utf-8").replace("2026-05-0", "2036-05-0")
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
 @pytest.mark.usefixtures("cli_env")
 def test_a_whole_planning_session(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert (
         main(["create", "cmc", "--name", "Cluster Matchmaking", "--timezone", "Europe/Berlin"]) == 0
     )
     assert "Moderator token:" in capsys.readouterr().out
-    # The plan of the test data, moved to a future year: the scheduler only places
-    # meetings in rounds that have not begun.
-    for name in ("event.json", "participants.csv"):
-        text = (DATA / name).read_text(encoding="utf-8").replace("2026-05-0", "2036-05-0")
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    assert main(["import", "cmc", str(tmp_path / "event.json")]) == 0
-    assert main(["import", "cmc", str(tmp_path / "participants.csv")]) == 0
+    data = _future(tmp_path)
+    assert main(["import", "cmc", str(data / "event.json")]) == 0
+    assert main(["import", "cmc", str(data / "participants.csv")]) == 0
     out = capsys.readouterr().out
     assert "participants.csv: 12 created, 0 updated, 0 unchanged" in out
-    assert main(["import", "cmc", str(DATA / "meetings.csv")]) == 0
+    assert main(["import", "cmc", str(data / "meetings.csv")]) == 0
     capsys.readouterr()
     assert main(["schedule", "cmc", "--time-limit", "5"]) == 0
     out = capsys.readouterr().out
@@ -111,8 +116,8 @@ def test_breaks_report_as_csv_by_default_or_json(
 ) -> None:
     assert main(["create", "cmc", "--name", "Cluster Matchmaking"]) == 0
     for name in ("event.json", "participants.csv", "meetings.csv"):
-        assert main(["import", "cmc", str(DATA / name)]) == 0
-    assert main(["schedule", "cmc"]) == 0
+        assert main(["import", "cmc", str(_future(tmp_path) / name)]) == 0
+    assert main(["schedule", "cmc", "--time-limit", "5"]) == 0
     capsys.readouterr()
     assert main(["export", "cmc", "--what", "schedule"]) == 0
     schedule = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
