@@ -383,3 +383,74 @@ def test_an_organisers_constraints_hold_from_import_to_a_moderators_move(
         409, "out_of_order",
     )  # fmt: skip
     assert f"must come after meeting {by_ext['K-1']['id']}" in body["message"]
+
+
+def test_an_organiser_re_optimises_after_cancellations_with_a_preview_first(
+    api: tuple[TestClient, Event],
+) -> None:
+    """Schedule with the optimiser (no idle gaps), a cancellation leaves Anna Berg idle in
+    the middle of her day, the preview of rescheduling says who would move and stores
+    nothing, the reschedule closes the gap in one commit (the breaks report agrees)."""
+    client, event = api  # 8 people EXT-0..7, 3 tables, rounds 1-4 an hour from now
+    meetings = "\n".join(["id,a,b", "A-1,EXT-0,EXT-1", "A-2,EXT-0,EXT-2", "A-3,EXT-0,EXT-3",
+                          "B-1,EXT-4,EXT-5"])  # fmt: skip
+    imported = client.post("/api/events/ev1/import/meetings", content=meetings.encode(),
+                           headers=auth(event))  # fmt: skip
+    assert imported.status_code == 200, imported.text
+    first = client.post("/api/events/ev1/schedule", json={"time_limit_s": 10},
+                        headers=auth(event)).json()  # fmt: skip
+    assert first["ok"] is True and first["method"] == "optimiser", first
+    assert (first["placed"], first["unplaced"], first["breaks"]) == (4, [], 0)
+    assert first["optimal"] is True and first["gap"] == 0
+
+    state = client.get("/api/events/ev1", headers=auth(event)).json()
+    anna = sorted((m for m in state["meetings"] if m["external_id"].startswith("A-")),
+                  key=lambda m: m["round"])  # fmt: skip
+    middle = anna[1]
+    cancel = {"name": "cancel_meeting", "args": {"meeting": middle["id"]}}
+    done = client.post("/api/events/ev1/commands", json=cancel, headers=auth(event))
+    assert done.status_code == 200, done.text
+    report = client.get("/api/events/ev1/export/breaks.json", headers=auth(event)).json()
+    assert report["summary"]["total_breaks"] == 1  # Anna idles where the meeting was
+
+    version = client.get("/api/events/ev1", headers=auth(event)).json()["version"]
+    ask = {"reschedule": True, "preview": True, "time_limit_s": 10}
+    preview = client.post("/api/events/ev1/schedule", headers=auth(event), json=ask).json()
+    assert preview["preview"] is True and preview["version"] is None, preview
+    assert preview["moved"] >= 1 and preview["people_changed"] >= 2
+    assert (preview["breaks_before"], preview["breaks"]) == (1, 0)
+    assert client.get("/api/events/ev1", headers=auth(event)).json()["version"] == version
+
+    done = client.post("/api/events/ev1/schedule", headers=auth(event),
+                       json={"reschedule": True, "time_limit_s": 10}).json()  # fmt: skip
+    assert done["version"] == version + 1 and done["breaks"] == 0, done
+    report = client.get("/api/events/ev1/export/breaks.json", headers=auth(event)).json()
+    assert report["summary"]["total_breaks"] == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({"time_limit": 5}, "unknown schedule option 'time_limit'"),
+        ({"time_limit_s": 0}, "time_limit_s must be a number of seconds in (0, 600]"),
+        ({"fairness": -1}, "fairness must be a whole number ≥ 0"),
+        ({"fast": "yes"}, "fast must be true or false"),
+    ],
+)
+def test_a_bad_schedule_option_is_refused_with_its_name(
+    api: tuple[TestClient, Event], body: dict[str, Any], says: str
+) -> None:
+    client, event = api
+    error = assert_error(
+        client.post("/api/events/ev1/schedule", json=body, headers=auth(event)), 400, "bad_request"
+    )
+    assert says in error["message"]
+
+
+def test_the_fast_baseline_stays_available(api: tuple[TestClient, Event]) -> None:
+    client, event = api
+    meetings = "id,a,b\nF-1,EXT-0,EXT-1\n"
+    client.post("/api/events/ev1/import/meetings", content=meetings.encode(), headers=auth(event))
+    body = client.post("/api/events/ev1/schedule", json={"fast": True}, headers=auth(event)).json()
+    assert (body["method"], body["placed"], body["unplaced"]) == ("baseline", 1, [])
+    assert "optimal" not in body
