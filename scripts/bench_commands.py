@@ -177,7 +177,8 @@ async def bench_size(
         service = Service(Store(client))
         started = time.monotonic()
         await planning.create_sample_event(service, first_round_at_ms=wall_clock_ms() + 120_000,
-                                           event_id=EVENT_ID, participants=size)  # fmt: skip
+                                           event_id=EVENT_ID, participants=size,
+                                           options=planning.ScheduleOptions(fast=True))  # fmt: skip
         state = await service.state(EVENT_ID)
         setup_s, meetings = time.monotonic() - started, len(state.meetings)
         print(f"{size} participants, {meetings} meetings, {len(state.tables)} "

@@ -316,7 +316,8 @@ async def bench_server(
         started = time.monotonic()
         first_round_at_ms = wall_clock_ms() + 60_000
         await planning.create_sample_event(service, first_round_at_ms=first_round_at_ms,
-                                           event_id=EVENT_ID, participants=people)  # fmt: skip
+                                           event_id=EVENT_ID, participants=people,
+                                           options=planning.ScheduleOptions(fast=True))  # fmt: skip
         state = await service.state(EVENT_ID)
         print(f"  sample event: {people} participants, {len(state.meetings)} meetings "
               f"({time.monotonic() - started:.1f} s)")  # fmt: skip

@@ -162,8 +162,10 @@ async def create_sample_event(
     participants: int = 250,
     seed: int = 2026,
     actor: str = "demo",
+    options: ScheduleOptions | None = None,
 ) -> ScheduleOutcome:
-    """(Re-)create the sample conference with a new epoch, then schedule its requests."""
+    """(Re-)create the sample conference with a new epoch, then schedule its requests
+    (with the optimiser unless `options` say otherwise)."""
     conf = sample.generate(
         seed=seed,
         event_id=event_id,
@@ -174,7 +176,7 @@ async def create_sample_event(
     )
     records: list[Record] = [r for r in conf.records() if r is not conf.event]
     await service.create_event(conf.event, records, actor=actor, replace=True)
-    return await run_scheduler(service, event_id, actor=actor)
+    return await run_scheduler(service, event_id, actor=actor, options=options)
 
 
 def summary(outcome: ScheduleOutcome) -> dict[str, Any]:
