@@ -140,6 +140,17 @@ def test_people_keep_their_table_from_one_round_to_the_next_when_it_is_free() ->
     assert (placed["n"].round, placed["n"].table) == (2, 3)
 
 
+def test_when_their_table_is_taken_people_stay_in_its_zone() -> None:
+    state = small_state(rounds=2, tables=4, people=6)
+    zones = {1: "Hall A", 2: "Hall B", 3: "Hall A", 4: "Hall B"}
+    _apply(state, *(replace(state.tables[n], zone=z) for n, z in zones.items()))
+    # Anna sits at table 4 (Hall B) in round 1; in round 2 table 4 is taken.
+    _apply(state, meeting("k", "p0", "p1", 1, 4), meeting("t", "p2", "p3", 2, 4),
+           meeting("n", "p0", "p4"))  # fmt: skip
+    _, change = _solve(state)
+    assert _placed(change)["n"].table == 2  # Hall B, not table 1 in Hall A
+
+
 def test_a_table_wish_is_honoured_when_the_table_is_free() -> None:
     state = small_state(rounds=2, tables=3, people=2)
     _apply(state, meeting("m", "p0", "p1", None, 2))
@@ -207,3 +218,16 @@ def test_a_participant_label_names_the_person_and_organisation() -> None:
     ep = problem_from_event(state, BEFORE)
     assert ep.problem.person["p0"].label == "Anna Berg (Cluster Nord)"
     assert isinstance(state.participants["p0"], Participant)
+
+
+def test_the_pre_check_names_an_overbooked_participant_in_rounds() -> None:
+    state = small_state(rounds=4, tables=3, people=7)
+    away = replace(state.participants["p0"], unavailable_rounds=frozenset({4}))
+    _apply(state, away, *(meeting(f"m{i}", "p0", f"p{i}") for i in range(1, 6)))
+    ep = problem_from_event(state, BEFORE)
+    result = solve(ep.problem, FAST)
+    said = "Anna Berg (Cluster Nord) has 5 requests but 3 free rounds"
+    assert said in result.notes
+    assert len(ep.meetings(result)) == 3
+    unplaced = ep.unplaced(result)
+    assert len(unplaced) == 2 and all(u.reason == said for u in unplaced)

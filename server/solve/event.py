@@ -21,7 +21,8 @@ meetings placed at real tables, with a preview of who gets a changed agenda.
 Tables are given after solving, per round, biggest meetings first: the table the meeting
 asked for, else the one it had (when it stays in its round), else the table one of its
 people sits at in the round before or after (fewer walks across the hall), else the
-smallest free table that seats it.
+smallest free table that seats it, in the zone of the table one of its people sits at
+in the round before or after when there is one.
 """
 
 from __future__ import annotations
@@ -244,7 +245,11 @@ def _seat(ep: EventProblem, schedule: Mapping[str, int]) -> tuple[Meeting, ...]:
             wanted = [m.table if m.round in (None, r) else None, *near]
             table = next((t for t in wanted if t in fits), None)
             if table is None:
-                table = min(fits, key=lambda t: (state.tables[t].capacity, t))
+                # Else the smallest table that seats them, in the zone where one of them
+                # sits before or after if there is one free (a shorter walk).
+                zones = {state.tables[t].zone for t in near if t in state.tables} - {""}
+                table = min(fits, key=lambda t: (state.tables[t].zone not in zones,
+                                                 state.tables[t].capacity, t))  # fmt: skip
             free.remove(table)
             for pid in m.people:
                 seat[pid, r] = table

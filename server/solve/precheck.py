@@ -39,12 +39,12 @@ def _count(n: int, noun: str) -> str:
 
 
 def _describe(problem: Problem, slots: frozenset[int]) -> str:
-    """A set of slots by its session name when it is exactly one session ("AM "), "" when
-    it is every slot, else "allowed "."""
+    """A set of slots by its session name when it is exactly one session ("AM "), else ""
+    (the count or the span that follows says which)."""
     for name in sorted({s.session for s in problem.slots if s.session}):
         if slots == {s.index for s in problem.slots if s.session == name}:
             return name + " "
-    return "" if slots == {s.index for s in problem.slots} else "allowed "
+    return ""
 
 
 def impossible(problem: Problem) -> dict[str, str]:
