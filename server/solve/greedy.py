@@ -10,7 +10,7 @@ every hard constraint (`breaks.violations` finds none); deterministic.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from server.solve.breaks import person_breaks
 from server.solve.precheck import windows
@@ -30,7 +30,8 @@ class _Board:
         self.window = windows(problem)
         self.run_of = {s: run for run in problem.runs for s in run}
         self.allowed = {mid: frozenset(slots) for mid, slots in problem.allowed.items()}
-        self.sizes: defaultdict[int, list[int]] = defaultdict(list)  # slot -> meeting sizes
+        # slot -> meeting size -> how many of that size it holds (where seats differ)
+        self.sizes: defaultdict[int, Counter[int]] = defaultdict(Counter)
         for person in problem.people:
             for s in person.busy:
                 self.busy[person.id][s] = KEPT
@@ -40,8 +41,11 @@ class _Board:
         slot = self.problem.slot[s]
         if not slot.seats:
             return True
-        sizes = [*self.sizes[s], size]
-        return all(slot.seats_for(c) >= sum(1 for z in sizes if z >= c) for c in set(sizes))
+        held = self.sizes[s]
+        return all(
+            slot.seats_for(c) >= (size >= c) + sum(k for z, k in held.items() if z >= c)
+            for c in {size, *held}
+        )
 
     def fits(self, mid: str, s: int) -> bool:
         p, m = self.problem, self.problem.meeting[mid]
@@ -73,7 +77,7 @@ class _Board:
         for pid in m.people:
             self.busy[pid][s] = mid
         self.load[s] += 1
-        self.sizes[s].append(len(m.people))
+        self.sizes[s][len(m.people)] += 1
         if m.fixed_table is not None:
             self.fixed_tables.add((s, m.fixed_table))
         self.slot_of[mid] = s
@@ -84,7 +88,7 @@ class _Board:
         for pid in m.people:
             del self.busy[pid][s]
         self.load[s] -= 1
-        self.sizes[s].remove(len(m.people))
+        self.sizes[s][len(m.people)] -= 1
         if m.fixed_table is not None:
             self.fixed_tables.discard((s, m.fixed_table))
 
@@ -96,6 +100,10 @@ class _Board:
         """Breaks of the people of `mid` (and of `extra` meetings) as placed now."""
         people = {pid for i in (mid, *extra) for pid in self.problem.meeting[i].people}
         return sum(person_breaks(set(self.busy[pid]), self.problem.runs) for pid in people)
+
+    def total_breaks(self) -> int:
+        runs = self.problem.runs
+        return sum(person_breaks(set(mine), runs) for mine in self.busy.values())
 
     def improve(self) -> bool:
         """One pass of local search: move a meeting to another slot, or swap the slots of
@@ -198,8 +206,8 @@ def greedy(
     for mid in failed:
         board.repair(mid)
     for _ in range(rounds):
-        if not board.improve():
-            break
+        if board.total_breaks() == 0 or not board.improve():
+            break  # nothing left to improve, or a pass found nothing
     return dict(board.slot_of)
 
 

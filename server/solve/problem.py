@@ -19,8 +19,9 @@ for leaving a meeting unplaced (`precheck.py`).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 
@@ -42,10 +43,17 @@ class Slot:
     # The seats of tables 1..tables when they differ (a meeting needs one per person);
     # empty: every table seats any meeting.
     seats: tuple[int, ...] = ()
+    # Capacities in ascending order: `seats_for` counts with a binary search.
+    _ascending: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_ascending", tuple(sorted(self.seats)))
 
     def seats_for(self, size: int) -> int:
         """How many of its tables seat a meeting of `size` people."""
-        return self.tables if not self.seats else sum(1 for c in self.seats if c >= size)
+        if not self.seats:
+            return self.tables
+        return len(self._ascending) - bisect.bisect_left(self._ascending, size)
 
 
 @dataclass(frozen=True, slots=True)
