@@ -50,6 +50,8 @@ def test_a_whole_planning_session(capsys: pytest.CaptureFixture[str], tmp_path: 
     out = capsys.readouterr().out
     assert "placed 3 meetings; 0 could not be placed" in out
     assert "idle breaks:" in out and "proven optimal" in out
+    assert main(["schedule", "cmc", "--time-limit", "5"]) == 0  # again: nothing waits
+    assert "nothing to schedule: no meeting request is waiting" in capsys.readouterr().out
 
     target = tmp_path / "schedule.csv"
     assert main(["export", "cmc", "-o", str(target)]) == 0

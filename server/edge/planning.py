@@ -208,6 +208,8 @@ def summary(outcome: ScheduleOutcome) -> dict[str, Any]:
 def describe(outcome: ScheduleOutcome, *, preview: bool = False) -> list[str]:
     """What an organiser reads after scheduling (the CLI prints it)."""
     s = summary(outcome)
+    if not (s["placed"] or s["moved"] or s["unplaced"]):
+        return [f"nothing to schedule: no meeting request is waiting (idle breaks: {s['breaks']})"]
     verb = "would place" if preview else "placed"
     lines = [f"{verb} {s['placed']} meetings"
              + (f", {'would move' if preview else 'moved'} {s['moved']}" if s["moved"] else "")
