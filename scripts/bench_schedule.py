@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench_schedule.py [--time-limit 30] [--variants original|all]
         [--instances ../shared/b2b-instances] [--workers 0] [--seed 0] [--fairness 2]
-        [--only forum-13]
+        [--only forum-13] [--no-events]
 
 Reads every `<base>.original.dzn` (`--variants all`: every `.dzn`) from the instances
 folder (never copied into this repository: see its README's licence note), and per
@@ -22,7 +22,10 @@ How to read a row (one per instance and method):
     s         seconds (the solver's wall time; the greedy's is measured here)
 
 Then a summary per variant (instances at the optimum, median gap, invalid placements,
-incomplete schedules) and, last, one JSON line with those figures and every row.
+incomplete schedules); then the sample conference (250 people, 600 meetings) and the 20x
+event (5,000 people, 12,000 meetings, 60 s) scheduled as `matchboard schedule` does,
+their placements checked with the live rules; last, one JSON line with those figures
+and every row.
 """
 
 from __future__ import annotations
@@ -35,9 +38,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from server.core import idle, rules
+from server.core.errors import RuleError
+from server.core.state import Change, state_from_records
+from server.demo.sample import generate
 from server.solve.breaks import measure, violations
 from server.solve.cpsat import Options, solve
 from server.solve.dzn import to_problem
+from server.solve.event import problem_from_event
 from server.solve.greedy import greedy
 
 # Source: ../shared/b2b-instances/README.md ("Proven optima of the 20 originals", from
@@ -109,6 +117,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fairness", type=int, default=2, help="-1: no bound")
     parser.add_argument("--only", default="", help="instances whose name contains this")
+    events_help = ("also the sample conference (250) and the 20x event (5,000 people, "
+                   "12,000 meetings, 60 s) as `matchboard schedule` runs them")  # fmt: skip
+    parser.add_argument("--events", action=argparse.BooleanOptionalAction, default=True,
+                        help=events_help)  # fmt: skip
     args = parser.parse_args()
     pattern = "*.original.dzn" if args.variants == "original" else "*.dzn"
     files = sorted(f for f in args.instances.glob(pattern) if args.only in f.name)
@@ -142,7 +154,42 @@ def main() -> None:
             figures[f"{method}.{variant}"] = part
             print(f"{method:6} {variant:14} " + ", ".join(f"{k} {v}" for k, v in part.items()))
     figures["rows"] = [{k: v for k, v in r.items() if k != "notes"} for r in rows]
+    if args.events:
+        figures["events"] = [
+            event_row("sample-250", 250, args.time_limit, args.workers, args.seed),
+            event_row("20x-5000", 5000, 60.0, args.workers, args.seed),
+        ]
     print(json.dumps(figures))
+
+
+def event_row(name: str, people: int, limit: float, workers: int, seed: int) -> dict[str, Any]:
+    """The generated conference (server/demo/sample.py) scheduled as `matchboard schedule`
+    does (server/solve/event.py), every placement checked with the live rules."""
+    conf = generate(first_round_at_ms=4_000_000_000_000, participants=people)
+    state = state_from_records(conf.records(), epoch="bench", version=1)
+    started = time.perf_counter()
+    ep = problem_from_event(state, 0)
+    result = solve(ep.problem, Options(time_limit_s=limit, seed=seed, workers=workers))
+    placed = ep.meetings(result)
+    took = time.perf_counter() - started
+    try:
+        rules.check(state, Change(upserts=placed))
+        invalid = 0
+    except RuleError:
+        invalid = len(placed)  # the live rules refuse the whole change
+    state.apply(Change(upserts=placed))
+    breaks = idle.breaks_of(state)
+    out = {
+        "instance": name, "participants": len(state.participants),
+        "meetings": len(ep.problem.meetings) + len(ep.rejected), "placed": len(placed),
+        "unplaced": len(ep.unplaced(result)), "invalid": invalid,
+        "breaks": sum(breaks.values()), "bound": result.breaks_bound,
+        "proven": result.status.value == "optimal", "spread": result.spread,
+        "people_with_breaks": sum(1 for b in breaks.values() if b),
+        "time_limit_s": limit, "seconds": round(took, 2),
+    }  # fmt: skip
+    print(" ".join(f"{k} {v}" for k, v in out.items()), flush=True)
+    return out
 
 
 if __name__ == "__main__":
