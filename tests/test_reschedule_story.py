@@ -198,3 +198,52 @@ def test_the_reschedule_story(browser: Browser, site: tuple[str, EventState]) ->
                        ("hall-reschedule", hall)):  # fmt: skip
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     assert not errors, errors
+
+
+def test_nothing_to_move_and_a_conflict_are_said(
+    browser: Browser, site: tuple[str, EventState]
+) -> None:
+    """With no gap to close the preview says so and offers no Confirm; when the event
+    changed meanwhile (the server's 409 conflict, here forced on the confirming call), the
+    console shows the server's message as an error, and the button works again."""
+    base, state = site
+    assert state.event is not None
+    errors: list[str] = []
+    console = open_page(browser, f"{base}/moderate/{EVENT}?token={state.event.moderator_token}",
+                        errors, width=1280, height=800)  # fmt: skip
+    expect(console.locator("#conn")).to_have_text(re.compile("live", re.I), timeout=10_000)
+    button = console.locator("#reoptimise")
+
+    button.click()
+    body = console.locator("#confirm-body")
+    expect(console.locator("#confirm")).to_be_visible(timeout=30_000)
+    expect(body).to_contain_text("The schedule is already the best: nothing to move")
+    expect(console.locator("#confirm-ok")).to_be_hidden()
+    console.screenshot(path=str(ARTIFACTS / "console-reschedule-nothing.png"))
+    console.locator("#confirm-cancel", has_text="Close").click()
+    expect(console.locator("#confirm")).to_be_hidden()
+
+    command(base, state, "cancel_meeting", meeting="m2")
+    conflict = {"ok": False, "error": {"code": "conflict", "message": "the event changed"}}
+    console.route(
+        "**/api/events/*/schedule",
+        lambda route: (
+            route.continue_()
+            if '"preview":true' in (route.request.post_data or "")
+            else route.fulfill(status=409, json=conflict)
+        ),
+    )
+    button.click()
+    expect(body).to_contain_text("Idle gaps: 1 → 0", timeout=30_000)
+    expect(console.locator("#confirm-ok")).to_be_visible()
+    console.locator("#confirm-ok").click()
+    notice = console.locator("#notice")
+    expect(notice).to_have_text(
+        "Re-optimise later rounds: the event changed (conflict)", timeout=10_000
+    )
+    expect(notice).to_have_class(re.compile("notice-error"))
+    expect(button).to_be_enabled()
+    expect(button).to_have_text("Re-optimise later rounds")
+    console.screenshot(path=str(ARTIFACTS / "console-reschedule-conflict.png"))
+    # The browser logs the 409 itself; nothing else went wrong.
+    assert not [e for e in errors if "409" not in e], errors

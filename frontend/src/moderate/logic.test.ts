@@ -166,6 +166,12 @@ describe("formatSchedulePreview", () => {
     expect(formatSchedulePreview(same)).toEqual(["The schedule is already the best: nothing to move", "Idle gaps stay at 2", "1 request still cannot be placed:", "– no free round"]);
     expect(formatSchedulePreview(answer({ moved: 0, placed: 0, breaks_before: 0, breaks: 0 }))).toEqual(["The schedule is already the best: nothing to move"]);
   });
+  it("moves that close no gap are not worth it: nothing to confirm", () => {
+    const churn = answer({ moved: 4, people_changed: 6, breaks_before: 0, breaks: 0 });
+    expect(scheduleChanges(churn)).toBe(false);
+    expect(formatSchedulePreview(churn)).toEqual(["The schedule is already the best: nothing to move", "(Moving 4 meetings would leave as many idle gaps: not worth changing agendas.)"]);
+    expect(scheduleChanges(answer({ moved: 4, placed: 1, breaks_before: 0, breaks: 0 }))).toBe(true);
+  });
   it("warns when the fairness bound was not kept", () => {
     expect(formatSchedulePreview(answer({ fairness_kept: false, spread: 3 }))).toContain("Some people keep more idle gaps than others (up to 3 apart)");
   });
@@ -178,6 +184,7 @@ describe("formatScheduleResult", () => {
     expect(formatScheduleResult(answer({ moved: 0, placed: 1 }))).toBe("Placed 1 request; idle gaps 4 → 0");
     expect(formatScheduleResult(answer({ unplaced: [{ meeting_id: "m", reason: "r" }] }))).toBe("Moved 3 meetings; idle gaps 4 → 0; 1 request still cannot be placed");
     expect(formatScheduleResult(answer({ moved: 0, placed: 0 }))).toBe("Nothing changed: the schedule is already the best");
+    expect(formatScheduleResult(answer({ moved: 2, breaks_before: 0, breaks: 0 }))).toBe("Moved 2 meetings; idle gaps 0 → 0"); // says what was stored
   });
 });
 

@@ -166,8 +166,11 @@ export interface ScheduleAnswer {
 
 const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
-/** Whether applying the answer changes anyone's agenda. */
-export const scheduleChanges = (a: Pick<ScheduleAnswer, "placed" | "moved">): boolean => a.placed > 0 || a.moved > 0;
+/** Whether the answer is worth applying: it places a waiting request, or its moves close
+ * idle gaps. Moves that leave as many gaps (the optimiser minimises gaps, not moves) would
+ * only change agendas for nothing. */
+export const scheduleChanges = (a: Pick<ScheduleAnswer, "placed" | "moved" | "breaks" | "breaks_before">): boolean =>
+  a.placed > 0 || (a.moved > 0 && a.breaks < a.breaks_before);
 
 /** "Idle gaps: 4 → 0 (the fewest possible)". */
 function gapsLine(a: ScheduleAnswer): string {
@@ -194,6 +197,7 @@ export function formatSchedulePreview(a: ScheduleAnswer): string[] {
   if (!scheduleChanges(a)) {
     lines.push("The schedule is already the best: nothing to move");
     if (a.breaks > 0) lines.push(`Idle gaps stay at ${a.breaks}`);
+    if (a.moved > 0) lines.push(`(Moving ${count(a.moved, "meeting", "meetings")} would leave as many idle gaps: not worth changing agendas.)`);
   } else {
     const what = [a.moved > 0 ? count(a.moved, "meeting moves", "meetings move") : "", a.placed > 0 ? `${count(a.placed, "waiting request gets", "waiting requests get")} a round and table` : ""].filter(Boolean);
     lines.push(`${what.join(", ")}: ${count(a.people_changed, "participant gets", "participants get")} a changed agenda`);
@@ -206,7 +210,7 @@ export function formatSchedulePreview(a: ScheduleAnswer): string[] {
 
 /** The notice after a re-optimisation ran: "Moved 3 meetings; idle gaps 4 → 0". */
 export function formatScheduleResult(a: ScheduleAnswer): string {
-  if (!scheduleChanges(a)) return "Nothing changed: the schedule is already the best";
+  if (a.placed === 0 && a.moved === 0) return "Nothing changed: the schedule is already the best"; // what was stored, worth it or not
   const did = [a.moved > 0 ? `Moved ${count(a.moved, "meeting", "meetings")}` : "", a.placed > 0 ? `placed ${count(a.placed, "request", "requests")}` : ""].filter(Boolean).join(", ");
   const rest = a.unplaced.length ? `; ${count(a.unplaced.length, "request still cannot be placed", "requests still cannot be placed")}` : "";
   return `${did.charAt(0).toUpperCase()}${did.slice(1)}; idle gaps ${a.breaks_before} → ${a.breaks}${rest}`;
