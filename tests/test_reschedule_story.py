@@ -134,6 +134,8 @@ def test_the_reschedule_story(browser: Browser, site: tuple[str, EventState]) ->
     )
     expect(body).to_contain_text("Idle gaps: 1 → 0")
     expect(body).not_to_contain_text("cannot be placed")
+    said = re.search(r"(\d+) meetings? moves?", body.inner_text())
+    assert said is not None
     expect(console.locator("#confirm-ok")).to_be_visible()
     assert "Optimising…|true" in console.evaluate("window.reoptTexts")
     expect(button).to_be_enabled()
@@ -156,6 +158,7 @@ def test_the_reschedule_story(browser: Browser, site: tuple[str, EventState]) ->
     }
     assert moved, "the reschedule moved nothing"
     expect(notice).to_contain_text(f"Moved {len(moved)} meeting")
+    assert int(said[1]) == len(moved)  # the preview told what the confirmation did
     annas = sorted(
         m["round"] for m in after.values() if ANNA in m["side_a"] and m["status"] == "scheduled"
     )
