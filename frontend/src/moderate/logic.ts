@@ -167,8 +167,9 @@ export interface ScheduleAnswer {
 const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
 /** Whether the answer is worth applying: it places a waiting request, or its moves close
- * idle gaps. Moves that leave as many gaps (the optimiser minimises gaps, not moves) would
- * only change agendas for nothing. */
+ * idle gaps. Moves that leave as many gaps would only change agendas for nothing (the
+ * optimiser moves as few as it can, but a run cut short by its time limit may still
+ * propose some). */
 export const scheduleChanges = (a: Pick<ScheduleAnswer, "placed" | "moved" | "breaks" | "breaks_before">): boolean =>
   a.placed > 0 || (a.moved > 0 && a.breaks < a.breaks_before);
 
