@@ -85,6 +85,24 @@ def test_rescheduling_moves_scheduled_meetings_of_open_rounds_to_close_gaps_not_
     assert not nothing.upserts and not again.movable
 
 
+def test_rescheduling_moves_only_what_closes_a_gap() -> None:
+    """The optimiser minimises breaks, then moves: a gap-free schedule stays as it is, and
+    a cancellation's gap is closed by moving one meeting, not by shuffling the others."""
+    state = small_state(rounds=4, tables=3, people=8)
+    _apply(state, meeting("m1", "p0", "p1", 1, 1), meeting("m2", "p0", "p2", 2, 1),
+           meeting("m3", "p0", "p3", 3, 1), meeting("m4", "p4", "p5", 1, 2),
+           meeting("m5", "p6", "p7", 2, 2))  # fmt: skip
+    ep, nothing = _solve(state, reschedule=True)
+    assert ep.movable == {"m1", "m2", "m3", "m4", "m5"}
+    assert not nothing.upserts
+    _apply(state, replace(state.meetings["m2"], status=MeetingStatus.CANCELLED))
+    _, change = _solve(state, reschedule=True)
+    moved = _placed(change)
+    assert len(moved) == 1 and set(moved) <= {"m1", "m3"}, moved
+    state.apply(change)
+    assert sum(idle.breaks_of(state).values()) == 0
+
+
 def test_a_group_meeting_gets_a_table_that_seats_it() -> None:
     state = small_state(rounds=2, tables=2, people=6)
     _apply(state, replace(state.tables[2], capacity=4))

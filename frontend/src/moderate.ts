@@ -12,6 +12,7 @@ import { makeCtx } from "./moderate/ctx";
 import { gridPanel } from "./moderate/grid";
 import { linksPanel } from "./moderate/links";
 import { meetingPanel } from "./moderate/meeting";
+import { rescheduleButton, scheduleCall } from "./moderate/reschedule";
 import { announcePanel, auditPanel, clockBar, statsPanel, walkInPanel } from "./moderate/tools";
 import { bindStatus, boot } from "./ui/boot";
 import { byId, setText } from "./ui/dom";
@@ -28,7 +29,7 @@ const page = boot("moderator", {
     })[problem],
 });
 if (page !== null) {
-  const { conn } = page;
+  const { conn, config } = page;
   const store = conn.store;
   const ctx = makeCtx(conn);
   const el = { eventName: byId("event-name"), moment: byId("moment") };
@@ -37,7 +38,7 @@ if (page !== null) {
   const grid = gridPanel(ctx);
   const alerts = alertsPanel(ctx);
   const meeting = meetingPanel(ctx);
-  const clock = clockBar(ctx);
+  const clock = clockBar(ctx, [rescheduleButton(ctx, scheduleCall(config.event, config.token))]);
   const walkIn = walkInPanel(ctx);
   const announce = announcePanel(ctx);
   const stats = statsPanel(ctx);

@@ -14,6 +14,9 @@
    from that schedule, unless it is proven optimal and fair already. If the solver proves
    the bound cannot be met, a note says so and the schedule ignores it.
 
+5. Rescheduling (meetings placed now, `Meeting.current`): phase C keeps that many placed,
+   no more breaks and no worse fairness, and leaves the most meetings where they are.
+
 Every phase starts from the best schedule so far as a complete hint. The progress callback
 receives each improving solution of phase B (objective, bound, the solver's wall time).
 """
@@ -40,6 +43,11 @@ class Options:
     workers: int = 0  # 0: the solver's default, every core of the machine
     fairness: int | None = 2  # max − min breaks over people with meetings; None: no bound
     progress: Callable[[Progress], None] | None = None
+
+
+# The share of the time limit phase B leaves to phase C (fewest moves) when rescheduling;
+# phase C starts from phase B's schedule, so a short run still keeps what it finds.
+FEWEST_MOVES_SHARE = 0.1
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
@@ -104,12 +112,15 @@ def solve(problem: Problem, options: Options | None = None) -> Result:
     # then, unless that one is proven optimal and fair already, under the bound.
     d = options.fairness
     phases: list[int | None] = [None] if d is None else [None, d]
+    moving = any(problem.meeting[mid].current is not None for mid in ids)
+    reserve = options.time_limit_s * FEWEST_MOVES_SHARE if moving else 0.0
     status: cp_model.CpSolverStatus = cp_model.UNKNOWN
     bound = 0
     for k, bound_d in enumerate(phases):
         if k == 1 and status == cp_model.OPTIMAL and measure(problem, best).spread <= (d or 0):
             break  # the optimum without the bound keeps it: optimal under it too
-        limit = run.left() / 2 if k == 0 and len(phases) == 2 else run.left()
+        left = run.left() - reserve
+        limit = left / 2 if k == 0 and len(phases) == 2 else left
         got = _phase_b(run, problem, ids, most, proven, best, bound_d, limit)
         if got.status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if got.weight == 0 or len(got.schedule) >= len(best):
@@ -128,8 +139,32 @@ def solve(problem: Problem, options: Options | None = None) -> Result:
             notes.append(f"no schedule within the fairness bound {bound_d} found in time")
         else:
             notes.append("the solver found no schedule within the time limit: the greedy start")
+    best = _fewest_moves(run, problem, ids, best, d)
     return _result(problem, options, check, ids, best, start_measure, status, bound, proven,
                    notes, run.spent)  # fmt: skip
+
+
+def _fewest_moves(
+    run: _Run, problem: Problem, ids: list[str], best: dict[str, int], fairness: int | None
+) -> dict[str, int]:
+    """Phase C (rescheduling): the schedule with as many placed, no more breaks and no
+    worse fairness than `best` that leaves the most meetings where they are now. Phase B
+    minimises breaks only, so without this it moves meetings that had no gap to close."""
+    stays = [mid for mid in ids if problem.meeting[mid].current is not None]
+    if all(best.get(mid) == problem.meeting[mid].current for mid in stays):
+        return best
+    got = measure(problem, best)
+    c = Model(problem, ids)
+    for mid in best:
+        c.cp.add(c.placed[mid] == 1)
+    c.cp.add(c.total_breaks() <= got.total)
+    if fairness is not None:
+        c.add_fairness(fairness if got.spread <= fairness else got.spread)
+    current = [(mid, problem.meeting[mid].current) for mid in stays]
+    c.cp.maximize(cp_model.LinearExpr.sum([c.x[key] for key in current if key in c.x]))
+    c.hint(best)
+    solver, status = run.solve(c, run.left(), report=False)
+    return _decode(c, solver) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else best
 
 
 @dataclass(frozen=True)

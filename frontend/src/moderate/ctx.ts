@@ -13,8 +13,9 @@ export interface Ctx {
   tz(): string | undefined;
   /** Dry run, show the preview, run it for real on Confirm. */
   confirm(title: string, name: string, args: Record<string, unknown>): Promise<void>;
-  /** Show `lines` (what will happen), run `go` on Confirm. */
-  confirmText(title: string, lines: string[], go: () => Promise<void>): void;
+  /** Show `lines` (what will happen), run `go` on Confirm; `go` null: nothing to
+   * confirm, the dialog only informs (no Confirm button, "Close"). */
+  confirmText(title: string, lines: string[], go: (() => Promise<void>) | null): void;
   /** Run at once (no preview); shows the outcome (`done`, else "<name>: done"). */
   run(name: string, args?: Record<string, unknown>, done?: string): Promise<ResultMessage | null>;
   /** A question's `data`, or null after showing the error. */
@@ -99,8 +100,10 @@ export function makeCtx(conn: Connection): Ctx {
       setText(dlgTitle, title);
       dlgBody.replaceChildren(...lines.map((line) => h("li", { text: line })));
       pending = go;
+      dlgOk.hidden = go === null;
+      setText(dlgCancel, go === null ? "Close" : "Cancel");
       dlg.hidden = false;
-      dlgOk.focus();
+      (go === null ? dlgCancel : dlgOk).focus();
     },
     selected: null,
     select(meeting) {

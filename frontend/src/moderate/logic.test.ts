@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MeetingRecord, TableRecord } from "../lib/protocol";
-import { cellClasses, formatAge, formatPreview, freeTables, meetingChange, newLinkOf, pushAudit, searchPeople, slotEffect, slotLabel, swapCandidates, throttle } from "./logic";
+import { cellClasses, formatAge, formatPreview, formatSchedulePreview, formatScheduleResult, freeTables, httpErrorText, meetingChange, newLinkOf, pushAudit, scheduleChanges, searchPeople, slotEffect, slotLabel, swapCandidates, throttle, type ScheduleAnswer } from "./logic";
 
 const T = (number: number, capacity = 2): TableRecord => ({ number, label: "", zone: "", capacity });
 const M = (id: string, round: number | null, table: number | null, status: MeetingRecord["status"] = "scheduled", extra: Partial<MeetingRecord> = {}): MeetingRecord => ({
@@ -131,5 +131,67 @@ describe("slotEffect / slotLabel", () => {
   });
   it("labels a suggestion with round, effect and first free table", () => {
     expect(slotLabel(S(0), nameOf)).toBe("round 5 · no new gaps · table 3 (2 free)");
+  });
+});
+
+const answer = (extra: Partial<ScheduleAnswer> = {}): ScheduleAnswer => ({
+  ok: true, version: null, preview: true, method: "optimiser", placed: 0, moved: 3, people_changed: 6, unplaced: [],
+  breaks_before: 4, breaks: 0, optimal: true, breaks_bound: 0, gap: 0, fairness_bound: 2, spread: 0, fairness_kept: true, seconds: 0.4, notes: [], ...extra,
+});
+
+describe("formatSchedulePreview", () => {
+  it("says what moves, whose agenda changes and the idle gaps before → after", () => {
+    const lines = formatSchedulePreview(answer());
+    expect(lines[0]).toBe("3 meetings move: 6 participants get a changed agenda");
+    expect(lines[1]).toBe("Idle gaps: 4 → 0 (the fewest possible)");
+    expect(lines.join("\n")).not.toContain("cannot be placed");
+  });
+  it("counts in the singular and names placed requests", () => {
+    expect(formatSchedulePreview(answer({ moved: 1, placed: 1, people_changed: 1 }))[0]).toBe("1 meeting moves, 1 waiting request gets a round and table: 1 participant gets a changed agenda");
+    expect(formatSchedulePreview(answer({ moved: 0, placed: 2 }))[0]).toBe("2 waiting requests get a round and table: 6 participants get a changed agenda");
+  });
+  it("says when the optimiser could not prove the fewest gaps", () => {
+    expect(formatSchedulePreview(answer({ optimal: false, breaks: 3, breaks_bound: 1, gap: 2 }))[1]).toBe("Idle gaps: 4 → 3 (at least 1 needed)");
+    expect(formatSchedulePreview(answer({ method: "baseline", optimal: undefined, breaks_bound: undefined }))[1]).toBe("Idle gaps: 4 → 0");
+  });
+  it("lists the first reasons of what still cannot be placed", () => {
+    const unplaced = ["a", "b", "c", "d", "e"].map((x) => ({ meeting_id: x, reason: `reason ${x}` }));
+    const lines = formatSchedulePreview(answer({ unplaced }));
+    expect(lines.slice(-5)).toEqual(["5 requests still cannot be placed:", "– reason a", "– reason b", "– reason c", "…and 2 more"]);
+    expect(formatSchedulePreview(answer({ unplaced: unplaced.slice(0, 1) })).slice(-2)).toEqual(["1 request still cannot be placed:", "– reason a"]);
+  });
+  it("nothing to change: says so first (the dialog then offers no confirm)", () => {
+    const same = answer({ moved: 0, placed: 0, people_changed: 0, breaks_before: 2, breaks: 2, unplaced: [{ meeting_id: "m9", reason: "no free round" }] });
+    expect(scheduleChanges(same)).toBe(false);
+    expect(formatSchedulePreview(same)).toEqual(["The schedule is already the best: nothing to move", "Idle gaps stay at 2", "1 request still cannot be placed:", "– no free round"]);
+    expect(formatSchedulePreview(answer({ moved: 0, placed: 0, breaks_before: 0, breaks: 0 }))).toEqual(["The schedule is already the best: nothing to move"]);
+  });
+  it("moves that close no gap are not worth it: nothing to confirm", () => {
+    const churn = answer({ moved: 4, people_changed: 6, breaks_before: 0, breaks: 0 });
+    expect(scheduleChanges(churn)).toBe(false);
+    expect(formatSchedulePreview(churn)).toEqual(["The schedule is already the best: nothing to move", "(Moving 4 meetings would leave as many idle gaps: not worth changing agendas.)"]);
+    expect(scheduleChanges(answer({ moved: 4, placed: 1, breaks_before: 0, breaks: 0 }))).toBe(true);
+  });
+  it("warns when the fairness bound was not kept", () => {
+    expect(formatSchedulePreview(answer({ fairness_kept: false, spread: 3 }))).toContain("Some people keep more idle gaps than others (up to 3 apart)");
+  });
+});
+
+describe("formatScheduleResult", () => {
+  it("is one short line", () => {
+    expect(formatScheduleResult(answer({ preview: false, version: 9 }))).toBe("Moved 3 meetings; idle gaps 4 → 0");
+    expect(formatScheduleResult(answer({ moved: 1, placed: 2 }))).toBe("Moved 1 meeting, placed 2 requests; idle gaps 4 → 0");
+    expect(formatScheduleResult(answer({ moved: 0, placed: 1 }))).toBe("Placed 1 request; idle gaps 4 → 0");
+    expect(formatScheduleResult(answer({ unplaced: [{ meeting_id: "m", reason: "r" }] }))).toBe("Moved 3 meetings; idle gaps 4 → 0; 1 request still cannot be placed");
+    expect(formatScheduleResult(answer({ moved: 0, placed: 0 }))).toBe("Nothing changed: the schedule is already the best");
+    expect(formatScheduleResult(answer({ moved: 2, breaks_before: 0, breaks: 0 }))).toBe("Moved 2 meetings; idle gaps 0 → 0"); // says what was stored
+  });
+});
+
+describe("httpErrorText", () => {
+  it("the server's message and code, else the status", () => {
+    expect(httpErrorText(409, { ok: false, error: { code: "conflict", message: "the event changed" } })).toBe("the event changed (conflict)");
+    expect(httpErrorText(502, null)).toBe("the server answered 502");
+    expect(httpErrorText(500, { ok: false })).toBe("the server answered 500");
   });
 });

@@ -140,3 +140,87 @@ export function slotEffect(s: Pick<RoundSuggestion, "breaks_added" | "breaks_by_
 export function slotLabel(s: RoundSuggestion, nameOf: (id: string) => string): string {
   return `round ${s.round} · ${slotEffect(s, nameOf)} · table ${s.tables[0]} (${s.tables.length} free)`;
 }
+
+/** The answer of `POST /api/events/{id}/schedule` (docs/api.md); the optimiser's fields
+ * are absent with the baseline scheduler. */
+export interface ScheduleAnswer {
+  ok: true;
+  version: number | null;
+  preview: boolean;
+  method: "optimiser" | "baseline";
+  placed: number;
+  moved: number;
+  people_changed: number;
+  unplaced: { meeting_id: string; reason: string }[];
+  breaks_before: number;
+  breaks: number;
+  optimal?: boolean;
+  breaks_bound?: number;
+  gap?: number;
+  fairness_bound?: number | null;
+  spread?: number;
+  fairness_kept?: boolean;
+  seconds?: number;
+  notes?: string[];
+}
+
+const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/** Whether the answer is worth applying: it places a waiting request, or its moves close
+ * idle gaps. Moves that leave as many gaps would only change agendas for nothing (the
+ * optimiser moves as few as it can, but a run cut short by its time limit may still
+ * propose some). */
+export const scheduleChanges = (a: Pick<ScheduleAnswer, "placed" | "moved" | "breaks" | "breaks_before">): boolean =>
+  a.placed > 0 || (a.moved > 0 && a.breaks < a.breaks_before);
+
+/** "Idle gaps: 4 → 0 (the fewest possible)". */
+function gapsLine(a: ScheduleAnswer): string {
+  let line = `Idle gaps: ${a.breaks_before} → ${a.breaks}`;
+  if (a.optimal === true) line += " (the fewest possible)";
+  else if (a.breaks_bound !== undefined && a.breaks > a.breaks_bound) line += ` (at least ${a.breaks_bound} needed)`;
+  return line;
+}
+
+/** "2 requests still cannot be placed:" and the first `shown` reasons. */
+function unplacedLines(a: ScheduleAnswer, shown = 3): string[] {
+  const n = a.unplaced.length;
+  if (n === 0) return [];
+  const lines = [`${count(n, "request still cannot be placed", "requests still cannot be placed")}:`];
+  for (const u of a.unplaced.slice(0, shown)) lines.push(`– ${u.reason}`);
+  if (n > shown) lines.push(`…and ${n - shown} more`);
+  return lines;
+}
+
+/** A re-optimisation preview in words a moderator reads at a glance: what moves, whose
+ * agenda changes, idle gaps before → after, what still cannot be placed. */
+export function formatSchedulePreview(a: ScheduleAnswer): string[] {
+  const lines: string[] = [];
+  if (!scheduleChanges(a)) {
+    lines.push("The schedule is already the best: nothing to move");
+    if (a.breaks > 0) lines.push(`Idle gaps stay at ${a.breaks}`);
+    if (a.moved > 0) lines.push(`(Moving ${count(a.moved, "meeting", "meetings")} would leave as many idle gaps: not worth changing agendas.)`);
+  } else {
+    const what = [a.moved > 0 ? count(a.moved, "meeting moves", "meetings move") : "", a.placed > 0 ? `${count(a.placed, "waiting request gets", "waiting requests get")} a round and table` : ""].filter(Boolean);
+    lines.push(`${what.join(", ")}: ${count(a.people_changed, "participant gets", "participants get")} a changed agenda`);
+    lines.push(gapsLine(a));
+    lines.push("Their phones and the hall screens update at once, with a notice of what changed.");
+  }
+  if (a.fairness_kept === false) lines.push(`Some people keep more idle gaps than others (up to ${a.spread ?? "?"} apart)`);
+  return [...lines, ...unplacedLines(a)];
+}
+
+/** The notice after a re-optimisation ran: "Moved 3 meetings; idle gaps 4 → 0". */
+export function formatScheduleResult(a: ScheduleAnswer): string {
+  if (a.placed === 0 && a.moved === 0) return "Nothing changed: the schedule is already the best"; // what was stored, worth it or not
+  const did = [a.moved > 0 ? `Moved ${count(a.moved, "meeting", "meetings")}` : "", a.placed > 0 ? `placed ${count(a.placed, "request", "requests")}` : ""].filter(Boolean).join(", ");
+  const rest = a.unplaced.length ? `; ${count(a.unplaced.length, "request still cannot be placed", "requests still cannot be placed")}` : "";
+  return `${did.charAt(0).toUpperCase()}${did.slice(1)}; idle gaps ${a.breaks_before} → ${a.breaks}${rest}`;
+}
+
+/** The error text of a failed HTTP call from its status and (JSON) body, if any:
+ * `{"ok": false, "error": {"code", "message"}}`, else the status. */
+export function httpErrorText(status: number, body: unknown): string {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  if (error && typeof error.message === "string") return typeof error.code === "string" ? `${error.message} (${error.code})` : error.message;
+  return `the server answered ${status}`;
+}

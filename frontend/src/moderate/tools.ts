@@ -1,4 +1,4 @@
-/** Clock controls, undo, walk-in, announcements, statistics and the audit list. */
+/** Clock controls (and the event-wide tools beside them), undo, walk-in, announcements, statistics and the audit list. */
 import type { UpdateMessage } from "../lib/protocol";
 import { phaseAt } from "../lib/phases";
 import { activeAnnouncements, formatClockTime, timelineOf } from "../lib/views";
@@ -8,7 +8,7 @@ import { formatAge, pushAudit, searchPeople, throttle, type AuditEntry } from ".
 
 const btn = (text: string, click: () => void, cls = ""): HTMLButtonElement => h("button", { text, class: cls, attrs: { type: "button" }, on: { click } });
 
-export function clockBar(ctx: Ctx): { render(): void } {
+export function clockBar(ctx: Ctx, extra: HTMLElement[] = []): { render(): void } {
   const box = byId("clock-controls");
   const pause = btn("Pause", () => void (ctx.store.single("clock")?.paused_at_ms ? ctx.run("resume_clock") : ctx.run("pause_clock")), "primary");
   box.replaceChildren(
@@ -18,6 +18,7 @@ export function clockBar(ctx: Ctx): { render(): void } {
     btn("Delay day +5", () => void ctx.confirm("Delay the rest of the day by 5 min", "delay_rounds", { minutes: 5 })),
     btn("End round now", () => void ctx.confirm("End the running round now", "end_round", {}), "danger"),
     btn("Start next round", () => void ctx.confirm("Start the next round now", "start_next_round", {})),
+    ...extra,
     // Undo is previewed like any other change: what it reverts and whom that affects.
     btn("↶ Undo", () => void ctx.confirm("Undo your last action", "undo", {}), "undo"),
   );

@@ -1,0 +1,82 @@
+/** Re-optimise the later rounds (issue #11 item 4: after a wave of cancellations): the
+ * optimiser moves scheduled meetings of rounds not begun, never fixed ones, to close idle
+ * gaps, and places waiting requests. A preview first (`POST …/schedule` with `preview`,
+ * nothing stored), in the confirm dialog; Confirm runs the same options for real. The
+ * server pushes the commit to every phone and hall screen. */
+import { h } from "../ui/dom";
+import type { Ctx } from "./ctx";
+import { formatSchedulePreview, formatScheduleResult, httpErrorText, scheduleChanges, type ScheduleAnswer } from "./logic";
+
+/** What the console asks the optimiser for: later rounds may move, at most 10 s. */
+export const RESCHEDULE_OPTIONS = { reschedule: true, time_limit_s: 10 } as const;
+
+const LABEL = "Re-optimise later rounds";
+const TITLE = "Re-optimise later rounds";
+
+export type ScheduleCall = (body: Record<string, unknown>) => Promise<ScheduleAnswer>;
+
+/** `POST /api/events/{event}/schedule` with the moderator token; rejects with the
+ * server's error message (409 conflict, 400 bad_request…). */
+export function scheduleCall(event: string, token: string): ScheduleCall {
+  return async (body) => {
+    const res = await fetch(`/api/events/${encodeURIComponent(event)}/schedule`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    let answer: unknown = null;
+    try {
+      answer = await res.json();
+    } catch {
+      // not JSON: the status says what happened
+    }
+    if (!res.ok || (answer as { ok?: unknown } | null)?.ok !== true) throw new Error(httpErrorText(res.status, answer));
+    return answer as ScheduleAnswer;
+  };
+}
+
+/** The toolbar button; while the optimiser runs it is disabled and says "Optimising…". */
+export function rescheduleButton(ctx: Ctx, call: ScheduleCall): HTMLButtonElement {
+  const button = h("button", {
+    text: LABEL,
+    attrs: {
+      type: "button",
+      id: "reoptimise",
+      title: "Move meetings of rounds not begun (never fixed ones) to close idle gaps left by cancellations, and place waiting requests. Shows a preview first.",
+      "aria-label": `${LABEL}: preview moving meetings of rounds not begun to close idle gaps`,
+    },
+    on: { click: () => void preview() },
+  });
+  let busy = false;
+  const working = (on: boolean): void => {
+    busy = on;
+    button.disabled = on;
+    button.textContent = on ? "Optimising…" : LABEL;
+    button.setAttribute("aria-busy", String(on));
+  };
+  async function optimise(preview: boolean): Promise<ScheduleAnswer | null> {
+    working(true);
+    ctx.notice(preview ? `Optimising (up to ${RESCHEDULE_OPTIONS.time_limit_s} s): nothing changes until you confirm…` : "Optimising and storing the new schedule…");
+    try {
+      return await call({ ...RESCHEDULE_OPTIONS, ...(preview ? { preview: true } : {}) });
+    } catch (err) {
+      ctx.notice(`${LABEL}: ${err instanceof Error ? err.message : String(err)}`, true);
+      return null;
+    } finally {
+      working(false);
+    }
+  }
+  async function preview(): Promise<void> {
+    if (busy) return;
+    const answer = await optimise(true);
+    if (answer === null) return;
+    ctx.notice("");
+    const lines = formatSchedulePreview(answer);
+    if (!scheduleChanges(answer)) return ctx.confirmText(TITLE, lines, null);
+    ctx.confirmText(TITLE, lines, async () => {
+      const done = await optimise(false);
+      if (done !== null) ctx.notice(formatScheduleResult(done));
+    });
+  }
+  return button;
+}
