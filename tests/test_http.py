@@ -419,6 +419,10 @@ def test_an_organiser_re_optimises_after_cancellations_with_a_preview_first(
     assert preview["preview"] is True and preview["version"] is None, preview
     assert preview["moved"] >= 1 and preview["people_changed"] >= 2
     assert (preview["breaks_before"], preview["breaks"]) == (1, 0)
+    assert len(preview["moves"]) == preview["moved"]
+    for move in preview["moves"]:
+        assert move["from"] != move["to"] and move["name"].startswith("A-")
+        assert any(name.startswith("Anna Berg") for name in move["people"])
     assert client.get("/api/events/ev1", headers=auth(event)).json()["version"] == version
 
     done = client.post("/api/events/ev1/schedule", headers=auth(event),

@@ -53,12 +53,30 @@ class ScheduleOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class Move:
+    """A scheduled meeting the schedule gives another round or table, as people read it."""
+
+    meeting_id: str
+    name: str  # the organiser's id, else ours
+    people: tuple[str, ...]  # names with organisations
+    from_round: int
+    from_table: int
+    to_round: int
+    to_table: int
+
+    def text(self) -> str:
+        who = " & ".join(self.people)
+        return (f"{who} ({self.name}): round {self.from_round} table {self.from_table} → "
+                f"round {self.to_round} table {self.to_table}")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class ScheduleOutcome:
     placed: tuple[Meeting, ...]  # every meeting placed or moved, as stored
     unplaced: tuple[scheduler.Unplaced, ...]  # every request left out, with its reason
     record: ChangeRecord | None  # None when nothing changed, or on a preview
     solved: Result | None  # the optimiser's answer (None with `fast`)
-    moved: tuple[str, ...]  # ids of scheduled meetings given another round or table
+    moved: tuple[Move, ...]  # scheduled meetings given another round or table
     people_changed: int  # participants whose agenda changes
     breaks_before: int  # idle breaks in the event before and after
     breaks_after: int
@@ -123,7 +141,9 @@ async def run_scheduler(
                            progress=options.progress)  # fmt: skip
         solved = await asyncio.to_thread(cpsat.solve, ep.problem, settings)
         placed, unplaced = ep.meetings(solved), ep.unplaced(solved)
-    moved = tuple(m.id for m in placed if base.meetings[m.id].status is MeetingStatus.SCHEDULED)
+    moved = tuple(
+        _move(base, m) for m in placed if base.meetings[m.id].status is MeetingStatus.SCHEDULED
+    )
     people = {pid for m in placed for pid in m.people}
     before = sum(idle.breaks_of(base).values())
     after_state = state_from_records(base.records(), base.epoch, base.version)
@@ -179,6 +199,14 @@ async def create_sample_event(
     return await run_scheduler(service, event_id, actor=actor, options=options)
 
 
+def _move(state: EventState, new: Meeting) -> Move:
+    old = state.meetings[new.id]
+    names = tuple(state.participants[p].name_and_organisation if p in state.participants
+                  else p for p in old.people)  # fmt: skip
+    return Move(new.id, old.external_id or old.id, names, old.round or 0, old.table or 0,
+                new.round or 0, new.table or 0)  # fmt: skip
+
+
 def summary(outcome: ScheduleOutcome) -> dict[str, Any]:
     """The outcome as plain data (the HTTP answer, `describe`'s source)."""
     solved = outcome.solved
@@ -187,6 +215,16 @@ def summary(outcome: ScheduleOutcome) -> dict[str, Any]:
         "placed": len(outcome.placed) - len(outcome.moved),
         "moved": len(outcome.moved),
         "people_changed": outcome.people_changed,
+        "moves": [
+            {
+                "meeting_id": m.meeting_id,
+                "name": m.name,
+                "people": list(m.people),
+                "from": {"round": m.from_round, "table": m.from_table},
+                "to": {"round": m.to_round, "table": m.to_table},
+            }
+            for m in outcome.moved
+        ],
         "unplaced": [{"meeting_id": u.meeting_id, "reason": u.reason} for u in outcome.unplaced],
         "breaks_before": outcome.breaks_before,
         "breaks": outcome.breaks_after,
@@ -216,6 +254,7 @@ def describe(outcome: ScheduleOutcome, *, preview: bool = False) -> list[str]:
              + f"; {len(s['unplaced'])} could not be placed"]  # fmt: skip
     if s["placed"] or s["moved"]:
         lines.append(f"{s['people_changed']} participants get a changed agenda")
+    lines += [f"  moves: {m.text()}" for m in outcome.moved]
     idle_line = f"idle breaks: {s['breaks']} (before: {s['breaks_before']})"
     if s["method"] == "optimiser":
         if s["optimal"]:

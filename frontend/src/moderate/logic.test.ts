@@ -146,6 +146,14 @@ describe("formatSchedulePreview", () => {
     expect(lines[1]).toBe("Idle gaps: 4 → 0 (the fewest possible)");
     expect(lines.join("\n")).not.toContain("cannot be placed");
   });
+  it("names who moves where, the first five, then how many more", () => {
+    const move = (i: number) => ({ meeting_id: `m${i}`, name: `REQ-${i}`, people: ["Anna Berg (Cluster Nord)", `P${i}`], from: { round: 3, table: 1 }, to: { round: 2, table: i === 0 ? 1 : 4 } });
+    const lines = formatSchedulePreview(answer({ moves: [0, 1, 2, 3, 4, 5, 6].map(move), moved: 7 }));
+    expect(lines[1]).toBe("– Anna Berg (Cluster Nord) & P0: round 3 → 2, table 1");
+    expect(lines[2]).toBe("– Anna Berg (Cluster Nord) & P1: round 3 → 2, table 1 → 4");
+    expect(lines[6]).toBe("…and 2 more");
+    expect(lines[7]).toBe("Idle gaps: 4 → 0 (the fewest possible)");
+  });
   it("counts in the singular and names placed requests", () => {
     expect(formatSchedulePreview(answer({ moved: 1, placed: 1, people_changed: 1 }))[0]).toBe("1 meeting moves, 1 waiting request gets a round and table: 1 participant gets a changed agenda");
     expect(formatSchedulePreview(answer({ moved: 0, placed: 2 }))[0]).toBe("2 waiting requests get a round and table: 6 participants get a changed agenda");

@@ -143,6 +143,30 @@ export function slotLabel(s: RoundSuggestion, nameOf: (id: string) => string): s
 
 /** The answer of `POST /api/events/{id}/schedule` (docs/api.md); the optimiser's fields
  * are absent with the baseline scheduler. */
+/** A scheduled meeting the schedule gives another round or table. */
+export interface ScheduleMove {
+  meeting_id: string;
+  name: string;
+  people: string[];
+  from: { round: number; table: number };
+  to: { round: number; table: number };
+}
+
+/** "Anna Berg (Cluster Nord) & Jonas Weber (Automotive BW): round 3 → 2, table 1". */
+export function formatMove(m: ScheduleMove): string {
+  const round = m.from.round === m.to.round ? `round ${m.to.round}` : `round ${m.from.round} → ${m.to.round}`;
+  const table = m.from.table === m.to.table ? `table ${m.to.table}` : `table ${m.from.table} → ${m.to.table}`;
+  return `${m.people.join(" & ")}: ${round}, ${table}`;
+}
+
+/** The first `shown` moves, one line each, and how many more. */
+function moveLines(a: ScheduleAnswer, shown = 5): string[] {
+  const moves = a.moves ?? [];
+  const lines = moves.slice(0, shown).map((m) => `– ${formatMove(m)}`);
+  if (moves.length > shown) lines.push(`…and ${moves.length - shown} more`);
+  return lines;
+}
+
 export interface ScheduleAnswer {
   ok: true;
   version: number | null;
@@ -151,6 +175,7 @@ export interface ScheduleAnswer {
   placed: number;
   moved: number;
   people_changed: number;
+  moves?: ScheduleMove[];
   unplaced: { meeting_id: string; reason: string }[];
   breaks_before: number;
   breaks: number;
@@ -202,6 +227,7 @@ export function formatSchedulePreview(a: ScheduleAnswer): string[] {
   } else {
     const what = [a.moved > 0 ? count(a.moved, "meeting moves", "meetings move") : "", a.placed > 0 ? `${count(a.placed, "waiting request gets", "waiting requests get")} a round and table` : ""].filter(Boolean);
     lines.push(`${what.join(", ")}: ${count(a.people_changed, "participant gets", "participants get")} a changed agenda`);
+    lines.push(...moveLines(a));
     lines.push(gapsLine(a));
     lines.push("Their phones and the hall screens update at once, with a notice of what changed.");
   }
