@@ -149,8 +149,8 @@ describe("formatSchedulePreview", () => {
   it("names who moves where, the first five, then how many more", () => {
     const move = (i: number) => ({ meeting_id: `m${i}`, name: `REQ-${i}`, people: ["Anna Berg (Cluster Nord)", `P${i}`], from: { round: 3, table: 1 }, to: { round: 2, table: i === 0 ? 1 : 4 } });
     const lines = formatSchedulePreview(answer({ moves: [0, 1, 2, 3, 4, 5, 6].map(move), moved: 7 }));
-    expect(lines[1]).toBe("– Anna Berg (Cluster Nord) & P0: round 3 → 2, table 1");
-    expect(lines[2]).toBe("– Anna Berg (Cluster Nord) & P1: round 3 → 2, table 1 → 4");
+    expect(lines[1]).toBe("Anna Berg (Cluster Nord) & P0: round 3 → 2, table 1");
+    expect(lines[2]).toBe("Anna Berg (Cluster Nord) & P1: round 3 → 2, table 1 → 4");
     expect(lines[6]).toBe("…and 2 more");
     expect(lines[7]).toBe("Idle gaps: 4 → 0 (the fewest possible)");
   });
@@ -165,13 +165,13 @@ describe("formatSchedulePreview", () => {
   it("lists the first reasons of what still cannot be placed", () => {
     const unplaced = ["a", "b", "c", "d", "e"].map((x) => ({ meeting_id: x, reason: `reason ${x}` }));
     const lines = formatSchedulePreview(answer({ unplaced }));
-    expect(lines.slice(-5)).toEqual(["5 requests still cannot be placed:", "– reason a", "– reason b", "– reason c", "…and 2 more"]);
-    expect(formatSchedulePreview(answer({ unplaced: unplaced.slice(0, 1) })).slice(-2)).toEqual(["1 request still cannot be placed:", "– reason a"]);
+    expect(lines.slice(-5)).toEqual(["5 requests still cannot be placed:", "reason a", "reason b", "reason c", "…and 2 more"]);
+    expect(formatSchedulePreview(answer({ unplaced: unplaced.slice(0, 1) })).slice(-2)).toEqual(["1 request still cannot be placed:", "reason a"]);
   });
   it("nothing to change: says so first (the dialog then offers no confirm)", () => {
     const same = answer({ moved: 0, placed: 0, people_changed: 0, breaks_before: 2, breaks: 2, unplaced: [{ meeting_id: "m9", reason: "no free round" }] });
     expect(scheduleChanges(same)).toBe(false);
-    expect(formatSchedulePreview(same)).toEqual(["The schedule is already the best: nothing to move", "Idle gaps stay at 2", "1 request still cannot be placed:", "– no free round"]);
+    expect(formatSchedulePreview(same)).toEqual(["The schedule is already the best: nothing to move", "Idle gaps stay at 2", "1 request still cannot be placed:", "no free round"]);
     expect(formatSchedulePreview(answer({ moved: 0, placed: 0, breaks_before: 0, breaks: 0 }))).toEqual(["The schedule is already the best: nothing to move"]);
   });
   it("moves that close no gap are not worth it: nothing to confirm", () => {

@@ -162,7 +162,7 @@ export function formatMove(m: ScheduleMove): string {
 /** The first `shown` moves, one line each, and how many more. */
 function moveLines(a: ScheduleAnswer, shown = 5): string[] {
   const moves = a.moves ?? [];
-  const lines = moves.slice(0, shown).map((m) => `– ${formatMove(m)}`);
+  const lines = moves.slice(0, shown).map(formatMove);
   if (moves.length > shown) lines.push(`…and ${moves.length - shown} more`);
   return lines;
 }
@@ -211,7 +211,7 @@ function unplacedLines(a: ScheduleAnswer, shown = 3): string[] {
   const n = a.unplaced.length;
   if (n === 0) return [];
   const lines = [`${count(n, "request still cannot be placed", "requests still cannot be placed")}:`];
-  for (const u of a.unplaced.slice(0, shown)) lines.push(`– ${u.reason}`);
+  for (const u of a.unplaced.slice(0, shown)) lines.push(u.reason);
   if (n > shown) lines.push(`…and ${n - shown} more`);
   return lines;
 }
