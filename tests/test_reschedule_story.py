@@ -39,7 +39,8 @@ NAMES = {"p1": "Jonas Weber", "p2": "Ayşe Yılmaz", "p3": "Jānis Bērziņš"}
 
 def create_event(url: str) -> EventState:
     """Rounds 1-4 start in an hour (every round is open to moves). Anna meets Jonas,
-    Ayşe and Jānis in rounds 1, 2 and 3; two other pairs meet in rounds 1 and 2."""
+    Ayşe and Jānis in rounds 1, 2 and 3; two other pairs meet in rounds 1 and 2: the
+    organiser fixed m4 and allows REQ-5 (m5) only in rounds 1-2, after m4."""
 
     async def run() -> EventState:
         client = aioredis.from_url(url)
@@ -53,8 +54,13 @@ def create_event(url: str) -> EventState:
                 meeting("m1", ANNA, "p1", 1, 1),
                 meeting("m2", ANNA, "p2", 2, 1),
                 meeting("m3", ANNA, "p3", 3, 1),
-                meeting("m4", "p4", "p5", 1, 2),
-                meeting("m5", "p6", "p7", 2, 2),
+                dataclasses.replace(meeting("m4", "p4", "p5", 1, 2), fixed=True),
+                dataclasses.replace(
+                    meeting("m5", "p6", "p7", 2, 2),
+                    rounds=(1, 2),
+                    after=("m4",),
+                    external_id="REQ-5",
+                ),
             ]
             await service.create_event(event, [*records[1:], *placed], actor="test")
             return await service.state(EVENT)
@@ -250,3 +256,27 @@ def test_nothing_to_move_and_a_conflict_are_said(
     console.screenshot(path=str(ARTIFACTS / "console-reschedule-conflict.png"))
     # The browser logs the 409 itself; nothing else went wrong.
     assert not [e for e in errors if "409" not in e], errors
+
+
+def test_the_console_shows_what_the_organiser_asked_before_a_move(
+    browser: Browser, site: tuple[str, EventState]
+) -> None:
+    base, state = site
+    assert state.event is not None
+    errors: list[str] = []
+    console = open_page(browser, f"{base}/moderate/{EVENT}?token={state.event.moderator_token}",
+                        errors, width=1280, height=800)  # fmt: skip
+    expect(console.locator("#conn")).to_have_text(re.compile("live", re.I), timeout=10_000)
+    console.locator('#grid td[data-meeting="m5"]').click()
+    asked = console.locator(".sel-constraints")
+    expect(asked).to_contain_text("Only in rounds 1–2", timeout=5_000)
+    expect(asked).to_contain_text("After m4 (round 1)")
+    expect(console.locator(".sel-title")).to_contain_text("REQ-5")
+    console.locator('#grid td[data-meeting="m4"]').click()
+    expect(asked).to_contain_text("Fixed by the organiser")
+    console.screenshot(path=str(ARTIFACTS / "console-constraints.png"))
+    # A meeting the organiser asked nothing of shows no such list.
+    console.locator('#grid td[data-meeting="m1"]').click()
+    expect(console.locator(".sel-title")).to_contain_text("m1")
+    expect(asked).to_have_count(0)
+    assert not errors, errors

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MeetingRecord, TableRecord } from "../lib/protocol";
-import { cellClasses, formatAge, formatPreview, formatSchedulePreview, formatScheduleResult, freeTables, httpErrorText, meetingChange, newLinkOf, pushAudit, scheduleChanges, searchPeople, slotEffect, slotLabel, swapCandidates, throttle, type ScheduleAnswer } from "./logic";
+import { cellClasses, constraintLines, roundSpan, formatAge, formatPreview, formatSchedulePreview, formatScheduleResult, freeTables, httpErrorText, meetingChange, newLinkOf, pushAudit, scheduleChanges, searchPeople, slotEffect, slotLabel, swapCandidates, throttle, type ScheduleAnswer } from "./logic";
 
 const T = (number: number, capacity = 2): TableRecord => ({ number, label: "", zone: "", capacity });
 const M = (id: string, round: number | null, table: number | null, status: MeetingRecord["status"] = "scheduled", extra: Partial<MeetingRecord> = {}): MeetingRecord => ({
@@ -201,5 +201,20 @@ describe("httpErrorText", () => {
     expect(httpErrorText(409, { ok: false, error: { code: "conflict", message: "the event changed" } })).toBe("the event changed (conflict)");
     expect(httpErrorText(502, null)).toBe("the server answered 502");
     expect(httpErrorText(500, { ok: false })).toBe("the server answered 500");
+  });
+});
+
+describe("constraintLines", () => {
+  const label = (id: string): string => ({ m1: "REQ-1 (round 2)" })[id] ?? id;
+  it("says the rounds, the meetings before it and whether it is fixed", () => {
+    expect(constraintLines({ rounds: [4, 3], after: ["m1"], fixed: true }, label)).toEqual([
+      "Only in rounds 3–4", "After REQ-1 (round 2)", "Fixed by the organiser: the schedulers keep its round and table",
+    ]);
+    expect(constraintLines({ rounds: [7] }, label)).toEqual(["Only in round 7"]);
+    expect(constraintLines({}, label)).toEqual([]);
+  });
+  it("writes round spans as people do", () => {
+    expect(roundSpan([1, 4, 8, 7, 2])).toBe("1–2, 4, 7–8");
+    expect(roundSpan([])).toBe("");
   });
 });

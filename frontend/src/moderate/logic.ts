@@ -250,3 +250,25 @@ export function httpErrorText(status: number, body: unknown): string {
   if (error && typeof error.message === "string") return typeof error.code === "string" ? `${error.message} (${error.code})` : error.message;
   return `the server answered ${status}`;
 }
+
+/** A span of round numbers as people write it: "3–5", "1, 4, 7–8". */
+export function roundSpan(rounds: readonly number[]): string {
+  const sorted = [...new Set(rounds)].sort((a, b) => a - b);
+  const runs: [number, number][] = [];
+  for (const r of sorted) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && r === last[1] + 1) last[1] = r;
+    else runs.push([r, r]);
+  }
+  return runs.map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(", ");
+}
+
+/** What the organiser asked of a meeting's place, for the moderator before a move:
+ * "Only in rounds 3–4", "After REQ-1 (round 2)", "Fixed by the organiser". */
+export function constraintLines(m: Pick<MeetingRecord, "rounds" | "after" | "fixed">, meetingLabel: (id: string) => string): string[] {
+  const lines: string[] = [];
+  if (m.rounds?.length) lines.push(`Only in round${m.rounds.length === 1 ? "" : "s"} ${roundSpan(m.rounds)}`);
+  if (m.after?.length) lines.push(`After ${m.after.map(meetingLabel).join(", ")}`);
+  if (m.fixed) lines.push("Fixed by the organiser: the schedulers keep its round and table");
+  return lines;
+}

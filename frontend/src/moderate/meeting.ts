@@ -4,7 +4,7 @@ import { MEETING_STATUS_LABEL, OUTCOME_LABEL } from "../ui/labels";
 import { byId, h } from "../ui/dom";
 import type { Ctx } from "./ctx";
 import type { RoundSuggestion } from "../lib/protocol";
-import { freeTables, seatsOf, slotLabel, swapCandidates } from "./logic";
+import { constraintLines, freeTables, seatsOf, slotLabel, swapCandidates } from "./logic";
 
 type Opt = [value: string, label: string];
 
@@ -32,8 +32,14 @@ export function meetingPanel(ctx: Ctx): { render(): void } {
       slotsFor = m.id;
     }
     const placed = m.round !== null && m.table !== null;
-    const title = h("div", { class: "sel-title" }, h("b", { text: `${m.id}` }), ` · ${m.round !== null ? `round ${m.round}` : "unplaced"}${m.table !== null ? ` · table ${m.table}` : ""} · ${MEETING_STATUS_LABEL[m.status]}${m.origin !== "planned" ? ` · ${m.origin.replace("_", "-")}` : ""}${m.absent?.length ? ` · did not come: ${m.absent.map(ctx.nameOf).join(", ")}` : ""}`);
+    const title = h("div", { class: "sel-title" }, h("b", { text: m.external_id || m.id }), ` · ${m.round !== null ? `round ${m.round}` : "unplaced"}${m.table !== null ? ` · table ${m.table}` : ""} · ${MEETING_STATUS_LABEL[m.status]}${m.origin !== "planned" ? ` · ${m.origin.replace("_", "-")}` : ""}${m.absent?.length ? ` · did not come: ${m.absent.map(ctx.nameOf).join(", ")}` : ""}`);
     const who = h("div", { class: "sel-people" }, ...[...m.side_a, ...m.side_b].map((id) => h("span", { class: store.get("participant", id)?.present === false ? "absent" : "present", text: ctx.nameOf(id) })));
+    const other = (id: string): string => {
+      const o = store.get("meeting", id);
+      return o === undefined ? id : `${o.external_id || o.id} (${o.round !== null ? `round ${o.round}` : "unplaced"})`;
+    };
+    const asked = constraintLines(m, other);
+    const rules = asked.length ? [h("ul", { class: "sel-constraints", attrs: { "aria-label": "What the organiser asked" } }, ...asked.map((t) => h("li", { text: t })))] : [];
     const rows: HTMLElement[] = [];
     if (placed && m.round !== null) {
       const free = select(freeTables(store.list("meeting"), store.list("table"), m.round, seatsOf(m)).map((t) => [String(t.number), `${t.number}${t.label ? ` ${t.label}` : ""}${t.zone ? ` (${t.zone})` : ""}`]), "free table…");
@@ -74,7 +80,7 @@ export function meetingPanel(ctx: Ctx): { render(): void } {
     rows.push(row("Depart", dep, btn("Departs", () => dep.value && void ctx.confirm(`${ctx.nameOf(dep.value)} leaves the event`, "depart", { participant: dep.value }), "danger")));
     // An update must not reset what the moderator is choosing: keep the selects' values.
     const kept = box.dataset.meeting === m.id ? [...box.querySelectorAll("select")].map((s) => s.value) : [];
-    box.replaceChildren(title, who, ...rows, btn("Close", () => ctx.select(null), "quiet"));
+    box.replaceChildren(title, who, ...rules, ...rows, btn("Close", () => ctx.select(null), "quiet"));
     box.dataset.meeting = m.id;
     box.querySelectorAll("select").forEach((s, i) => {
       const v = kept[i];
