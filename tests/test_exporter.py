@@ -62,8 +62,11 @@ def full_state() -> EventState:
         ("meetings.csv", import_meetings_csv),
     ):
         state.apply(Change(upserts=load(state, read(name)).records))
+    # Tokens; and Anna hosts at table 2 (a home table round-trips like the other fields).
+    anna = state.by_external_id["B2M-1001"]
     with_tokens = [
-        dataclasses.replace(p, token=f"TOKEN-{p.id}") for p in state.participants.values()
+        dataclasses.replace(p, token=f"TOKEN-{p.id}", home_table=2 if p.id == anna else None)
+        for p in state.participants.values()
     ]
     walk_in = Participant(
         id="w_1",
@@ -161,6 +164,7 @@ def test_participants_csv_reimports_unchanged() -> None:
     assert by_id["B2M-1005"]["available_from"] == "2026-05-06T11:00:00+02:00"
     assert by_id["w_1"]["available_from"] == ";2026-05-07T10:00:00+02:00"
     assert by_id["w_1"]["available_until"] == "2026-05-06T11:00:00+02:00;"
+    assert (by_id["B2M-1001"]["home_table"], by_id["B2M-1002"]["home_table"]) == ("2", "")
     plan = import_participants_csv(state, text)
     assert (plan.records, plan.created, plan.updated) == ((), 0, 0)
     assert plan.unchanged == len(state.participants) == 13
@@ -208,6 +212,8 @@ def test_json_is_readable() -> None:
     anna = next(p for p in doc["participants"] if p["external_id"] == "B2M-1001")
     assert anna["email"] == "anna.berg@cluster-nord.example"
     assert anna["tags"] == ["mobility", "hydrogen"]
+    assert anna["home_table"] == 2
+    assert {p["home_table"] for p in doc["participants"]} == {2, None}
 
 
 def test_no_export_leaks_a_secret() -> None:

@@ -517,3 +517,39 @@ def test_an_import_that_breaks_an_order_is_refused_at_its_row() -> None:
     _, errors = failure(import_meetings_csv, state, text)
     assert len(errors) == 1 and errors[0][0] == 2
     assert "must come after meeting" in errors[0][2] and "round 3" in errors[0][2]
+
+
+def test_a_home_table_is_read_checked_against_the_tables_and_cleared_when_blank() -> None:
+    state = with_participants()  # tables 1 to 6
+    text = ("id,name,company,home_table\nB2M-1001,Anna Berg,Cluster Nord,4\n"
+            "B2M-1002,Jonas Weber,Automotive BW,\n")  # fmt: skip
+    apply(state, import_participants_csv(state, text))
+    people = state.participants
+    assert people[state.by_external_id["B2M-1001"]].home_table == 4
+    assert people[state.by_external_id["B2M-1002"]].home_table is None
+    # Left out: kept. Blank: cleared.
+    left_out = "id,name,company\nB2M-1001,Anna Berg,Cluster Nord\n"
+    apply(state, import_participants_csv(state, left_out))
+    assert people[state.by_external_id["B2M-1001"]].home_table == 4
+    apply(state, import_participants_csv(state, text.replace(",4\n", ",\n")))
+    assert people[state.by_external_id["B2M-1001"]].home_table is None
+    bad = "id,name,company,Home Table\nX-1,A B,O,4\nX-2,C D,O,99\nX-3,E F,O,two\nX-4,G H,O,0\n"
+    _, errors = failure(import_participants_csv, state, bad)
+    assert errors == [
+        (3, "Home Table", "there is no table 99"),
+        (4, "Home Table", "home table 'two' is not a whole number"),
+        (5, "Home Table", "home table 0 must be 1 or more"),
+    ]
+    _, errors = failure(import_participants_csv, EventState(), bad)
+    assert errors[0] == (2, "Home Table", "there is no table 4 (the event has no tables yet)")
+
+
+def test_a_home_table_may_come_with_its_table_in_one_json_file() -> None:
+    doc = ('{"tables": [{"number": 7}], "participants": [{"external_id": "X-1", "name": "A B",'
+           ' "organisation": "O", "home_table": 7}, {"external_id": "X-2", "name": "C D",'
+           ' "organisation": "O", "home_table": 8}]}')  # fmt: skip
+    _, errors = failure(import_json, EventState(), doc)
+    assert errors == [(1, "/participants/1/home_table", "there is no table 8")]
+    plan = import_json(EventState(), doc.replace('"home_table": 8', '"home_table": null'))
+    homes = {r.external_id: r.home_table for r in plan.records if isinstance(r, Participant)}
+    assert homes == {"X-1": 7, "X-2": None}

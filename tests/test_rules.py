@@ -172,3 +172,31 @@ def test_a_meeting_comes_after_the_ones_it_must_follow_both_ways() -> None:
     state.apply(Change(upserts=(dataclasses.replace(second, after=()),)))
     assert not state.followers["m1"]
     rules.check(state, Change(upserts=(dataclasses.replace(first, round=4, table=2),)))
+
+
+def test_a_home_table_must_exist_and_cannot_be_removed_while_someone_calls_it_home() -> None:
+    state = small_state()
+    anna = state.participants["p0"]
+    with pytest.raises(UnknownTable) as caught:
+        rules.check(state, Change(upserts=(dataclasses.replace(anna, home_table=99),)))
+    assert caught.value.message == (
+        "Anna Berg (Cluster Nord) has table 99 as home table, which does not exist"
+    )
+    assert caught.value.details == {"participant": "p0", "table": 99}
+    host = dataclasses.replace(anna, home_table=3)
+    rules.check(state, Change(upserts=(host,)))
+    state.apply(Change(upserts=(host,)))
+    # Removing the table someone calls home is refused, naming them...
+    with pytest.raises(InUse) as removed:
+        rules.check(state, Change(deletes=(("table", "3"),)))
+    assert "table 3 cannot be removed: it is the home table of Anna Berg" in removed.value.message
+    # ...unless the same change gives them another home, or none; or removes them.
+    rules.check(state, Change(upserts=(dataclasses.replace(host, home_table=None),),
+                              deletes=(("table", "3"),)))  # fmt: skip
+    rules.check(state, Change(deletes=(("participant", "p0"), ("table", "3"))))
+    # A new home that the same change removes is no home.
+    with pytest.raises(UnknownTable):
+        rules.check(state, Change(upserts=(dataclasses.replace(anna, home_table=2),),
+                                  deletes=(("table", "2"),)))  # fmt: skip
+    # Only a preference: a meeting of Anna's at another table is fine.
+    rules.check(state, Change(upserts=(meeting("m1", "p0", "p1", 1, 1),)))

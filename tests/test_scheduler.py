@@ -175,6 +175,35 @@ def test_seated_meetings_are_kept_and_never_collided_with() -> None:
     assert state.meetings["s1"] == fixed[0] and state.meetings["s2"] == fixed[1]
 
 
+def _hosting(state: EventState, **homes: int) -> EventState:
+    state.apply(Change(upserts=tuple(replace(state.participants[p], home_table=t)
+                                     for p, t in homes.items())))  # fmt: skip
+    return state
+
+
+def test_a_host_meets_at_their_home_table_in_every_round_where_it_is_free() -> None:
+    # Anna (home table 1, the first the round-robin would hand out) hosts four visitors,
+    # who meet others too (placed first: they wish for a round); table 1 is taken in round 4.
+    requests = [req(f"h{i}", f"p{i}", "p0") for i in range(1, 5)]
+    others = [req("a1", "p1", "p5", 1), req("a2", "p2", "p6", 2), req("a3", "p3", "p7", 3)]
+    state = _hosting(event(meetings=[*requests, *others, seated("k", "p6", "p7", 4, 1)]), p0=1)
+    result, reasons = run(state)
+    assert not reasons
+    placed = {m.id: m for m in result.placed}
+    hosted = [placed[m.id] for m in requests]
+    assert all(m.table == 1 for m in hosted if m.round != 4)
+    assert any(m.round == 4 for m in hosted)  # four meetings in four rounds
+    assert all(m.table != 1 for m in hosted if m.round == 4)
+    assert all(placed[m.id].table != 1 for m in others)  # kept free for Anna
+
+
+def test_two_hosts_of_one_table_one_gets_it_the_other_a_free_table() -> None:
+    state = _hosting(event(meetings=[req("a", "p0", "p2", 1), req("b", "p1", "p3", 1)]),
+                     p0=3, p1=3)  # fmt: skip
+    result, _ = run(state)  # the live rules pass: no table twice
+    assert sorted(m.table for m in result.placed) == [1, 3]  # type: ignore[type-var]
+
+
 def test_spreads_a_persons_meetings() -> None:
     state = event(rounds=6, meetings=[req(f"m{i}", "p0", f"p{i}") for i in range(1, 4)])
     result, _ = run(state)
@@ -198,9 +227,11 @@ def small_events(draw: st.DrawFn) -> EventState:
     round_ids = st.integers(1, n_rounds)
     for pid in people:
         away = draw(st.frozensets(round_ids, max_size=n_rounds // 2))
+        home = draw(st.none() | st.integers(1, n_tables))
         records.append(
-            Participant(pid, f"Person {pid}", organisation=f"Org {pid}", unavailable_rounds=away)
-        )
+            Participant(pid, f"Person {pid}", organisation=f"Org {pid}", unavailable_rounds=away,
+                        home_table=home)
+        )  # fmt: skip
     state = state_from_records(records)
     person = st.sampled_from(people)
 

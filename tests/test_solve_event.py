@@ -176,6 +176,44 @@ def test_a_table_wish_is_honoured_when_the_table_is_free() -> None:
     assert _placed(change)["m"].table == 2
 
 
+def test_a_host_meets_at_their_home_table_in_every_round_where_it_is_free() -> None:
+    state = small_state(rounds=4, tables=3, people=8)
+    _apply(state, replace(state.participants["p0"], home_table=3))
+    # Anna hosts four visitors; the visitors and the others meet elsewhere too (those
+    # meetings are seated first: their ids sort first). Table 3 is taken in round 4
+    # before scheduling.
+    _apply(state, *(meeting(f"h{i}", f"p{i}", "p0") for i in range(1, 4)),
+           meeting("a1", "p1", "p5"), meeting("a2", "p2", "p6"), meeting("a3", "p3", "p7"),
+           meeting("k", "p6", "p7", 4, 3), meeting("h4", "p4", "p0"))  # fmt: skip
+    _, change = _solve(state)
+    placed = _placed(change)
+    assert len(placed) == 7
+    hosted = [m for m in placed.values() if "p0" in m.people]
+    # Anna is on side_b: her home table still counts. Where it is free she has it; in
+    # round 4 (taken) another table. Nobody else takes it, not even a visitor who sat
+    # there the round before.
+    assert all(m.table == 3 for m in hosted if m.round != 4)
+    assert all(m.table != 3 for m in hosted if m.round == 4)
+    assert all(m.table != 3 for m in placed.values() if "p0" not in m.people)
+
+
+def test_two_hosts_of_one_table_one_gets_it_the_other_a_free_table() -> None:
+    state = small_state(rounds=2, tables=3, people=4)
+    _apply(state, *(replace(state.participants[p], home_table=3) for p in ("p0", "p1")))
+    _apply(state, meeting("a", "p0", "p2", 1), meeting("b", "p1", "p3", 1))
+    _, change = _solve(state)  # the live rules pass: no table twice
+    tables = sorted(m.table for m in _placed(change).values())  # type: ignore[type-var]
+    assert tables == [1, 3]
+
+
+def test_a_table_wish_comes_before_a_home_table() -> None:
+    state = small_state(rounds=2, tables=3, people=2)
+    host = replace(state.participants["p0"], home_table=3)
+    _apply(state, host, meeting("m", "p0", "p1", None, 2))
+    _, change = _solve(state)
+    assert _placed(change)["m"].table == 2
+
+
 @st.composite
 def events(draw: st.DrawFn) -> tuple[EventState, int, bool]:
     rounds = draw(st.integers(2, 5))
@@ -186,7 +224,8 @@ def events(draw: st.DrawFn) -> tuple[EventState, int, bool]:
         _apply(state, Table(number=tables + 1, label="big", capacity=3))
     for pid in sorted(state.participants):
         away = draw(st.frozensets(st.integers(1, rounds), max_size=2))
-        _apply(state, replace(state.participants[pid], unavailable_rounds=away))
+        home = draw(st.none() | st.integers(1, tables))
+        _apply(state, replace(state.participants[pid], unavailable_rounds=away, home_table=home))
     pids = sorted(state.participants)
     records: list[Meeting] = []
     for i in range(draw(st.integers(0, 10))):

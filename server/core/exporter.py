@@ -59,6 +59,7 @@ PARTICIPANT_EXPORT_COLUMNS: Final = (
     "unavailable_rounds",
     "available_from",
     "available_until",
+    "home_table",  # the table where they prefer to hold their meetings; empty: none
 )
 BREAKS_COLUMNS: Final = (
     "participant",  # the external id, as in the other exports
@@ -128,6 +129,7 @@ def export_participants_csv(state: EventState) -> str:
                 ";".join(str(n) for n in sorted(p.unavailable_rounds)),
                 ";".join(s or "" for s in starts),
                 ";".join(e or "" for e in ends),
+                p.home_table,
             ]
         )
     return _csv(PARTICIPANT_EXPORT_COLUMNS, rows)
@@ -292,6 +294,7 @@ def _participant_json(p: Participant, tz: tzinfo) -> dict[str, Any]:
         "unavailable_rounds": sorted(p.unavailable_rounds),
         "available_from": starts,
         "available_until": ends,
+        "home_table": p.home_table,
     }  # never p.token
 
 

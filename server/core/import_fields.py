@@ -57,6 +57,7 @@ PARTICIPANT_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "unavailable_rounds": ("unavailable_rounds",),
     "available_from": ("available_from",),
     "available_until": ("available_until",),
+    "home_table": ("home_table",),
 }
 MEETING_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "external_id": ("id", "meeting_id", "external_id"),

@@ -49,6 +49,7 @@ _PERSON_FIELDS: Final[dict[str, tuple[Callable[[Any], Any], Any]]] = {
     "tags": (cells.items, ()),
     "languages": (cells.items, ()),
     "unavailable_rounds": (cells.round_numbers, frozenset()),
+    "home_table": (cells.optional_number("home table"), None),
 }
 # Tables, rounds and breaks come only in JSON; their fields' parsers, and times apart.
 _NUMBER: Final = cells.optional_number
@@ -176,6 +177,10 @@ class ImportJob:
                 p.add(
                     row.line, row.col("unavailable_rounds"), f"round {n} does not exist ({known})"
                 )
+        home = fields.get("home_table")
+        if home is not None and home not in self.tables:
+            hint = " (the event has no tables yet)" if not self.tables else ""
+            p.add(row.line, row.col("home_table"), f"there is no table {home}{hint}")
         if "available_from" in row.values or "available_until" in row.values:
             none: list[int | None] = []
             starts = p.parse(row, "available_from", self.moments, none)

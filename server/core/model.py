@@ -128,6 +128,10 @@ class Participant:
     check_in_code: str = ""  # private: printed on the badge as a QR code
     checked_in_at_ms: int | None = None
     departed_at_ms: int | None = None  # gone for the rest of the event
+    # The table where this person prefers to hold all their meetings (an exhibitor's booth,
+    # a cluster's stand): a preference the schedulers follow when it is free, not a rule.
+    # It must name an existing table (server/core/rules.py).
+    home_table: int | None = None
 
     @property
     def key(self) -> str:

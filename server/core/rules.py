@@ -8,7 +8,9 @@ Invariants (enforced here, never by convention):
 - a meeting is held strictly after the meetings it must follow (`Meeting.after`), when
   both are at a table;
 - the tables, rounds and participants a meeting refers to exist, and its table seats
-  everyone in it.
+  everyone in it;
+- a participant's home table (`Participant.home_table`, a preference) exists: a table
+  someone calls home cannot be removed.
 
 `check(state, change)` raises a typed `RuleError` naming the people, table and round
 involved, or returns normally when the state with the change applied keeps them all.
@@ -86,6 +88,9 @@ class _View:
 def check(state: EventState, change: Change) -> None:
     view = _View(state, change)
     _check_deletions(view, change)
+    for record in change.upserts:
+        if isinstance(record, Participant) and record.home_table is not None:
+            _check_home_table(view, record, record.home_table)
     affected = _affected_meetings(state, change)
     for mid in sorted(affected):
         meeting = view.meeting(mid)
@@ -199,6 +204,17 @@ def _check_meeting(view: _View, meeting: Meeting) -> None:
         )
 
 
+def _check_home_table(view: _View, person: Participant, number: int) -> None:
+    """A home table is only a preference, but it must name a table that exists."""
+    if view.table(number) is None:
+        raise UnknownTable(
+            f"{person.name_and_organisation} has table {number} as home table, "
+            "which does not exist",
+            participant=person.id,
+            table=number,
+        )
+
+
 def _rounds(indexes: Iterable[int]) -> str:
     return ", ".join(str(i) for i in sorted(indexes))
 
@@ -269,4 +285,20 @@ def _check_deletions(view: _View, change: Change) -> None:
                 raise InUse(
                     f"{view.name(key)} cannot be removed: still in meeting {sorted(live)[0]}",
                     participant=key,
+                )
+        elif kind == Table.KIND:
+            hosts = [
+                pid
+                for pid, p in state.participants.items()
+                if p.home_table == int(key)
+                and (person := view.participant(pid)) is not None
+                and person.home_table == int(key)
+            ]
+            if hosts:
+                raise InUse(
+                    f"table {key} cannot be removed: it is the home table of "
+                    f"{view.names(sorted(hosts)[:3])}"
+                    + (f" and {len(hosts) - 3} more" if len(hosts) > 3 else ""),
+                    table=int(key),
+                    participant=sorted(hosts)[0],
                 )

@@ -7,8 +7,10 @@ place it computes a reason that names the people and the numbers. Pure: no I/O, 
 
 Heuristic: most-constrained requests first (fixed round wishes, then fewest feasible rounds,
 then the busiest people), each into the free round that keeps its people's meetings apart
-and the rounds evenly loaded, at the smallest adequate table; then one repair pass that
-moves a single meeting placed earlier to make room for a request that found no round.
+and the rounds evenly loaded, at the table it asks for or else a home table of its people
+(`Participant.home_table`) when free and big enough, else the smallest adequate table
+nobody calls home if there is one; then one repair pass that moves a single meeting placed
+earlier to make room for a request that found no round.
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ class _Board:
         self.at = {m.id: m.round for m in state.meetings.values() if m.occupies and m.round}
         self.cursor: dict[int, int] = {}  # capacity -> the table number to try next
         self._avail: dict[str, frozenset[int]] = {}
+        people = state.participants.values()
+        self.home = {p.id: p.home_table for p in people if p.home_table in state.tables}
+        self.hosted = frozenset(self.home.values())
 
     def avail(self, pid: str) -> frozenset[int]:
         if pid not in self._avail:
@@ -104,18 +109,31 @@ class _Board:
             best = key if best is None or key < best else best
         return None if best is None else best[2]
 
+    def take(self, table: int | None, r: int, n: int) -> bool:
+        """Take `table` in round `r` for `n` people if it is free and seats them."""
+        cap = self.state.tables[table].capacity if table in self.state.tables else 0
+        if table is None or cap < n or table not in self.free[r][cap]:
+            return False
+        self.free[r][cap].remove(table)
+        return True
+
     def place(self, m: Meeting, r: int, prefer: int | None) -> Meeting:
+        """`m` in round `r`, at `prefer` if free and big enough; with no table asked for,
+        at a home table of its people (side_a first) if one is."""
         n = len(m.people)
-        cap = self.state.tables[prefer].capacity if prefer in self.state.tables else 0
-        if prefer is not None and cap >= n and prefer in self.free[r][cap]:
-            self.free[r][cap].remove(prefer)
-            table = prefer
-        else:
-            # Smallest adequate capacity; within it, round-robin so tables are used evenly.
+        wanted = [prefer] if prefer is not None else [self.home.get(p) for p in m.people]
+        table = next((t for t in wanted if self.take(t, r, n)), None)
+        if table is None:
+            # Smallest adequate capacity; within it, round-robin so tables are used evenly,
+            # passing over the tables people call home while another is free.
             cap = next(c for c in self.caps if c >= n and self.free[r][c])
             free = self.free[r][cap]
             i = bisect.bisect_left(free, self.cursor.get(cap, 0))
-            table = free.pop(i if i < len(free) else 0)
+            i = i if i < len(free) else 0
+            if self.hosted and free[i] in self.hosted:
+                ring = range(i, i + len(free))
+                i = next((j % len(free) for j in ring if free[j % len(free)] not in self.hosted), i)
+            table = free.pop(i)
             self.cursor[cap] = table + 1
         for pid in m.people:
             self.busy[pid][r] = m.id

@@ -235,6 +235,9 @@ def _seat(ep: EventProblem, schedule: Mapping[str, int]) -> tuple[Meeting, ...]:
         if m.occupies and m.id not in ep.movable and m.table is not None and m.round:
             for pid in m.people:
                 seat[pid, m.round] = m.table
+    # Home tables (a preference): their people's first choice, kept from the others.
+    home = {p.id: p.home_table for p in state.participants.values() if p.home_table is not None}
+    hosted = set(home.values())
     out = []
     for r in sorted(by_round):
         free = list(ep.free_tables[r])
@@ -242,13 +245,16 @@ def _seat(ep: EventProblem, schedule: Mapping[str, int]) -> tuple[Meeting, ...]:
             size = len(m.people)
             fits = [t for t in free if state.tables[t].capacity >= size]
             near = [seat.get((pid, r + d)) for pid in m.people for d in (-1, 1)]
-            wanted = [m.table if m.round in (None, r) else None, *near]
+            own = [home.get(pid) for pid in m.people]  # side_a first
+            # Tables near in time, but not another person's home table.
+            nearby = [t for t in near if t not in hosted or t in own]
+            wanted = [m.table if m.round in (None, r) else None, *own, *nearby]
             table = next((t for t in wanted if t in fits), None)
             if table is None:
                 # Else the smallest table that seats them, in the zone where one of them
                 # sits before or after if there is one free (a shorter walk).
                 zones = {state.tables[t].zone for t in near if t in state.tables} - {""}
-                table = min(fits, key=lambda t: (state.tables[t].zone not in zones,
+                table = min(fits, key=lambda t: (t in hosted, state.tables[t].zone not in zones,
                                                  state.tables[t].capacity, t))  # fmt: skip
             free.remove(table)
             for pid in m.people:

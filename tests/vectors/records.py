@@ -41,7 +41,13 @@ def every_kind() -> list[Record]:
     p0 = next(r for r in records if isinstance(r, Participant) and r.id == "p0")
     return [
         *(r for r in records if r is not p0),
-        Participant(id="p0", name=p0.name, available_windows=(window,), checked_in_at_ms=T0_MS),
+        Participant(
+            id="p0",
+            name=p0.name,
+            available_windows=(window,),
+            checked_in_at_ms=T0_MS,
+            home_table=1,
+        ),
         meeting("m1", "p0", "p1", 1, 1),
         Break("b1", day=1, starts_at_ms=T0_MS + 3_000_000, ends_at_ms=T0_MS + 3_600_000),
         Announcement("a1", "Coffee in the foyer", created_at_ms=T0_MS),

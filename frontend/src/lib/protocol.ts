@@ -99,6 +99,7 @@ export interface ParticipantRecord {
   check_in_code?: string;
   checked_in_at_ms?: number | null;
   departed_at_ms?: number | null;
+  home_table?: number | null; // moderators and `me`: the table they prefer to meet at ("your table: 12")
 }
 
 export interface MeetingRecord {

@@ -16,7 +16,7 @@ const PARTICIPANT: Presence<RecordKinds["participant"]> = {
   id: "required", name: "required", organisation: "required", country: "required", title: "required",
   tags: "required", languages: "required", present: "optional", external_id: "optional", email: "optional",
   phone: "optional", token: "optional", unavailable_rounds: "optional", available_windows: "optional",
-  check_in_code: "optional", checked_in_at_ms: "optional", departed_at_ms: "optional",
+  check_in_code: "optional", checked_in_at_ms: "optional", departed_at_ms: "optional", home_table: "optional",
 };
 
 const FIELDS: { [K in keyof RecordKinds]: Presence<RecordKinds[K]> } & {
