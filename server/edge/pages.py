@@ -19,7 +19,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server.core.errors import Unavailable
+from server.core import agenda_ics
+from server.core.errors import BadRequest, NotFound, Unavailable
 from server.core.fresh import event_of_token
 from server.edge.store import check_event_id
 
@@ -59,6 +60,29 @@ def page_routes(dist: Path = DEFAULT_DIST) -> list[BaseRoute]:
         token = link if link != event_id else ""
         return render(dist, "phone", config(event_id, token, "participant"))
 
+    async def agenda(request: Request) -> Response:
+        # The phone link's calendar: a subscribable feed of the participant's meetings.
+        link = request.path_params["token"]
+        try:
+            event_id = check_event_id(event_of_token(link))
+        except BadRequest as exc:  # not even an event's link: unknown, like any other
+            raise NotFound("there is no such personal link") from exc
+        service = request.app.state.service
+        state = await service.state(event_id)  # 404 for an unknown event
+        participant_id = state.by_token.get(link) if link != event_id else None
+        if participant_id is None:
+            raise NotFound("there is no such personal link")
+        body = agenda_ics.agenda(state, participant_id, service.clock())
+        return Response(
+            body,
+            media_type=agenda_ics.MEDIA_TYPE,
+            headers={
+                "cache-control": "no-cache",
+                "referrer-policy": "no-referrer",
+                "content-disposition": 'inline; filename="agenda.ics"',
+            },
+        )
+
     async def moderate(request: Request) -> Response:
         event_id = check_event_id(request.path_params["event_id"])
         token = request.query_params.get("token", "")
@@ -79,6 +103,7 @@ def page_routes(dist: Path = DEFAULT_DIST) -> list[BaseRoute]:
         Route("/hall/{event_id}", hall),
         Route("/p/sw.js", service_worker),
         Route("/p/{token}", phone),
+        Route("/p/{token}/agenda.ics", agenda),
         Route("/moderate/{event_id}", moderate),
     ]
     if dist.is_dir():
