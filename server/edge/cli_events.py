@@ -24,6 +24,7 @@ from server.core.errors import BadRequest
 from server.core.model import Event
 from server.core.state import EventState
 from server.edge import planning
+from server.edge.cli_links import print_qr, warn_if_loopback
 from server.edge.embedded import redis_url_for
 from server.edge.service import Service
 from server.edge.settings import Settings
@@ -82,7 +83,21 @@ def print_access(state: EventState, settings: Settings, *, participants: int = 3
     ws_base = base.replace("https://", "wss://").replace("http://", "ws://")
     print(f"  Live feed:           {ws_base}/ws  (docs/protocol.md)")
     print(f"  Ready check:         {base}/readyz")
-    print()
+    print(flush=True)
+    warn_if_loopback(settings)  # on stderr: phones cannot open 127.0.0.1 links
+
+
+def print_qr_codes(state: EventState, settings: Settings) -> None:
+    """The demo's links as QR codes: the hall screen, the console, one phone."""
+    event = state.event
+    assert event is not None
+    base = settings.base_url
+    print_qr("Hall screen", f"{base}/hall/{event.id}?key={event.screen_key}")
+    print_qr("Moderator console", f"{base}/moderate/{event.id}?token={event.moderator_token}")
+    person = min(state.participants.values(), key=lambda p: p.name, default=None)
+    if person is not None:
+        print_qr(f"Phone of {person.name}", f"{base}/p/{person.token}")
+    print(flush=True)
 
 
 def cmd_create(args: argparse.Namespace) -> None:
@@ -139,6 +154,7 @@ def cmd_export(args: argparse.Namespace) -> None:
     settings = settings_from(args)
 
     def badges(state: EventState) -> str:
+        warn_if_loopback(settings)  # the phone links printed on badges
         return exporter.export_badges_csv(state, settings.base_url)
 
     writers: dict[tuple[str, str], Callable[[EventState], str]] = {

@@ -50,7 +50,13 @@ def page_routes(dist: Path = DEFAULT_DIST) -> list[BaseRoute]:
     async def hall(request: Request) -> Response:
         event_id = check_event_id(request.path_params["event_id"])
         key = request.query_params.get("key", "")
-        return render(dist, "hall", config(event_id, key, "hall"))
+        hall_config = config(event_id, key, "hall")
+        # The hall's QR code leads phones to MATCHBOARD_PUBLIC_URL when it is set, not to
+        # the address the hall screen itself opened (often 127.0.0.1 on the server).
+        settings = getattr(request.app.state, "settings", None)
+        if settings is not None and settings.public_url:
+            hall_config["publicUrl"] = settings.public_url.rstrip("/")
+        return render(dist, "hall", hall_config)
 
     async def phone(request: Request) -> Response:
         # /p/<event>.<secret> is a personal link; /p/<event> the same page without it,
