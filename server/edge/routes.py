@@ -30,7 +30,7 @@ from server.core.errors import (
 from server.core.idempotency import request_id
 from server.core.state import EventState
 from server.core.views import Audience, snapshot
-from server.edge import planning
+from server.edge import metrics, planning
 from server.edge.auth import request_token, require_moderator
 from server.edge.http_errors import error_response
 from server.edge.runner import run_command
@@ -253,8 +253,15 @@ def _request_id(request: Request, body: dict[str, Any]) -> str | None:
     return header or field
 
 
+async def metrics_page(_request: Request) -> Response:
+    """This process's metrics in the Prometheus text format (server/edge/metrics.py)."""
+    body, content_type = metrics.exposition()
+    return Response(body, headers={"content-type": content_type, "cache-control": "no-store"})
+
+
 routes = [
     Route("/healthz", healthz),
+    Route("/metrics", metrics_page),
     Route("/readyz", readyz),
     Route("/api/events/{event_id}", event_state),
     Route("/api/events/{event_id}/export/{what}.{fmt}", export),
