@@ -60,6 +60,7 @@ def feed(client: TestClient, token: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/calendar; charset=utf-8"
     cal = Calendar.from_ical(response.content)
+    assert cal.decoded("REFRESH-INTERVAL") == timedelta(minutes=15)  # subscribable
     return {str(e["UID"]): e for e in cal.walk("VEVENT")}
 
 

@@ -14,7 +14,7 @@ no-show, cancelled), with
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from icalendar import Calendar
@@ -25,6 +25,7 @@ from server.core.state import EventState
 
 MEDIA_TYPE: Final = "text/calendar; charset=utf-8"
 PRODID: Final = "-//Matchboard//agenda//EN"
+REFRESH: Final = timedelta(minutes=15)
 # Statuses whose meetings have (or had) a round and a table: a calendar entry each.
 _LISTED: Final = frozenset(
     {MeetingStatus.SCHEDULED, MeetingStatus.HELD, MeetingStatus.NO_SHOW, MeetingStatus.CANCELLED}
@@ -67,6 +68,9 @@ def agenda(state: EventState, participant_id: str, now_ms: int) -> bytes:
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", f"{event.name if event else event_id}: my meetings")
     cal.add("x-wr-timezone", event.timezone if event else "UTC")
+    # How often a subscribed calendar should fetch it again (RFC 7986; Outlook's name).
+    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT15M")
     stamp = _utc(now_ms)
     for meeting in meetings_of(state, participant_id):
         rnd = state.rounds[meeting.round or 0]
