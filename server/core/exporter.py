@@ -26,7 +26,7 @@ from server.core.model import PRIVATE_FIELDS, Event, Meeting, Participant, TimeW
 from server.core.state import EventState
 
 SCHEDULE_COLUMNS: Final = (
-    "meeting_id",
+    "meeting_id",  # the organiser's id (external_id) when it has one, else Matchboard's
     "status",
     "origin",
     "round",
@@ -45,6 +45,7 @@ SCHEDULE_COLUMNS: Final = (
     "rounds",  # the rounds it may be held in, e.g. "1-2, 4"; empty: any
     "after",  # the meetings (meeting_id) to be held before it
     "fixed",  # yes: schedulers keep its round and table
+    "note",
 )
 PARTICIPANT_EXPORT_COLUMNS: Final = (
     "external_id",
@@ -79,7 +80,7 @@ def export_schedule_csv(state: EventState) -> str:
         rnd = state.rounds.get(m.round) if m.round is not None else None
         rows.append(
             [
-                m.id,
+                m.external_id or m.id,
                 m.status.value,
                 m.origin.value,
                 m.round,
@@ -92,8 +93,9 @@ def export_schedule_csv(state: EventState) -> str:
                 "; ".join(state.participants[p].name for p in m.absent if p in state.participants),
                 m.replaced_by,
                 _ranges(m.rounds),
-                "; ".join(m.after),
+                "; ".join(_meeting_ref(state, mid) for mid in m.after),
                 "yes" if m.fixed else "",
+                m.note,
             ]
         )
     return _csv(SCHEDULE_COLUMNS, rows)
@@ -324,6 +326,12 @@ def _ref(state: EventState, pid: str) -> str:
     """How files name a participant: the external id, or the own id of one without."""
     person = state.participants.get(pid)
     return person.external_id or pid if person is not None else pid
+
+
+def _meeting_ref(state: EventState, mid: str) -> str:
+    """How files name a meeting: the organiser's id, or our own id of one without."""
+    meeting = state.meetings.get(mid)
+    return meeting.external_id or mid if meeting is not None else mid
 
 
 def _side(state: EventState, pids: Sequence[str]) -> tuple[str, str, str]:

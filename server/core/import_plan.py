@@ -110,6 +110,7 @@ class ImportJob:
         self.pids = set(state.participants)
         self.first_line: dict[tuple[str, object], int] = {}
         self.after: dict[str, tuple[tuple[str, ...], Row]] = {}  # meeting -> its `after` cell
+        self.meeting_refs = {m.external_id: m.id for m in state.meetings.values() if m.external_id}
 
     def require(self, table: cells.CsvTable, spec: dict[str, Any], *names: str) -> None:
         unknown = ", ".join(repr(c) for c in table.ignored)
@@ -250,7 +251,7 @@ class ImportJob:
             if not self.first("pair", pair, row, "participant_a", f"{names} meet twice"):
                 return
         sides = sorted(";".join(sorted(refs)) for refs in (refs_a, refs_b))
-        mid = rid or f"m_{_sha10(ext or '|'.join(sides))}"
+        mid, ext = self.meeting_id(rid, ext, sides)
         if not self.first("meeting", mid, row, "external_id", f"duplicate meeting id {mid!r}"):
             return
         old = self.state.meetings.get(mid)
@@ -282,6 +283,16 @@ class ImportJob:
         if after is not None:
             self.after[mid] = (after, row)  # resolved once every row is read
         self.keep(record, row)
+
+    def meeting_id(self, rid: str, ext: str, sides: list[str]) -> tuple[str, str]:
+        """The meeting's id and external id. A schedule export names a meeting by the
+        organiser's id, or by our own id when it has none: both find the same meeting."""
+        own = self.state.meetings.get(ext) if ext else None
+        if rid or ext in self.meeting_refs:
+            return rid or self.meeting_refs[ext], ext
+        if own is not None and not own.external_id:
+            return own.id, ""
+        return f"m_{_sha10(ext or '|'.join(sides))}", ext
 
     def people(self, row: Row, name: str) -> tuple[str, ...] | None:
         """Participants named in an optional list (external ids or ids); None when absent."""
