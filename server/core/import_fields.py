@@ -78,9 +78,13 @@ class Problems:
 
     file: str
     errors: list[dict[str, Any]] = field(default_factory=list)
+    sheet: str = ""  # a spreadsheet's sheet, when the rows come from one
+    unit: str = ""  # what `line` counts when not a CSV line or JSON item: "row", "day"
 
     def add(self, line: int, column: str | None, reason: str) -> None:
-        self.errors.append({"file": self.file, "line": line, "column": column, "reason": reason})
+        error = {"file": self.file, "line": line, "column": column, "reason": reason}
+        error |= {k: v for k, v in (("sheet", self.sheet), ("unit", self.unit)) if v}
+        self.errors.append(error)
 
     def parse(self, row: Row, name: str, parse: Callable[[Any], T], default: T) -> T:
         """The parsed value of `name` in `row`, or `default` when absent or invalid."""

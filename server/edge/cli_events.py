@@ -101,6 +101,13 @@ def _guess_kind(path: Path, text: str) -> planning.ImportKind:
     if path.suffix.lower() == ".json":
         return "json"
     header = text.lstrip("\ufeff").split("\n", 1)[0].lower()
+    return guess_kind(header)
+
+
+def guess_kind(header: str) -> planning.ImportKind:
+    """A CSV's or sheet's kind from its header row (lower case)."""
+    if "rounds" in header and "start" in header:
+        return "plan"
     return "meetings" if any(c in header for c in MEETING_COLUMNS) else "participants"
 
 
