@@ -8,6 +8,7 @@ import json
 import shlex
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from server.edge.cli import main
@@ -58,6 +59,11 @@ def test_the_readme_commands_plan_import_schedule_and_export_the_example(
     assert sorted(schedule) == [f"REQ-{n:02}" for n in range(1, 11)]
     assert schedule["REQ-06"]["note"] == "Interpreter needed (French)"
     assert schedule["REQ-01"]["participant_a"] == "P-01"
+    agendas = openpyxl.load_workbook(tmp_path / "agendas.xlsx")
+    assert agendas.sheetnames == ["Agendas", "Schedule", "Outcomes"]
+    lines = list(agendas["Agendas"].iter_rows(min_row=2, values_only=True))
+    assert len(lines) == 20  # each of the 10 meetings on the agendas of its two people
+    assert {line[10] for line in lines} == set(schedule)
 
 
 def test_the_plan_csv_makes_the_same_plan_as_the_readmes_plan_command(

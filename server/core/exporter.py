@@ -74,8 +74,13 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def export_schedule_csv(state: EventState) -> str:
+    return _csv(SCHEDULE_COLUMNS, schedule_rows(state))
+
+
+def schedule_rows(state: EventState) -> list[list[object]]:
+    """The schedule's rows (SCHEDULE_COLUMNS); `starts_at` a datetime in the event's zone."""
     tz = _timezone(state)
-    rows = []
+    rows: list[list[object]] = []
     for m in sorted(state.meetings.values(), key=_schedule_order):
         rnd = state.rounds.get(m.round) if m.round is not None else None
         rows.append(
@@ -85,7 +90,7 @@ def export_schedule_csv(state: EventState) -> str:
                 m.origin.value,
                 m.round,
                 rnd.day if rnd else None,
-                _iso(rnd.starts_at_ms, tz) if rnd else None,
+                _moment(rnd.starts_at_ms, tz) if rnd else None,
                 m.table,
                 *_side(state, m.side_a),
                 *_side(state, m.side_b),
@@ -98,7 +103,7 @@ def export_schedule_csv(state: EventState) -> str:
                 m.note,
             ]
         )
-    return _csv(SCHEDULE_COLUMNS, rows)
+    return rows
 
 
 def _ranges(rounds: Sequence[int]) -> str:
@@ -304,9 +309,16 @@ def _timezone(state: EventState) -> tzinfo:
     return (zone(state.event.timezone) if state.event else None) or UTC
 
 
+def _moment(ms: int, tz: tzinfo) -> datetime:
+    return (_EPOCH + timedelta(milliseconds=ms)).astimezone(tz)
+
+
 def _iso(ms: int, tz: tzinfo) -> str:
-    moment = (_EPOCH + timedelta(milliseconds=ms)).astimezone(tz)
-    return moment.isoformat(timespec="seconds" if ms % 1000 == 0 else "milliseconds")
+    return _iso_text(_moment(ms, tz))
+
+
+def _iso_text(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds" if not moment.microsecond else "milliseconds")
 
 
 def _minutes(seconds: int) -> int | float:
@@ -360,5 +372,5 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    s = str(value)
+    s = _iso_text(value) if isinstance(value, datetime) else str(value)
     return f"'{s}" if s.startswith(FORMULA_STARTS) else s

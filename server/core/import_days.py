@@ -227,8 +227,11 @@ def plan_days(state: EventState, rows: Sequence[Row], job: ImportJob) -> ImportP
 
 def import_plan_csv(state: EventState, text: str, *, filename: str = "plan.csv") -> ImportPlan:
     job = ImportJob(state, filename, None, "line")
-    table = cells.read_csv(text, PLAN_COLUMNS, job.problems)
+    return plan_from(job, cells.read_csv(text, PLAN_COLUMNS, job.problems))
+
+
+def plan_from(job: ImportJob, table: cells.CsvTable) -> ImportPlan:
+    """The plan of a table read from a CSV or a sheet."""
     job.require(table, PLAN_COLUMNS, "date", "start", "rounds")
-    return dataclasses.replace(
-        plan_days(state, table.rows, job), ignored_columns=tuple(table.ignored)
-    )
+    plan = plan_days(job.state, table.rows, job)
+    return dataclasses.replace(plan, ignored_columns=tuple(table.ignored))

@@ -10,7 +10,6 @@ them), or `ImportFailed` listing every problem.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -84,6 +83,7 @@ class ImportPlan:
     updated: int
     unchanged: int  # in the file but equal to what the state has: not in `records`
     ignored_columns: tuple[str, ...] = ()  # CSV header cells that match no known column
+    ignored_sheets: tuple[str, ...] = ()  # a workbook's sheets of no kind it imports
 
 
 def _sha10(value: str) -> str:
@@ -186,7 +186,7 @@ class ImportJob:
             none: list[int | None] = []
             starts = p.parse(row, "available_from", self.moments, none)
             ends = p.parse(row, "available_until", self.moments, none)
-            windows = functools.partial(cells.windows, starts, ends, self.tz)
+            windows = partial(cells.windows, starts, ends, self.tz)
             fields["available_windows"] = p.attempt(row, "available_until", windows, None) or ()
         if key := ext or rid:
             what = "external id" if ext else "id"

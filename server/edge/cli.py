@@ -14,9 +14,10 @@ from typing import Any
 
 from server.core.errors import ImportFailed, MatchboardError
 from server.demo.rehearsal_plan import RehearsalOptions
-from server.edge.cli_events import cmd_create, cmd_export, cmd_import, cmd_schedule, cmd_tokens
+from server.edge.cli_events import cmd_create, cmd_schedule, cmd_tokens
 from server.edge.cli_plan import add_plan_arguments, cmd_plan
 from server.edge.cli_serve import REHEARSE_OPTIONS, cmd_demo, cmd_rehearse, cmd_serve
+from server.edge.cli_sheets import cmd_export_file, cmd_import_file
 
 
 def _rehearse_arguments(p: argparse.ArgumentParser) -> None:
@@ -75,17 +76,21 @@ def build_parser() -> argparse.ArgumentParser:
     plan_help = "Set the event's days, rounds, breaks and tables (see --day)."
     add_plan_arguments(command("plan", cmd_plan, plan_help))
 
-    imp = command("import", cmd_import, "Import participants, meetings or a plan (CSV), or JSON.")
+    imp_help = "Import participants, meetings or a plan (CSV or XLSX), or JSON."
+    imp = command("import", cmd_import_file, imp_help)
     imp.add_argument("file")
     imp.add_argument("--kind", choices=["participants", "meetings", "json", "plan"],
-                     help="default: from the file name and header")  # fmt: skip
+                     help="default: from the file name and header (.xlsx: each sheet by its "
+                          "name, Plan, Participants or Meetings)")  # fmt: skip
 
-    exp = command("export", cmd_export, "Export the schedule and outcomes.")
-    exp.add_argument("--what", choices=["schedule", "participants", "event", "badges", "breaks"],
+    exp = command("export", cmd_export_file, "Export the schedule and outcomes.")
+    exp.add_argument("--what", choices=["schedule", "participants", "event", "badges", "breaks",
+                                        "outcomes", "agendas"],
                      default="schedule",
                      help="schedule, participants, badges or breaks (idle breaks per person) "
-                          "as CSV, or event as JSON")  # fmt: skip
-    exp.add_argument("--format", choices=["csv", "json"],
+                          "as CSV, or event as JSON; schedule, outcomes or agendas as xlsx "
+                          "(one workbook with all three, this sheet first)")  # fmt: skip
+    exp.add_argument("--format", choices=["csv", "json", "xlsx"],
                      help="default: json for event, csv for the others; "
                           "breaks can be either")  # fmt: skip
     exp.add_argument("-o", "--output", help="file to write (default: standard output)")

@@ -12,13 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from server.core import idle, import_days, importer, rules, scheduler
+from server.core import idle, import_days, import_sheets, importer, rules, scheduler
 from server.core.errors import BadRequest, Conflict, MatchboardError
 from server.core.fresh import with_tokens
 from server.core.importer import Progress
 from server.core.model import Meeting, MeetingStatus, Record
 from server.core.state import Change, ChangeRecord, EventState, state_from_records
 from server.demo import sample
+from server.edge import xlsx
 from server.edge.service import Service, mint
 from server.solve import cpsat
 from server.solve import event as solve_event
@@ -113,6 +114,31 @@ async def import_text(
         return parse_import(state, kind, text, filename, progress)
 
     return await import_parsed(service, event_id, f"import_{kind}", parse, filename, actor)
+
+
+async def import_xlsx(
+    service: Service,
+    event_id: str,
+    data: bytes,
+    *,
+    filename: str,
+    kind: ImportKind | None,
+    actor: str,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """A workbook's sheets (server/core/import_sheets.py), one commit; with `kind`, only
+    the sheet of that kind (named so, else the first)."""
+    if kind == "json":
+        raise BadRequest(
+            f"{filename} is a spreadsheet: import it as participants, meetings or plan"
+        )
+    sheets = xlsx.read_workbook(data, filename)
+
+    def parse(state: EventState) -> importer.ImportPlan:
+        return import_sheets.import_workbook(state, sheets, filename=filename, kind=kind,
+                                             progress=progress)  # fmt: skip
+
+    return await import_parsed(service, event_id, "import_xlsx", parse, filename, actor)
 
 
 async def import_parsed(
