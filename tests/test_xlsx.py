@@ -190,6 +190,12 @@ def test_cli_imports_a_workbook_and_exports_one(
 
 def test_http_imports_xlsx_and_serves_the_workbook(request: pytest.FixtureRequest) -> None:
     client, event = cast(tuple[TestClient, Event], request.getfixturevalue("api"))
+    plan = Path(__file__).parent.parent / "docs" / "examples" / "own-event" / "plan.csv"
+    planned = client.post("/api/events/ev1/import/plan", content=plan.read_bytes(),
+                          headers=auth(event))  # fmt: skip
+    assert planned.status_code == 200, planned.text
+    state = client.get("/api/events/ev1", headers=auth(event)).json()
+    assert (len(state["rounds"]), len(state["tables"])) == (10, 4)
     meetings = [["id", "a", "b", "note"], ["X-1", "EXT-0", "EXT-1", "hello"]]
     sent = client.post("/api/events/ev1/import/meetings", content=book(Sheet1=meetings),
                        headers={**auth(event), "content-type": XLSX_MEDIA})  # fmt: skip
