@@ -149,3 +149,22 @@ def test_a_plan_csv_reports_its_lines_and_columns() -> None:
         (3, "rounds", "number of rounds 'x' is not a whole number"),
         (3, "tables", "5 tables here, 4 on line 2"),
     ]
+
+
+def test_planning_again_moves_the_rounds_and_replaces_the_breaks() -> None:
+    state = event_state()
+    day = [("--tables", "2"), ("--day", "2036-05-06"), ("--rounds", "4")]
+    pauses = [("--break", "10:00-10:30"), ("--break", "11:00-12:00")]
+    first = plan_from_rows(state, day_rows([*day, ("--start", "09:00"), *pauses]))
+    state.apply(Change(upserts=first.records))
+    assert len(state.breaks) == 2 and first.deletes == ()
+    again = plan_from_rows(
+        state, day_rows([*day, ("--start", "13:00"), ("--break", "13:30-14:00")])
+    )
+    state.apply(Change(upserts=again.records, deletes=again.deletes))
+    assert [(b.id, at(b.starts_at_ms)) for b in state.breaks.values()] == [
+        ("day1-break1", "2036-05-06 13:30")
+    ]
+    assert again.deletes == (("break", "day1-break2"),)
+    assert at(state.rounds[1].starts_at_ms) == "2036-05-06 13:00"
+    assert sorted(state.tables) == [1, 2] and again.created == 0

@@ -51,6 +51,7 @@ def test_the_readme_commands_plan_import_schedule_and_export_the_example(
 
     event = exported_event(capsys)
     assert len(event["rounds"]) == 10 and len(event["tables"]) == 4
+    assert [b["label"] for b in event["breaks"]] == ["Coffee", "Lunch"]
     meetings = event["meetings"]
     assert len(meetings) == 10
     assert all(m["status"] == "scheduled" and m["round"] and m["table"] for m in meetings)
@@ -96,6 +97,13 @@ def test_a_bad_plan_option_is_named_and_nothing_is_stored(
     )
     event = exported_event(capsys)
     assert (event["rounds"], event["tables"], event["breaks"]) == ([], [], [])
+    assert main(plan) == 0  # as written: stored
+    lunch = plan.index("12:00-13:00 Lunch")
+    assert main(plan[: lunch - 1] + plan[lunch + 1 :]) == 0  # again, without the lunch break
+    assert (
+        "plan: 0 created, 0 updated, 15 unchanged, 1 old breaks removed" in capsys.readouterr().out
+    )
+    assert [b["label"] for b in exported_event(capsys)["breaks"]] == ["Coffee"]
 
 
 def test_schedule_without_a_plan_says_why_by_the_organisers_ids_and_fails(

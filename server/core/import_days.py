@@ -210,7 +210,8 @@ def _ms(moment: datetime) -> int:
 
 def plan_days(state: EventState, rows: Sequence[Row], job: ImportJob) -> ImportPlan:
     """The plan of `rows` (one per day) as records to upsert; ImportFailed names each
-    wrong cell. Tables and rounds beyond those planned are an error, not deleted."""
+    wrong cell. Tables and rounds beyond those planned are an error, not deleted; the
+    event's other breaks are deleted (`deletes`)."""
     if job.tz is None:
         job.problems.add(0, None, "create the event first: its timezone says when the rounds are")
         job.problems.raise_if_any()
@@ -222,7 +223,11 @@ def plan_days(state: EventState, rows: Sequence[Row], job: ImportJob) -> ImportP
     if job.problems.errors:
         job.problems.raise_if_any()
     planner.lay_out(job.tz)
-    return job.finish()
+    plan = job.finish()
+    # The plan sets the event's days: breaks it does not have (an earlier plan's) go.
+    planned = {key for kind, key in job.located if kind == Break.KIND}
+    stale = tuple((Break.KIND, key) for key in sorted(state.breaks) if key not in planned)
+    return dataclasses.replace(plan, deletes=stale)
 
 
 def import_plan_csv(state: EventState, text: str, *, filename: str = "plan.csv") -> ImportPlan:

@@ -84,6 +84,7 @@ class ImportPlan:
     unchanged: int  # in the file but equal to what the state has: not in `records`
     ignored_columns: tuple[str, ...] = ()  # CSV header cells that match no known column
     ignored_sheets: tuple[str, ...] = ()  # a workbook's sheets of no kind it imports
+    deletes: tuple[tuple[str, str], ...] = ()  # (kind, key): a plan's breaks replace the old
 
 
 def _sha10(value: str) -> str:
@@ -174,10 +175,9 @@ class ImportJob:
                 fields[field] = p.parse(row, field, parse, empty)
         for n in sorted(fields.get("unavailable_rounds", ())):
             if self.rounds and n not in self.rounds:
-                known = f"rounds are {min(self.rounds)} to {max(self.rounds)}"
-                p.add(
-                    row.line, row.col("unavailable_rounds"), f"round {n} does not exist ({known})"
-                )
+                low, high = min(self.rounds), max(self.rounds)
+                reason = f"round {n} does not exist (rounds are {low} to {high})"
+                p.add(row.line, row.col("unavailable_rounds"), reason)
         home = fields.get("home_table")
         if home is not None and home not in self.tables:
             hint = " (the event has no tables yet)" if not self.tables else ""

@@ -148,4 +148,5 @@ def import_workbook(
         unchanged=sum(p.unchanged for p in plans),
         ignored_columns=tuple(dict.fromkeys(c for p in plans for c in p.ignored_columns)),
         ignored_sheets=ignored,
+        deletes=tuple(d for p in plans for d in p.deletes),
     )

@@ -143,7 +143,9 @@ def cmd_plan(args: argparse.Namespace) -> None:
 
         outcome = await planning.import_parsed(service, args.event, "plan", parse, SOURCE, "cli")
         plan = outcome.plan
-        print(f"plan: {plan.created} created, {plan.updated} updated, {plan.unchanged} unchanged")
+        removed = f", {len(plan.deletes)} old breaks removed" if plan.deletes else ""
+        print(f"plan: {plan.created} created, {plan.updated} updated, {plan.unchanged} unchanged"
+              + removed)  # fmt: skip
         for line in describe_plan(await service.state(args.event), service.clock()):
             print(line)
 

@@ -152,9 +152,10 @@ async def import_parsed(
     def decide(state: EventState) -> Change:
         plan = parse(state)
         plans.append(plan)
-        if not plan.created and not plan.updated:
+        if not plan.created and not plan.updated and not plan.deletes:
             return Change()
-        return Change(upserts=tuple(with_tokens(event_id, state, plan.records, fresh)))
+        upserts = tuple(with_tokens(event_id, state, plan.records, fresh))
+        return Change(upserts=upserts, deletes=plan.deletes)
 
     record = await service.execute(event_id, command, decide, actor=actor, args={"file": filename})
     return ImportOutcome(plans[-1], record)
