@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import re
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -19,7 +20,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from tqdm import tqdm
 
-from server.core import exporter
+from server.core import exporter, import_sheets
 from server.core.errors import BadRequest
 from server.core.model import Event
 from server.core.state import EventState
@@ -30,8 +31,6 @@ from server.edge.service import Service
 from server.edge.settings import Settings
 from server.edge.store import Store, check_event_id
 from server.solve.result import Progress as SolveProgress
-
-MEETING_COLUMNS = ("participant_a", "requester", "participant_b", "partner", "receiver")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -115,8 +114,8 @@ def cmd_create(args: argparse.Namespace) -> None:
 def _guess_kind(path: Path, text: str) -> planning.ImportKind:
     if path.suffix.lower() == ".json":
         return "json"
-    header = text.lstrip("\ufeff").split("\n", 1)[0].lower()
-    return "meetings" if any(c in header for c in MEETING_COLUMNS) else "participants"
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    return import_sheets.guess_kind([cell.strip(' "') for cell in re.split(r"[,;\t]", header)])
 
 
 def cmd_import(args: argparse.Namespace) -> None:
