@@ -110,6 +110,41 @@ def test_invalid_json_names_the_line() -> None:
     assert errors[0][2].startswith("not valid JSON")
 
 
+def test_json_sets_the_events_words_for_round_and_table() -> None:
+    state = event_state()
+    text = """{"event": {"id": "elsewhere", "name": "written for people",
+      "settings": {"warning_s": 30, "round_label": "Slot", "table_label": " Booth ",
+                   "round_label_de": "Gesprächsrunde"}}}"""
+    plan = import_json(state, text)
+    assert (plan.created, plan.updated) == (0, 1)
+    state = apply(state, plan)
+    assert state.event is not None
+    settings = state.event.settings
+    assert (settings.round_label, settings.table_label) == ("Slot", "Booth")
+    assert (settings.round_label_de, settings.table_label_de) == ("Gesprächsrunde", "")
+    assert settings.warning_s == 120  # only the labels are imported
+    assert (state.event.id, state.event.name) == ("icmc", "ICMC")
+    assert import_json(state, text).records == ()  # the same again changes nothing
+
+
+def test_json_event_labels_are_checked() -> None:
+    text = """{"event": {"settings": {"round_labl": "Slot", "table_label": 7,
+      "round_label_de": "%s"}}}""" % ("x" * 31)
+    _, errors = failure(import_json, event_state(), text)
+    assert errors == [
+        (
+            0,
+            "/event/settings/round_labl",
+            "unknown setting 'round_labl'; the labels are"
+            " round_label, round_label_de, table_label, table_label_de",
+        ),
+        (0, "/event/settings/table_label", "table_label must be text"),
+        (0, "/event/settings/round_label_de", "round_label_de is longer than 30 characters"),
+    ]
+    _, errors = failure(import_json, EventState(), '{"event": {"settings": {"round_label": "S"}}}')
+    assert errors == [(0, "/event/settings", "create the event before setting its labels")]
+
+
 # -- Participants CSV
 
 

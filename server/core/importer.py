@@ -22,15 +22,21 @@ without a UTC offset are read in the event's timezone (an error if there is no e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
+from typing import Any, Final
 
 import orjson
 
 from server.core import import_fields as cells
 from server.core.import_fields import MEETING_COLUMNS, PARTICIPANT_COLUMNS, Row
 from server.core.import_plan import JSON_FIELDS, ImportJob, ImportPlan, Progress
-from server.core.model import Participant
+from server.core.model import EventSettings, Participant
 from server.core.state import EventState
+
+# The event's own words for "round" and "table", the settings a JSON file may set (its
+# "event" is otherwise written for people and not imported: docs/import-formats.md).
+LABEL_SETTINGS: Final = ("round_label", "round_label_de", "table_label", "table_label_de")
+MAX_LABEL_CHARS: Final = 30  # a word in a hall screen's headline
 
 __all__ = [
     "ImportPlan",
@@ -116,4 +122,39 @@ def import_json(
             rows.append(Row(i, item, path=path))
     builders = {"participants": job.participant, "meetings": job.meeting}
     job.run(rows, lambda row: builders.get(row.section, job.plain)(row))
+    event_labels(job, data.get("event"))
     return job.finish()
+
+
+def event_labels(job: ImportJob, event: Any) -> None:
+    """The labels of a JSON file's `event.settings`, kept as the changed event. The other
+    settings an export writes are accepted and left alone; an unknown one is an error."""
+    add = job.problems.add
+    settings = event.get("settings") if isinstance(event, dict) else None
+    if event is not None and not isinstance(event, dict):
+        add(0, "/event", "event must be an object")
+    if settings is None:
+        return
+    if not isinstance(settings, dict):
+        add(0, "/event/settings", "settings must be an object")
+        return
+    known = {f.name for f in fields(EventSettings)}
+    labels: dict[str, Any] = {}
+    for name, value in settings.items():
+        path = f"/event/settings/{name}"
+        if name not in known:
+            add(0, path, f"unknown setting {name!r}; the labels are {', '.join(LABEL_SETTINGS)}")
+        elif name in LABEL_SETTINGS:
+            if not isinstance(value, str):
+                add(0, path, f"{name} must be text")
+            elif len(value.strip()) > MAX_LABEL_CHARS:
+                add(0, path, f"{name} is longer than {MAX_LABEL_CHARS} characters")
+            else:
+                labels[name] = value.strip()
+    if job.state.event is None:  # an export's empty labels need no event
+        if any(labels.values()):
+            add(0, "/event/settings", "create the event before setting its labels")
+        return
+    old = job.state.event
+    event = replace(old, settings=replace(old.settings, **labels))
+    job.keep(event, Row(0, settings, path="/event/settings"))

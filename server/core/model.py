@@ -63,6 +63,13 @@ class EventSettings:
     # Seat a substitute by itself when someone is still missing this long into a round.
     auto_substitute: bool = False
     substitute_grace_s: int = 300
+    # The event's own words for "round" and "table" on every screen ("Slot", "Booth"), with
+    # a German form; empty: the screens' own words ("Round"/"Runde", "Table"/"Tisch"). A
+    # German screen uses the German form, else the English one as it is.
+    round_label: str = ""
+    table_label: str = ""
+    round_label_de: str = ""
+    table_label_de: str = ""
 
 
 @dataclass(frozen=True, slots=True)

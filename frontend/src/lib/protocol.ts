@@ -38,6 +38,11 @@ export interface EventSettings {
   default_capacity: number;
   auto_substitute: boolean;
   substitute_grace_s: number;
+  /** The event's own words for "round" and "table" ("" = the screens' own), with German forms. */
+  round_label: string;
+  table_label: string;
+  round_label_de: string;
+  table_label_de: string;
 }
 
 export interface EventRecord {

@@ -30,6 +30,7 @@ const FIELDS: { [K in keyof RecordKinds]: Presence<RecordKinds[K]> } & {
   },
   "event.settings": {
     warning_s: "required", default_capacity: "required", auto_substitute: "required", substitute_grace_s: "required",
+    round_label: "required", table_label: "required", round_label_de: "required", table_label_de: "required",
   },
   table: { number: "required", label: "required", zone: "required", capacity: "required" },
   participant: PARTICIPANT,

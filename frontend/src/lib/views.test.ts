@@ -131,7 +131,7 @@ describe("timelineOf", () => {
     store.apply({
       type: "snapshot", epoch: "e", version: 1, server_ms: 0,
       data: {
-        event: { id: "ev", name: "Ev", timezone: "UTC", venue: "", settings: { warning_s: 60, default_capacity: 2, auto_substitute: false, substitute_grace_s: 300 } },
+        event: { id: "ev", name: "Ev", timezone: "UTC", venue: "", settings: { warning_s: 60, default_capacity: 2, auto_substitute: false, substitute_grace_s: 300, round_label: "", table_label: "", round_label_de: "", table_label_de: "" } },
         rounds: [{ index: 2, day: 1, starts_at_ms: 5, meeting_s: 1, changeover_s: 0, label: "", skipped: false }],
         breaks: [], clock: { paused_at_ms: 7 },
       },
