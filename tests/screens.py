@@ -20,6 +20,11 @@ from server.core.state import EventState
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"  # git-ignored
+AXE = (
+    Path(__file__).resolve().parent.parent / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+)
+# axe-core's rules for WCAG 2.1 levels A and AA (contrast, names and labels, lang, ...).
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -67,3 +72,27 @@ def command(base: str, state: EventState, name: str, **args: Any) -> dict[str, A
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.1 AA violations on `page` as it is now (axe from frontend's
+    node_modules: `npm ci` in frontend/ installs it)."""
+    assert AXE.is_file(), "install the frontend's packages first: cd frontend && npm ci"
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    options = {"runOnly": {"type": "tag", "values": WCAG_21_AA}}
+    result: dict[str, Any] = page.evaluate("(o) => axe.run(document, o)", options)
+    violations: list[dict[str, Any]] = result["violations"]
+    return violations
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    """No WCAG 2.1 AA violation on `page`; else each one with its impact, where and why."""
+    violations = axe_violations(page)
+    lines = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {node['target']}"
+        + (f" — {node['failureSummary']}" if node.get("failureSummary") else "")
+        for v in violations
+        for node in v["nodes"][:5]
+    ]
+    assert not violations, f"{name}: {len(violations)} axe violations\n" + "\n".join(lines)

@@ -27,7 +27,7 @@ EVENT = "screens"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_event(url: str) -> EventState:
+def create_event(url: str, settings: EventSettings | None = None) -> EventState:
     """Round 1 is seating now (it starts in 2 minutes), so every screen has a countdown."""
 
     async def run() -> EventState:
@@ -38,7 +38,9 @@ def create_event(url: str) -> EventState:
             records = small_event_records(event_id=EVENT, t0_ms=start)
             event, rest = event_and_rest(records)
             event = dataclasses.replace(
-                event, name="Screen Test Matchmaking", settings=EventSettings(warning_s=60)
+                event,
+                name="Screen Test Matchmaking",
+                settings=settings or EventSettings(warning_s=60),
             )
             placed = [meeting("m1", "p0", "p1", 1, 1), meeting("m2", "p2", "p3", 1, 2)]
             rounds = [r for r in records if isinstance(r, Round)]

@@ -3,7 +3,8 @@
  * server clock, the next round, "find your table" pages, announcements, a QR code to the
  * participant page, and the connection state. `?sound=1` beeps on bells; `?page_s=N`
  * keeps a directory page up at most N s instead of 10 (a list still comes round within a
- * minute: lib/directory.ts).
+ * minute: lib/directory.ts). English or German (EN/DE buttons, remembered; `?lang=de`
+ * sets it from the URL), with the event's own words for "round" and "table".
  */
 import QRCode from "qrcode";
 import "./styles/base.css";
@@ -17,21 +18,21 @@ import { activeAnnouncements, formatClockTime, timelineOf } from "./lib/views";
 import { Bell } from "./ui/bell";
 import { bindStatus, boot } from "./ui/boot";
 import { byId, setClass, setText, show } from "./ui/dom";
-import { PHASE_LABEL, roundName } from "./ui/labels";
+import { startLang, Words } from "./lib/i18n";
+import { HALL } from "./hall/i18n";
+import { phaseLabel, roundName } from "./ui/labels";
+import { langButtons } from "./ui/lang";
 
 const TICK_MS = 250;
 const BANNER_EVERY_MS = 8_000;
 const ENDED_SHOWN_MS = 60_000; // "round over" stays this long when nothing follows at once
 const BELL_FRESH_MS = 15_000; // older bells (missed while offline) do not ring
 
-const page = boot("hall", {
-  say: (problem) =>
-    ({
-      missing: "This hall screen needs its link (…?key=…): open it once and the screen remembers it.",
-      revoked: "This hall screen's key was replaced: open the new hall link on this screen.",
-      invalid: "This hall screen's key is not valid (it may have been replaced): open the new hall link.",
-    })[problem],
-});
+const words = new Words(HALL, startLang(new URLSearchParams(location.search).get("lang")));
+const t = words.t;
+document.documentElement.lang = words.lang;
+
+const page = boot("hall", { say: (problem) => t(`link_${problem}`) });
 if (page !== null) {
   const { config, conn } = page;
   const store = conn.store;
@@ -45,8 +46,25 @@ if (page !== null) {
     nextRound: byId("next-round"),
     banner: byId("banner"),
     sound: byId<HTMLButtonElement>("sound"),
+    qr: byId("qr"),
+    qrCaption: byId("qr-caption"),
   };
-  bindStatus(byId("conn"), conn);
+  const status = bindStatus(byId("conn"), conn, t);
+  const lang = langButtons(words, () => {
+    status();
+    relabel();
+    directory.relabel();
+    tick();
+  });
+  /** The words that do not change with the state. */
+  function relabel(): void {
+    document.title = t("title");
+    setText(el.paused, t("paused"));
+    setText(el.sound, t("sound"));
+    setText(el.qrCaption, t("qrCaption"));
+    el.qr.setAttribute("aria-label", t("qrLabel"));
+  }
+  relabel();
   void QRCode.toString(participantPageUrl(location.href, config.event, config.publicUrl), { type: "svg", margin: 1, errorCorrectionLevel: "M" }).then(
     (svg) => (byId("qr").innerHTML = svg),
   );
@@ -56,6 +74,7 @@ if (page !== null) {
     { panel: byId("directory"), title: byId("dir-title"), range: byId("dir-range"), page: byId("dir-page"), list: byId("dir-list") },
     store,
     pagerLimits(new URLSearchParams(location.search)),
+    words,
   );
   let shownPhase: Phase = "idle"; // hall.html starts with class phase-idle
 
@@ -67,6 +86,12 @@ if (page !== null) {
 
   conn.on("state", (message) => {
     timeline = timelineOf(store);
+    const before = words.key;
+    words.setEvent(store.single("event")?.settings);
+    if (words.key !== before) {
+      lang.render();
+      directory.relabel();
+    }
     directory.stale();
     if (message.type === "update") ringBells(message);
     tick();
@@ -110,41 +135,47 @@ if (page !== null) {
     const loaded = store.position() !== null;
 
     setText(el.eventName, event?.name ?? "Matchboard");
-    setText(el.now, formatClockTime(now, tz));
+    setText(el.now, formatClockTime(now, tz, words.lang));
     if (phase !== shownPhase) {
       document.body.classList.replace(`phase-${shownPhase}`, `phase-${phase}`);
       shownPhase = phase;
     }
 
     if (ended !== null) {
-      setText(el.roundTitle, roundName(ended));
-      setText(el.phaseLabel, m.phase === "upcoming" ? `${PHASE_LABEL.ended} · next seating in` : PHASE_LABEL.ended);
+      setText(el.roundTitle, roundName(ended, t));
+      setText(el.phaseLabel, m.phase === "upcoming" ? t("endedNext") : phaseLabel("ended", t));
     } else if (m.phase === "break") {
-      setText(el.roundTitle, m.break?.label || "Break");
-      setText(el.phaseLabel, `until ${formatClockTime(m.break!.ends_at_ms, tz)}`);
+      setText(el.roundTitle, m.break?.label || t("break"));
+      setText(el.phaseLabel, t("until", { time: formatClockTime(m.break!.ends_at_ms, tz, words.lang) }));
     } else {
-      setText(el.roundTitle, m.round ? roundName(m.round) : "");
-      setText(el.phaseLabel, loaded ? PHASE_LABEL[m.phase] : "");
+      setText(el.roundTitle, m.round ? roundName(m.round, t) : "");
+      setText(el.phaseLabel, loaded ? phaseLabel(m.phase, t) : "");
     }
+    // A long round word ("Gesprächsrunde 12") or break label gets a smaller size, not a
+    // second line (the band keeps its height; the list below keeps its rows).
+    const title = el.roundTitle.textContent ?? "";
+    setClass(el.roundTitle, title.length > 20 ? "round-title longer" : title.length > 12 ? "round-title long" : "round-title");
     const countdown = m.remainingMs === null ? "" : formatCountdown(m.remainingMs);
     setText(el.countdown, countdown);
     setClass(el.countdown, countdown.length > 5 ? "countdown long" : "countdown");
     show(el.paused, m.paused);
 
-    setText(el.nextRound, nextLine(m, ended, tz));
+    const next = nextLine(m, ended, tz);
+    setText(el.nextRound, next);
+    setClass(el.nextRound, next.length > 30 ? "next-round long" : "next-round");
 
     directory.render(directoryRound(timeline, now), performance.now());
     renderBanner(now);
   }
 
   function nextLine(m: Moment, ended: RoundRecord | null, tz: string | undefined): string {
-    const at = (r: RoundRecord): string => formatClockTime(r.starts_at_ms, tz);
+    const at = (r: RoundRecord): string => formatClockTime(r.starts_at_ms, tz, words.lang);
     if (m.phase === "upcoming" && m.round !== null) {
-      return ended !== null ? `Next: ${roundName(m.round)} at ${at(m.round)}` : `Meetings start at ${at(m.round)}`;
+      return ended !== null ? t("next", { name: roundName(m.round, t), time: at(m.round) }) : t("meetingsStart", { time: at(m.round) });
     }
     if (m.phase === "idle") return "";
-    if (m.nextRound !== null) return `Next: ${roundName(m.nextRound)} at ${at(m.nextRound)}`;
-    return ACTIVE_PHASES.has(m.phase) ? "The last round" : "";
+    if (m.nextRound !== null) return t("next", { name: roundName(m.nextRound, t), time: at(m.nextRound) });
+    return ACTIVE_PHASES.has(m.phase) ? t("lastRound") : "";
   }
 
   let bannerIndex = 0;

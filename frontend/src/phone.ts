@@ -20,7 +20,8 @@ import { byId, h, setClass, setText, show } from "./ui/dom";
 import { cacheKey, dayLabel, groupByDay, parseSaved } from "./phone/agenda";
 import { calendarLinks } from "./phone/calendarLink";
 import { cardOf } from "./phone/card";
-import { pickLang, saveLang, storedLang, translate, type Key, type Lang } from "./phone/i18n";
+import { NO_TERMS, ownLabel, startLang, termsOf, type Terms } from "./lib/i18n";
+import { saveLang, translate, type Key, type Lang } from "./phone/i18n";
 import { dismissNotice, noticesKey, parseNotices, pushNotices, renderNotices, type Shown } from "./phone/noticeList";
 import { noticesOf, phoneStateOf, type Notice, type PhoneState } from "./phone/notices";
 import { cardMessage, statusText, type Say } from "./phone/noticeText";
@@ -37,8 +38,9 @@ const PHASE_KEY: Partial<Record<Phase, Key>> = {
 const KNOWN_ERRORS: ReadonlySet<string> = new Set(["err_not_connected", "err_invalid_argument", "err_round_over", "err_forbidden", "err_outcome_unknown"]);
 const CLOSE_KEY: Record<number, Key> = { 4001: "conn_invalid", 4004: "conn_noevent", 4005: "conn_revoked" };
 
-let lang: Lang = pickLang(navigator.languages ?? [navigator.language], storedLang());
-const t = (key: Key, vars?: Record<string, string | number>): string => translate(lang, key, vars);
+let lang: Lang = startLang();
+let terms: Terms = NO_TERMS; // the event's words for "round" and "table" (renderStatic)
+const t = (key: Key, vars?: Record<string, string | number>): string => translate(lang, key, vars, terms);
 
 const page = boot("participant", {
   say: (problem) => t(`link_${problem}`),
@@ -110,16 +112,16 @@ if (page !== null) {
   let busy = false;
 
   const tz = (): string | undefined => store.single("event")?.timezone;
-  const say = (): Say => ({ lang, timeZone: tz() });
+  const say = (): Say => ({ lang, timeZone: tz(), terms });
   const nameOf = (id: string): string => store.get("participant", id)?.name ?? t("yourPartner");
   const roundLabel = (index: number | null): string => {
     const rnd = index === null ? undefined : store.get("round", index);
-    return rnd?.label || t("round", { n: index ?? "?" });
+    return ownLabel("round", rnd?.label, index) || t("round", { n: index ?? "?" });
   };
   /** The table's label ("Table 9", "Terrace 2"), else "Table 9" in the page's language. */
   const tableLabel = (n: number | null): string | null => {
     if (n === null) return null;
-    return store.get("table", n)?.label || t("table", { n });
+    return ownLabel("table", store.get("table", n)?.label, n) || t("table", { n });
   };
   const clock = (ms: number | null): string => (ms === null ? "" : formatClockTime(ms, tz(), lang));
 
@@ -165,6 +167,7 @@ if (page !== null) {
 
   /** Everything that depends on the state or the language but not on the time. */
   function renderStatic(): void {
+    terms = termsOf(store.single("event")?.settings, lang);
     document.documentElement.lang = lang;
     document.title = `Matchboard · ${t("title")}`;
     el.langEn.setAttribute("aria-pressed", String(lang === "en"));
@@ -220,7 +223,7 @@ if (page !== null) {
       (i) => i !== current && i.round !== null && ACTIVE_STATUSES.has(i.meeting.status) && i.round.starts_at_ms > now,
     );
     const list = upcoming.slice(0, NEXT_COUNT);
-    const key = `${lang}|${list.map((i) => `${i.meeting.id}:${i.meeting.table}:${i.round?.starts_at_ms}:${i.partners.join()}`).join("|")}`;
+    const key = `${lang}|${terms.round}|${terms.table}|${list.map((i) => `${i.meeting.id}:${i.meeting.table}:${i.round?.starts_at_ms}:${i.partners.join()}`).join("|")}`;
     if (key === nextKey) return;
     nextKey = key;
     show(el.nextSection, list.length > 0);
@@ -305,7 +308,7 @@ if (page !== null) {
   // Redrawn only when the list or the words change: each redraw is read out again.
   let noticesDrawn = "";
   function drawNotices(): void {
-    const key = `${lang}|${tz() ?? ""}|${shown.map((s) => s.id).join()}`;
+    const key = `${lang}|${terms.round}|${terms.table}|${tz() ?? ""}|${shown.map((s) => s.id).join()}`;
     if (key === noticesDrawn) return;
     noticesDrawn = key;
     renderNotices(el.notices, shown, say(), (id) => {

@@ -11,7 +11,9 @@ import type { Store } from "../lib/store";
 import { paginate, tableDirectory, type DirectoryRow } from "../lib/views";
 import { h, setText, show } from "../ui/dom";
 import { KeyedList } from "../ui/keyed";
+import type { Words } from "../lib/i18n";
 import { roundName } from "../ui/labels";
+import type { HallKey } from "./i18n";
 
 export interface DirectoryElements {
   panel: HTMLElement; // hidden while there is no round to show
@@ -35,8 +37,10 @@ export class DirectoryView {
     private readonly el: DirectoryElements,
     private readonly store: Store,
     private readonly limits: PagerLimits,
+    private readonly words: Words<HallKey>,
   ) {
-    this.keyed = new KeyedList(el.list, (row) => row.participant, createRow, updateRow);
+    const t = words.t;
+    this.keyed = new KeyedList<DirectoryRow, HTMLLIElement>(el.list, (row) => row.participant, (row) => createRow(row, t), (li, row) => updateRow(li, row, t));
     // The panel changes size with the window and when the announcement banner comes and
     // goes: measure again (in the next tick, not inside the observer's callback).
     new ResizeObserver(() => (this.pageSize = 0)).observe(el.list);
@@ -47,6 +51,13 @@ export class DirectoryView {
     this.rowsStale = true;
   }
 
+  /** The language or the event's words changed: say everything again. */
+  relabel(): void {
+    this.round = undefined;
+    this.rowsStale = true;
+    this.drawn = ""; // every row is updated again, in the new words
+  }
+
   /** Show `rnd`'s seating at local monotonic time `nowMs` (performance.now()). Cheap when
    * nothing changed; call it every tick. */
   render(rnd: RoundRecord | null, nowMs: number): void {
@@ -55,8 +66,9 @@ export class DirectoryView {
       this.round = index;
       this.pager = startPager(nowMs); // another round: from page 1, a full page time
       this.rowsStale = true;
-      setText(this.el.title, rnd === null ? "" : `${roundName(rnd)} · find your table`);
-      this.el.title.dataset.legend = `${AWAY_MARK}not checked in yet`;
+      const t = this.words.t;
+      setText(this.el.title, rnd === null ? "" : t("findTable", { name: roundName(rnd, t) }));
+      this.el.title.dataset.legend = `${AWAY_MARK}${t("notCheckedIn")}`;
       if (this.el.panel.hidden !== (rnd === null)) {
         show(this.el.panel, rnd !== null);
         this.pageSize = 0;
@@ -108,18 +120,20 @@ export class DirectoryView {
  * <span.dir-with></li>: updateRow fills it. */
 export const AWAY_MARK = "○ ";
 
-function createRow(row: DirectoryRow): HTMLLIElement {
+type T = Words<HallKey>["t"];
+
+function createRow(row: DirectoryRow, t: T): HTMLLIElement {
   return h(
     "li",
     { attrs: { "data-participant": row.participant } },
-    h("span", { class: "dir-who" }, h("span", { class: "dir-away", attrs: { "aria-label": "not checked in yet" } }), h("b", { class: "dir-surname" }), h("span", { class: "dir-given" })),
+    h("span", { class: "dir-who" }, h("span", { class: "dir-away", attrs: { "aria-label": t("notCheckedIn") } }), h("b", { class: "dir-surname" }), h("span", { class: "dir-given" })),
     h("span", { class: "dir-table" }),
     h("span", { class: "dir-with" }),
   );
 }
 
 /** Write only what changed (an update mostly changes nothing on screen). */
-function updateRow(li: HTMLLIElement, row: DirectoryRow): void {
+function updateRow(li: HTMLLIElement, row: DirectoryRow, t: T): void {
   const [who, table, partners] = li.children as unknown as [HTMLElement, HTMLElement, HTMLElement];
   const [mark, surname, given] = who.children as unknown as [HTMLElement, HTMLElement, HTMLElement];
   const name = listedName(row.name);
@@ -131,5 +145,6 @@ function updateRow(li: HTMLLIElement, row: DirectoryRow): void {
   // Whether they are here, like every screen that shows people: a small ring before the
   // name (explained in the panel's title) nudges whoever has not checked in yet.
   setText(mark, row.present === false ? AWAY_MARK : "");
-  setText(partners, row.partners ? `with ${row.partners}` : "");
+  setText(partners, row.partners ? t("with", { names: row.partners }) : "");
+  if (mark.getAttribute("aria-label") !== t("notCheckedIn")) mark.setAttribute("aria-label", t("notCheckedIn"));
 }

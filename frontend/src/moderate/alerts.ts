@@ -9,7 +9,7 @@ import { timelineOf } from "../lib/views";
 import { byId, h, setText } from "../ui/dom";
 import type { Ctx } from "./ctx";
 import { formatAge } from "./logic";
-import { countByKind, KIND_LABEL, orderAlerts, presenceOf } from "./queue";
+import { countByKind, orderAlerts, presenceOf } from "./queue";
 
 interface Candidate {
   participant: string;
@@ -31,7 +31,8 @@ export function alertsPanel(ctx: Ctx): { render(): void; tick(): void } {
   const count = byId("alert-count");
   const kinds = byId("alert-kinds");
   const found = new Map<string, Found>(); // alert id → substitutes found for whoever waits
-  const { store, conn } = ctx;
+  const { store, conn, t } = ctx;
+  const kindLabel = (kind: AlertRecord["kind"]): string => t(`kind_${kind}`);
 
   const btn = (text: string, click: () => void, cls = ""): HTMLButtonElement => h("button", { text, class: cls, attrs: { type: "button" }, on: { click } });
   const present = (id: string): boolean | undefined => store.get("participant", id)?.present;
@@ -47,7 +48,7 @@ export function alertsPanel(ctx: Ctx): { render(): void; tick(): void } {
 
   /** Mark absent; its answer already holds the substitutes for whoever is left waiting. */
   async function markAbsent(a: AlertRecord, w: { waiting: string; missing: string[] }): Promise<void> {
-    const done = `${names(w.missing)} marked absent · seat a new partner for ${ctx.nameOf(w.waiting)}`;
+    const done = t("markedAbsent", { names: names(w.missing), name: ctx.nameOf(w.waiting) });
     const res: ResultMessage | null = await ctx.run("mark_absent", { meeting: a.meeting }, done);
     const candidates = res?.data?.candidates as Candidate[] | undefined;
     if (candidates !== undefined) found.set(a.id, { list: candidates, atMs: conn.serverNowMs() });
@@ -58,30 +59,30 @@ export function alertsPanel(ctx: Ctx): { render(): void; tick(): void } {
     const m = store.get("meeting", a.meeting);
     const p = presenceOf(a, m, present);
     const parts: string[] = [];
-    if (p.waiting) parts.push(`${ctx.nameOf(p.waiting)} is here${a.kind === "at_risk" ? "" : " and waits"}`);
+    if (p.waiting) parts.push(t(a.kind === "at_risk" ? "isHere" : "isHereWaits", { name: ctx.nameOf(p.waiting) }));
     const others = p.here.filter((id) => id !== p.waiting);
-    if (others.length) parts.push(`${names(others)} is here`);
-    if (!p.here.length) parts.push(`nobody here yet: ${names(p.missing)}`);
-    else if (p.missing.length) parts.push(`${names(p.missing)} ${a.kind === "needs_partner" ? "did not come" : "not here"}`);
-    else parts.push("everyone has checked in: look for them in the hall");
+    if (others.length) parts.push(t("isHere", { name: names(others) }));
+    if (!p.here.length) parts.push(t("nobodyHere", { names: names(p.missing) }));
+    else if (p.missing.length) parts.push(t(a.kind === "needs_partner" ? "didNotCome" : "notHereNames", { names: names(p.missing) }));
+    else parts.push(t("allCheckedIn"));
     return { text: parts.join(" · "), waiting: p.waiting, missing: p.missing };
   }
 
   function substitutes(a: AlertRecord, waiting: string): HTMLElement {
     const f = found.get(a.id);
-    if (f === undefined || f.list === "loading") return h("div", { class: "subs", text: "Looking for substitutes…" });
+    if (f === undefined || f.list === "loading") return h("div", { class: "subs", text: t("lookingSubs") });
     if (f.list.length === 0) {
-      return h("div", { class: "subs subs-none", text: `No one is free to sit with ${ctx.nameOf(waiting)} right now; their phone says so. Looking again every few seconds.` });
+      return h("div", { class: "subs subs-none", text: t("noSubs", { name: ctx.nameOf(waiting) }) });
     }
     const seat = (c: Candidate): void => {
-      const done = `${ctx.nameOf(waiting)} now meets ${c.name}${a.table !== null ? ` at table ${a.table}` : ""}`;
+      const done = a.table !== null ? t("nowMeetsAt", { a: ctx.nameOf(waiting), b: c.name, n: a.table }) : t("nowMeets", { a: ctx.nameOf(waiting), b: c.name });
       void ctx.run("accept_substitute", { participant: waiting, substitute: c.participant, round: a.round }, done).then(() => found.delete(a.id));
     };
     return h(
       "ul",
       { class: "subs" },
       ...f.list.map((c) =>
-        h("li", {}, btn(`Seat ${c.name}`, () => seat(c), "primary"), h("span", { class: "reasons", text: [c.organisation, ...(c.reasons ?? [])].filter(Boolean).join(" · ") })),
+        h("li", {}, btn(t("seat", { name: c.name }), () => seat(c), "primary"), h("span", { class: "reasons", text: [c.organisation, ...(c.reasons ?? [])].filter(Boolean).join(" · ") })),
       ),
     );
   }
@@ -93,18 +94,18 @@ export function alertsPanel(ctx: Ctx): { render(): void; tick(): void } {
     const since = a.reported_at_ms ?? a.since_ms;
     const actions: HTMLElement[] = [];
     if (a.kind === "needs_partner") {
-      actions.push(btn("Free this round", () => void ctx.run("keep_waiting", { alert: a.id }, `${ctx.nameOf(w.waiting)} is free this round`)));
-      actions.push(btn("Find again", () => void findSubs(a, w.waiting), "quiet"));
+      actions.push(btn(t("freeRound"), () => void ctx.run("keep_waiting", { alert: a.id }, t("isFree", { name: ctx.nameOf(w.waiting) }))));
+      actions.push(btn(t("findAgain"), () => void findSubs(a, w.waiting), "quiet"));
     } else {
-      if (w.missing.length && w.waiting) actions.push(btn("Mark absent", () => void markAbsent(a, w), "danger"));
-      else if (w.missing.length) actions.push(btn("Mark no-show", () => void ctx.run("mark_absent", { meeting: a.meeting }, `No-show: ${names(w.missing)}`)));
-      actions.push(btn("Keep waiting", () => void ctx.run("keep_waiting", { alert: a.id })));
+      if (w.missing.length && w.waiting) actions.push(btn(t("markAbsent"), () => void markAbsent(a, w), "danger"));
+      else if (w.missing.length) actions.push(btn(t("markNoShow"), () => void ctx.run("mark_absent", { meeting: a.meeting }, t("noShowDone", { names: names(w.missing) }))));
+      actions.push(btn(t("keepWaiting"), () => void ctx.run("keep_waiting", { alert: a.id })));
     }
-    actions.push(btn("Show", () => ctx.select(a.meeting), "quiet"));
+    actions.push(btn(t("show"), () => ctx.select(a.meeting), "quiet"));
     return h(
       "li",
       { class: `alert alert-${a.kind}`, attrs: { "data-alert": a.id, "data-meeting": a.meeting } },
-      h("div", { class: "alert-what" }, h("b", { text: where }), ` ${KIND_LABEL[a.kind]} · `, h("span", { class: "age", text: formatAge(since, now), attrs: { "data-since": String(since) } })),
+      h("div", { class: "alert-what" }, h("b", { text: where }), ` ${kindLabel(a.kind)} · `, h("span", { class: "age", text: formatAge(since, now, t), attrs: { "data-since": String(since) } })),
       h("div", { class: "alert-who", text: w.text }),
       h("div", { class: "alert-actions" }, ...actions),
       a.kind === "needs_partner" && w.waiting ? substitutes(a, w.waiting) : null,
@@ -126,14 +127,14 @@ export function alertsPanel(ctx: Ctx): { render(): void; tick(): void } {
       if (waiting) void findSubs(a, waiting);
     }
     setText(count, open.length ? String(open.length) : "");
-    kinds.replaceChildren(...countByKind(open).map(([kind, n]) => h("span", { class: `kind kind-${kind}`, text: `${n} ${KIND_LABEL[kind].toLowerCase()}` })));
+    kinds.replaceChildren(...countByKind(open).map(([kind, n]) => h("span", { class: `kind kind-${kind}`, text: t("kindCount", { n, kind: ctx.words.lang === "en" ? kindLabel(kind).toLowerCase() : kindLabel(kind) }) })));
     list.replaceChildren(...open.map(item));
-    if (open.length === 0) list.append(h("li", { class: "empty", text: "No open alerts." }));
+    if (open.length === 0) list.append(h("li", { class: "empty", text: t("noAlerts") }));
   }
 
   function tick(): void {
     const now = conn.serverNowMs();
-    for (const el of list.querySelectorAll<HTMLElement>(".age")) setText(el, formatAge(Number(el.dataset.since), now));
+    for (const el of list.querySelectorAll<HTMLElement>(".age")) setText(el, formatAge(Number(el.dataset.since), now, t));
     for (const a of store.list("alert")) {
       const f = found.get(a.id);
       if (a.status !== "open" || f === undefined || f.list === "loading" || f.list.length > 0 || now - f.atMs < REFIND_EMPTY_MS) continue;

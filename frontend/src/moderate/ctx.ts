@@ -1,13 +1,18 @@
 /** What every panel of the console shares: the connection, names, and the dry-run → confirm flow. */
 import { CommandError, type Connection } from "../lib/connection";
 import type { MeetingRecord, ResultMessage } from "../lib/protocol";
+import type { Words } from "../lib/i18n";
 import type { Store } from "../lib/store";
 import { byId, h, setText } from "../ui/dom";
+import type { ModKey, ModT } from "./i18n";
 import { formatPreview } from "./logic";
 
 export interface Ctx {
   conn: Connection;
   store: Store;
+  /** The console's words (English or German, the event's words for round and table). */
+  words: Words<ModKey>;
+  t: ModT;
   nameOf(id: string): string;
   people(m: MeetingRecord): string;
   tz(): string | undefined;
@@ -28,7 +33,8 @@ export interface Ctx {
 
 export const errText = (name: string, err: unknown): string => (err instanceof CommandError ? `${name}: ${err.message}` : `${name}: ${String(err)}`);
 
-export function makeCtx(conn: Connection): Ctx {
+export function makeCtx(conn: Connection, words: Words<ModKey>): Ctx {
+  const t = words.t;
   const store = conn.store;
   const noticeEl = byId("notice");
   const dlg = byId("confirm");
@@ -54,6 +60,8 @@ export function makeCtx(conn: Connection): Ctx {
   const ctx: Ctx = {
     conn,
     store,
+    words,
+    t,
     nameOf: (id) => store.get("participant", id)?.name ?? id,
     people: (m) => `${m.side_a.map(ctx.nameOf).join(", ")} – ${m.side_b.map(ctx.nameOf).join(", ")}`,
     tz: () => store.single("event")?.timezone,
@@ -66,7 +74,7 @@ export function makeCtx(conn: Connection): Ctx {
       try {
         const res = await conn.command(name, args);
         const undone = res.preview?.undone;
-        ctx.notice(undone ? `Undone: ${undone.command}` : (done ?? `${name}: done`));
+        ctx.notice(undone ? t("undone", { command: undone.command }) : (done ?? t("done", { name })));
         return res;
       } catch (err) {
         ctx.notice(errText(name, err), true);
@@ -83,7 +91,7 @@ export function makeCtx(conn: Connection): Ctx {
       }
     },
     async confirm(title, name, args) {
-      ctx.notice(`Checking ${title}…`);
+      ctx.notice(t("checking", { title }));
       let res: ResultMessage;
       try {
         res = await conn.command(name, args, { dryRun: true });
@@ -92,7 +100,7 @@ export function makeCtx(conn: Connection): Ctx {
         return;
       }
       ctx.notice("");
-      ctx.confirmText(title, formatPreview(res.preview), async () => {
+      ctx.confirmText(title, formatPreview(res.preview, t), async () => {
         await ctx.run(name, args);
       });
     },
@@ -101,7 +109,8 @@ export function makeCtx(conn: Connection): Ctx {
       dlgBody.replaceChildren(...lines.map((line) => h("li", { text: line })));
       pending = go;
       dlgOk.hidden = go === null;
-      setText(dlgCancel, go === null ? "Close" : "Cancel");
+      setText(dlgOk, t("confirm"));
+      setText(dlgCancel, go === null ? t("close") : t("cancel"));
       dlg.hidden = false;
       (go === null ? dlgCancel : dlgOk).focus();
     },

@@ -1,9 +1,10 @@
 /** The rounds × tables grid: status colours, at-risk, origins; click a cell to select it. */
+import { ownLabel } from "../lib/i18n";
 import { phaseAt, type Phase } from "../lib/phases";
 import type { MeetingRecord } from "../lib/protocol";
 import { ACTIVE_STATUSES, formatClockTime, timelineOf } from "../lib/views";
 import { byId, h } from "../ui/dom";
-import { MEETING_STATUS_LABEL, PHASE_LABEL } from "../ui/labels";
+import { meetingStatusLabel, phaseLabel } from "../ui/labels";
 import type { Ctx } from "./ctx";
 import { cellClasses } from "./logic";
 
@@ -11,10 +12,10 @@ const GLYPH: Record<MeetingRecord["status"], string> = { requested: "?", schedul
 
 export function gridPanel(ctx: Ctx): { render(): void; phasesKey(now: number): string } {
   const grid = byId<HTMLTableElement>("grid");
-  const { store, conn } = ctx;
+  const { store, conn, t } = ctx;
   const phasesKey = (now: number): string => {
-    const t = timelineOf(store);
-    return t.rounds.map((r) => phaseAt(r, now, t.warningS, t.clock)).join();
+    const tl = timelineOf(store);
+    return tl.rounds.map((r) => phaseAt(r, now, tl.warningS, tl.clock)).join();
   };
   grid.addEventListener("click", (e) => {
     const td = (e.target as HTMLElement).closest<HTMLElement>("td[data-meeting]");
@@ -34,16 +35,16 @@ export function gridPanel(ctx: Ctx): { render(): void; phasesKey(now: number): s
     }
     const alerted = new Set(store.list("alert").filter((a) => a.status === "open").map((a) => a.meeting));
     const present = (id: string): boolean | undefined => store.get("participant", id)?.present;
-    const head = h("tr", {}, h("th", { text: "Round" }), ...tables.map((t) => h("th", { text: String(t.number), title: t.label || t.zone })));
+    const head = h("tr", {}, h("th", { text: t("gridRound"), attrs: { scope: "col" } }), ...tables.map((tb) => h("th", { text: String(tb.number), title: ownLabel("table", tb.label, tb.number) || tb.zone, attrs: { scope: "col" } })));
     const rows = rounds.map((r) => {
       const phase: Phase = phaseAt(r, now, warningS, clock);
       const current = phase === "seating" || phase === "running" || phase === "last_minutes";
       return h(
         "tr",
         { class: `phase-${phase}${current ? " current" : ""}` },
-        h("th", { text: `${r.index} · ${formatClockTime(r.starts_at_ms, ctx.tz())}`, title: PHASE_LABEL[phase] }),
-        ...tables.map((t) => {
-          const m = cells.get(`${r.index}:${t.number}`);
+        h("th", { text: `${r.index} · ${formatClockTime(r.starts_at_ms, ctx.tz(), ctx.words.lang)}`, title: phaseLabel(phase, t), attrs: { scope: "row" } }),
+        ...tables.map((tb) => {
+          const m = cells.get(`${r.index}:${tb.number}`);
           if (m === undefined) return h("td", { class: "cell" });
           const alert = alerted.has(m.id);
           const cls = cellClasses(m, phase, present, alert);
@@ -52,7 +53,7 @@ export function gridPanel(ctx: Ctx): { render(): void; phasesKey(now: number): s
           return h("td", {
             class: cls.join(" "),
             text: alert ? "!" : risk ? "⚠" : m.origin === "substitute" ? "S" : m.origin === "walk_in" ? "W" : GLYPH[m.status],
-            title: `${ctx.people(m)} (${MEETING_STATUS_LABEL[m.status]}${m.origin !== "planned" ? `, ${m.origin.replace("_", "-")}` : ""}${risk ? ", at risk" : ""}, ${m.id})`,
+            title: `${ctx.people(m)} (${meetingStatusLabel(m.status, t)}${m.origin !== "planned" ? `, ${t(`or_${m.origin}`)}` : ""}${risk ? `, ${t("at_risk")}` : ""}, ${m.id})`,
             attrs: { "data-meeting": m.id },
           });
         }),

@@ -2,6 +2,8 @@
 import type { MeetingRecord, ParticipantRecord, Preview, PreviewMeeting, RoundSuggestion, TableRecord } from "../lib/protocol";
 import { ACTIVE_STATUSES } from "../lib/views";
 import type { Phase } from "../lib/phases";
+import { meetingStatusLabel } from "../ui/labels";
+import { count as plural, ENGLISH, type ModT } from "./i18n";
 
 /** Tables of `round` that hold no active meeting and seat `seats` people, by number. */
 export function freeTables(meetings: readonly MeetingRecord[], tables: readonly TableRecord[], round: number, seats = 0): TableRecord[] {
@@ -34,40 +36,40 @@ export function cellClasses(m: MeetingRecord, phase: Phase, presentOf: (id: stri
 }
 
 /** "just now", "3 min", "1 h 05 min" since `sinceMs`. */
-export function formatAge(sinceMs: number, nowMs: number): string {
+export function formatAge(sinceMs: number, nowMs: number, t: ModT = ENGLISH): string {
   const min = Math.floor(Math.max(0, nowMs - sinceMs) / 60_000);
-  if (min < 1) return "just now";
+  if (min < 1) return t("justNow");
   if (min < 60) return `${min} min`;
   return `${Math.floor(min / 60)} h ${String(min % 60).padStart(2, "0")} min`;
 }
 
 type Place = PreviewMeeting["before"];
 
-function placeText(p: NonNullable<Place>): string {
-  const where = p.round === null ? "unplaced" : `round ${p.round}${p.table !== null ? ` table ${p.table}` : ""}`;
-  return p.status === "scheduled" ? where : `${where} (${p.status.replace("_", "-")})`;
+function placeText(p: NonNullable<Place>, t: ModT): string {
+  const where = p.round === null ? t("unplaced") : `${t("roundLower", { n: p.round })}${p.table !== null ? ` ${t("tableLower", { n: p.table })}` : ""}`;
+  return p.status === "scheduled" ? where : `${where} (${meetingStatusLabel(p.status, t)})`;
 }
 
 /** "m12: round 4 table 9 → table 14": only what changes on the right. */
-export function meetingChange(pm: PreviewMeeting): string {
+export function meetingChange(pm: PreviewMeeting, t: ModT = ENGLISH): string {
   const { before: b, after: a } = pm;
-  if (b === null && a === null) return `${pm.meeting}: unchanged`;
-  if (b === null) return `${pm.meeting}: new at ${placeText(a!)}`;
-  if (a === null) return `${pm.meeting}: removed (was ${placeText(b)})`;
+  if (b === null && a === null) return `${pm.meeting}: ${t("unchanged")}`;
+  if (b === null) return `${pm.meeting}: ${t("newAt", { place: placeText(a!, t) })}`;
+  if (a === null) return `${pm.meeting}: ${t("removedWas", { place: placeText(b, t) })}`;
   const parts: string[] = [];
-  if (a.round !== b.round) parts.push(a.round === null ? "unplaced" : `round ${a.round}`);
-  if (a.table !== b.table || (a.round !== b.round && a.table !== null)) parts.push(a.table === null ? "no table" : `table ${a.table}`);
-  if (a.status !== b.status) parts.push(a.status.replace("_", "-"));
-  const before = `round ${b.round ?? "–"}${b.table !== null ? ` table ${b.table}` : ""}${b.status !== "scheduled" && a.status !== b.status ? ` ${b.status.replace("_", "-")}` : ""}`;
-  return `${pm.meeting}: ${before} → ${parts.length ? parts.join(" ") : "unchanged"}`;
+  if (a.round !== b.round) parts.push(a.round === null ? t("unplaced") : t("roundLower", { n: a.round }));
+  if (a.table !== b.table || (a.round !== b.round && a.table !== null)) parts.push(a.table === null ? t("noTable") : t("tableLower", { n: a.table }));
+  if (a.status !== b.status) parts.push(meetingStatusLabel(a.status, t));
+  const before = `${t("roundLower", { n: b.round ?? "–" })}${b.table !== null ? ` ${t("tableLower", { n: b.table })}` : ""}${b.status !== "scheduled" && a.status !== b.status ? ` ${meetingStatusLabel(b.status, t)}` : ""}`;
+  return `${pm.meeting}: ${before} → ${parts.length ? parts.join(" ") : t("unchanged")}`;
 }
 
 /** The preview of a dry run as lines: "Affects: …", then one per meeting. */
-export function formatPreview(p: Preview | undefined): string[] {
+export function formatPreview(p: Preview | undefined, t: ModT = ENGLISH): string[] {
   const people = p?.people ?? [];
-  const lines = [people.length ? `Affects: ${people.map((x) => x.name).join(", ")}` : "Affects: nobody directly"];
-  for (const m of p?.meetings ?? []) lines.push(meetingChange(m));
-  if (p?.undone) lines.push(`Undoes: ${p.undone.command} (version ${p.undone.version})`);
+  const lines = [people.length ? t("affects", { names: people.map((x) => x.name).join(", ") }) : t("affectsNobody")];
+  for (const m of p?.meetings ?? []) lines.push(meetingChange(m, t));
+  if (p?.undone) lines.push(t("undoes", { command: p.undone.command, version: p.undone.version }));
   return lines;
 }
 
@@ -122,23 +124,20 @@ export function newLinkOf(data: Record<string, unknown> | undefined, origin: str
   return { url: new URL(link, origin).toString(), code: typeof code === "string" ? code : null };
 }
 
-const gaps = (n: number): string => (n === 1 ? "a gap" : `${n} gaps`);
-
 /** What re-slotting a meeting into a suggested round does to its people's idle gaps, in
  * words read at a glance: "fills a gap", "no new gaps", "+1 idle gap for Anna Berg",
  * "+2 idle gaps". Names only when one person alone is affected. */
-export function slotEffect(s: Pick<RoundSuggestion, "breaks_added" | "breaks_by_person">, nameOf: (id: string) => string): string {
+export function slotEffect(s: Pick<RoundSuggestion, "breaks_added" | "breaks_by_person">, nameOf: (id: string) => string, t: ModT = ENGLISH): string {
   const n = s.breaks_added;
-  if (n === 0) return "no new gaps";
+  if (n === 0) return t("noNewGaps");
   const who = Object.keys(s.breaks_by_person ?? {});
-  const forWhom = who.length === 1 ? ` for ${nameOf(who[0]!)}` : "";
-  if (n < 0) return `fills ${gaps(-n)}${forWhom}`;
-  return `+${n} idle ${n === 1 ? "gap" : "gaps"}${forWhom}`;
+  const text = n < 0 ? plural(t, "fillsGap", -n) : plural(t, "idleGap", n);
+  return who.length === 1 ? t("forName", { text, name: nameOf(who[0]!) }) : text;
 }
 
 /** The label of a suggested round in the re-slot list. */
-export function slotLabel(s: RoundSuggestion, nameOf: (id: string) => string): string {
-  return `round ${s.round} · ${slotEffect(s, nameOf)} · table ${s.tables[0]} (${s.tables.length} free)`;
+export function slotLabel(s: RoundSuggestion, nameOf: (id: string) => string, t: ModT = ENGLISH): string {
+  return t("slot", { n: s.round, effect: slotEffect(s, nameOf, t), t: String(s.tables[0]), free: s.tables.length });
 }
 
 /** The answer of `POST /api/events/{id}/schedule` (docs/api.md); the optimiser's fields
@@ -153,17 +152,17 @@ export interface ScheduleMove {
 }
 
 /** "Anna Berg (Cluster Nord) & Jonas Weber (Automotive BW): round 3 → 2, table 1". */
-export function formatMove(m: ScheduleMove): string {
-  const round = m.from.round === m.to.round ? `round ${m.to.round}` : `round ${m.from.round} → ${m.to.round}`;
-  const table = m.from.table === m.to.table ? `table ${m.to.table}` : `table ${m.from.table} → ${m.to.table}`;
+export function formatMove(m: ScheduleMove, t: ModT = ENGLISH): string {
+  const round = m.from.round === m.to.round ? t("move_round", { n: m.to.round }) : t("move_rounds", { from: m.from.round, to: m.to.round });
+  const table = m.from.table === m.to.table ? t("move_table", { n: m.to.table }) : t("move_tables", { from: m.from.table, to: m.to.table });
   return `${m.people.join(" & ")}: ${round}, ${table}`;
 }
 
 /** The first `shown` moves, one line each, and how many more. */
-function moveLines(a: ScheduleAnswer, shown = 5): string[] {
+function moveLines(a: ScheduleAnswer, t: ModT, shown = 5): string[] {
   const moves = a.moves ?? [];
-  const lines = moves.slice(0, shown).map(formatMove);
-  if (moves.length > shown) lines.push(`…and ${moves.length - shown} more`);
+  const lines = moves.slice(0, shown).map((m) => formatMove(m, t));
+  if (moves.length > shown) lines.push(t("andMore", { n: moves.length - shown }));
   return lines;
 }
 
@@ -189,8 +188,6 @@ export interface ScheduleAnswer {
   notes?: string[];
 }
 
-const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
-
 /** Whether the answer is worth applying: it places a waiting request, or its moves close
  * idle gaps. Moves that leave as many gaps would only change agendas for nothing (the
  * optimiser moves as few as it can, but a run cut short by its time limit may still
@@ -199,56 +196,56 @@ export const scheduleChanges = (a: Pick<ScheduleAnswer, "placed" | "moved" | "br
   a.placed > 0 || (a.moved > 0 && a.breaks < a.breaks_before);
 
 /** "Idle gaps: 4 → 0 (the fewest possible)". */
-function gapsLine(a: ScheduleAnswer): string {
-  let line = `Idle gaps: ${a.breaks_before} → ${a.breaks}`;
-  if (a.optimal === true) line += " (the fewest possible)";
-  else if (a.breaks_bound !== undefined && a.breaks > a.breaks_bound) line += ` (at least ${a.breaks_bound} needed)`;
+function gapsLine(a: ScheduleAnswer, t: ModT): string {
+  let line = t("gaps", { from: a.breaks_before, to: a.breaks });
+  if (a.optimal === true) line += t("gapsBest");
+  else if (a.breaks_bound !== undefined && a.breaks > a.breaks_bound) line += t("gapsBound", { n: a.breaks_bound });
   return line;
 }
 
 /** "2 requests still cannot be placed:" and the first `shown` reasons. */
-function unplacedLines(a: ScheduleAnswer, shown = 3): string[] {
+function unplacedLines(a: ScheduleAnswer, t: ModT, shown = 3): string[] {
   const n = a.unplaced.length;
   if (n === 0) return [];
-  const lines = [`${count(n, "request still cannot be placed", "requests still cannot be placed")}:`];
+  const lines = [plural(t, "unplaced", n)];
   for (const u of a.unplaced.slice(0, shown)) lines.push(u.reason);
-  if (n > shown) lines.push(`…and ${n - shown} more`);
+  if (n > shown) lines.push(t("andMore", { n: n - shown }));
   return lines;
 }
 
 /** A re-optimisation preview in words a moderator reads at a glance: what moves, whose
  * agenda changes, idle gaps before → after, what still cannot be placed. */
-export function formatSchedulePreview(a: ScheduleAnswer): string[] {
+export function formatSchedulePreview(a: ScheduleAnswer, t: ModT = ENGLISH): string[] {
   const lines: string[] = [];
   if (!scheduleChanges(a)) {
-    lines.push("The schedule is already the best: nothing to move");
-    if (a.breaks > 0) lines.push(`Idle gaps stay at ${a.breaks}`);
-    if (a.moved > 0) lines.push(`(Moving ${count(a.moved, "meeting", "meetings")} would leave as many idle gaps: not worth changing agendas.)`);
+    lines.push(t("alreadyBest"));
+    if (a.breaks > 0) lines.push(t("gapsStay", { n: a.breaks }));
+    if (a.moved > 0) lines.push(plural(t, "notWorth", a.moved));
   } else {
-    const what = [a.moved > 0 ? count(a.moved, "meeting moves", "meetings move") : "", a.placed > 0 ? `${count(a.placed, "waiting request gets", "waiting requests get")} a round and table` : ""].filter(Boolean);
-    lines.push(`${what.join(", ")}: ${count(a.people_changed, "participant gets", "participants get")} a changed agenda`);
-    lines.push(...moveLines(a));
-    lines.push(gapsLine(a));
-    lines.push("Their phones and the hall screens update at once, with a notice of what changed.");
+    const what = [a.moved > 0 ? plural(t, "moves", a.moved) : "", a.placed > 0 ? plural(t, "placesWaiting", a.placed) : ""].filter(Boolean);
+    lines.push(plural(t, "changedAgendas", a.people_changed, { what: what.join(", ") }));
+    lines.push(...moveLines(a, t));
+    lines.push(gapsLine(a, t));
+    lines.push(t("phonesUpdate"));
   }
-  if (a.fairness_kept === false) lines.push(`Some people keep more idle gaps than others (up to ${a.spread ?? "?"} apart)`);
-  return [...lines, ...unplacedLines(a)];
+  if (a.fairness_kept === false) lines.push(t("unfair", { n: a.spread ?? "?" }));
+  return [...lines, ...unplacedLines(a, t)];
 }
 
 /** The notice after a re-optimisation ran: "Moved 3 meetings; idle gaps 4 → 0". */
-export function formatScheduleResult(a: ScheduleAnswer): string {
-  if (a.placed === 0 && a.moved === 0) return "Nothing changed: the schedule is already the best"; // what was stored, worth it or not
-  const did = [a.moved > 0 ? `Moved ${count(a.moved, "meeting", "meetings")}` : "", a.placed > 0 ? `placed ${count(a.placed, "request", "requests")}` : ""].filter(Boolean).join(", ");
-  const rest = a.unplaced.length ? `; ${count(a.unplaced.length, "request still cannot be placed", "requests still cannot be placed")}` : "";
-  return `${did.charAt(0).toUpperCase()}${did.slice(1)}; idle gaps ${a.breaks_before} → ${a.breaks}${rest}`;
+export function formatScheduleResult(a: ScheduleAnswer, t: ModT = ENGLISH): string {
+  if (a.placed === 0 && a.moved === 0) return t("nothingChanged"); // what was stored, worth it or not
+  const did = [a.moved > 0 ? plural(t, "moved", a.moved) : "", a.placed > 0 ? plural(t, "placedReq", a.placed) : ""].filter(Boolean).join(", ");
+  const rest = a.unplaced.length ? plural(t, "stillUnplaced", a.unplaced.length) : "";
+  return t("result", { did: `${did.charAt(0).toUpperCase()}${did.slice(1)}`, from: a.breaks_before, to: a.breaks, rest });
 }
 
 /** The error text of a failed HTTP call from its status and (JSON) body, if any:
  * `{"ok": false, "error": {"code", "message"}}`, else the status. */
-export function httpErrorText(status: number, body: unknown): string {
+export function httpErrorText(status: number, body: unknown, t: ModT = ENGLISH): string {
   const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
   if (error && typeof error.message === "string") return typeof error.code === "string" ? `${error.message} (${error.code})` : error.message;
-  return `the server answered ${status}`;
+  return t("serverAnswered", { status });
 }
 
 /** A span of round numbers as people write it: "3–5", "1, 4, 7–8". */
@@ -265,10 +262,10 @@ export function roundSpan(rounds: readonly number[]): string {
 
 /** What the organiser asked of a meeting's place, for the moderator before a move:
  * "Only in rounds 3–4", "After REQ-1 (round 2)", "Fixed by the organiser". */
-export function constraintLines(m: Pick<MeetingRecord, "rounds" | "after" | "fixed">, meetingLabel: (id: string) => string): string[] {
+export function constraintLines(m: Pick<MeetingRecord, "rounds" | "after" | "fixed">, meetingLabel: (id: string) => string, t: ModT = ENGLISH): string[] {
   const lines: string[] = [];
-  if (m.rounds?.length) lines.push(`Only in round${m.rounds.length === 1 ? "" : "s"} ${roundSpan(m.rounds)}`);
-  if (m.after?.length) lines.push(`After ${m.after.map(meetingLabel).join(", ")}`);
-  if (m.fixed) lines.push("Fixed by the organiser: the schedulers keep its round and table");
+  if (m.rounds?.length) lines.push(plural(t, "onlyIn", m.rounds.length, { span: roundSpan(m.rounds) }));
+  if (m.after?.length) lines.push(t("after", { list: m.after.map(meetingLabel).join(", ") }));
+  if (m.fixed) lines.push(t("fixed"));
   return lines;
 }

@@ -5,19 +5,17 @@
  * server pushes the commit to every phone and hall screen. */
 import { h } from "../ui/dom";
 import type { Ctx } from "./ctx";
+import type { ModT } from "./i18n";
 import { formatSchedulePreview, formatScheduleResult, httpErrorText, scheduleChanges, type ScheduleAnswer } from "./logic";
 
 /** What the console asks the optimiser for: later rounds may move, at most 10 s. */
 export const RESCHEDULE_OPTIONS = { reschedule: true, time_limit_s: 10 } as const;
 
-const LABEL = "Re-optimise later rounds";
-const TITLE = "Re-optimise later rounds";
-
 export type ScheduleCall = (body: Record<string, unknown>) => Promise<ScheduleAnswer>;
 
 /** `POST /api/events/{event}/schedule` with the moderator token; rejects with the
  * server's error message (409 conflict, 400 bad_request…). */
-export function scheduleCall(event: string, token: string): ScheduleCall {
+export function scheduleCall(event: string, token: string, t?: ModT): ScheduleCall {
   return async (body) => {
     const res = await fetch(`/api/events/${encodeURIComponent(event)}/schedule`, {
       method: "POST",
@@ -30,20 +28,23 @@ export function scheduleCall(event: string, token: string): ScheduleCall {
     } catch {
       // not JSON: the status says what happened
     }
-    if (!res.ok || (answer as { ok?: unknown } | null)?.ok !== true) throw new Error(httpErrorText(res.status, answer));
+    if (!res.ok || (answer as { ok?: unknown } | null)?.ok !== true) throw new Error(httpErrorText(res.status, answer, t));
     return answer as ScheduleAnswer;
   };
 }
 
 /** The toolbar button; while the optimiser runs it is disabled and says "Optimising…". */
 export function rescheduleButton(ctx: Ctx, call: ScheduleCall): HTMLButtonElement {
+  const t = ctx.t;
+  const LABEL = t("reoptimise");
+  const TITLE = LABEL;
   const button = h("button", {
     text: LABEL,
     attrs: {
       type: "button",
       id: "reoptimise",
-      title: "Move meetings of rounds not begun (never fixed ones) to close idle gaps left by cancellations, and place waiting requests. Shows a preview first.",
-      "aria-label": `${LABEL}: preview moving meetings of rounds not begun to close idle gaps`,
+      title: t("reoptimiseHint"),
+      "aria-label": t("reoptimiseAria"),
     },
     on: { click: () => void preview() },
   });
@@ -51,12 +52,12 @@ export function rescheduleButton(ctx: Ctx, call: ScheduleCall): HTMLButtonElemen
   const working = (on: boolean): void => {
     busy = on;
     button.disabled = on;
-    button.textContent = on ? "Optimising…" : LABEL;
+    button.textContent = on ? t("optimising") : LABEL;
     button.setAttribute("aria-busy", String(on));
   };
   async function optimise(preview: boolean): Promise<ScheduleAnswer | null> {
     working(true);
-    ctx.notice(preview ? `Optimising (up to ${RESCHEDULE_OPTIONS.time_limit_s} s): nothing changes until you confirm…` : "Optimising and storing the new schedule…");
+    ctx.notice(preview ? t("optimisingPreview", { s: RESCHEDULE_OPTIONS.time_limit_s }) : t("optimisingStore"));
     try {
       return await call({ ...RESCHEDULE_OPTIONS, ...(preview ? { preview: true } : {}) });
     } catch (err) {
@@ -71,11 +72,11 @@ export function rescheduleButton(ctx: Ctx, call: ScheduleCall): HTMLButtonElemen
     const answer = await optimise(true);
     if (answer === null) return;
     ctx.notice("");
-    const lines = formatSchedulePreview(answer);
+    const lines = formatSchedulePreview(answer, t);
     if (!scheduleChanges(answer)) return ctx.confirmText(TITLE, lines, null);
     ctx.confirmText(TITLE, lines, async () => {
       const done = await optimise(false);
-      if (done !== null) ctx.notice(formatScheduleResult(done));
+      if (done !== null) ctx.notice(formatScheduleResult(done, t));
     });
   }
   return button;

@@ -76,7 +76,7 @@ describe("cardOf", () => {
       expect(cardMessage(c, TABLE10, EN)).toBe(expected);
     }
     expect(cardMessage(card([NO_SHOW, M4]), TABLE10, DE)).toBe(
-      "Ihr Gegenüber konnte nicht kommen, und in dieser Runde ist sonst niemand frei. Sie haben frei bis zu Ihrem nächsten Termin (Runde 4 · 10:50) – oder fragen Sie am Infostand.",
+      "Ihr Gegenüber konnte nicht kommen, und im Moment ist sonst niemand frei. Sie haben frei bis zu Ihrem nächsten Termin (Runde 4 · 10:50) – oder fragen Sie am Infostand.",
     );
   });
 
@@ -105,7 +105,7 @@ describe("cardOf", () => {
     expect(c.mode).toBe("absent");
     expect(cardMessage(c, TABLE10, EN)).toBe("You were marked as not here for this round. If you are here, please go to the help desk.");
     expect(cardMessage(c, TABLE10, DE)).toBe(
-      "Sie wurden für diese Runde als nicht anwesend gemeldet. Wenn Sie da sind, gehen Sie bitte zum Infostand.",
+      "Sie wurden gerade als nicht anwesend gemeldet. Wenn Sie da sind, gehen Sie bitte zum Infostand.",
     );
   });
 

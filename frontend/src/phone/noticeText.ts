@@ -6,7 +6,8 @@
 import type { MeetingRecord } from "../lib/protocol";
 import { formatClockTime } from "../lib/views";
 import type { CardState } from "./card";
-import { translate, type Key, type Lang } from "./i18n";
+import { ownLabel } from "../lib/i18n";
+import { translate, type Key, type Lang, type Terms } from "./i18n";
 import type { Notice, Person, RoundRef, TableRef, Where } from "./notices";
 
 export interface Words {
@@ -18,17 +19,19 @@ export interface Words {
 export interface Say {
   lang: Lang;
   timeZone?: string | undefined;
+  /** The event's words for "round" and "table" in `lang` (lib/i18n.ts termsOf). */
+  terms?: Terms | undefined;
 }
 
-const t = (s: Say, key: Key, vars?: Record<string, string | number>): string => translate(s.lang, key, vars);
+const t = (s: Say, key: Key, vars?: Record<string, string | number>): string => translate(s.lang, key, vars, s.terms);
 
 export function roundText(r: RoundRef, s: Say): string {
-  return r.label || t(s, "round", { n: r.index ?? "?" });
+  return ownLabel("round", r.label, r.index) || t(s, "round", { n: r.index ?? "?" });
 }
 
 export function tableText(table: TableRef | null, s: Say): string {
   if (table === null || table.number === null) return "";
-  return table.label || t(s, "table", { n: table.number });
+  return ownLabel("table", table.label, table.number) || t(s, "table", { n: table.number });
 }
 
 export function timeText(ms: number | null, s: Say): string {
@@ -126,7 +129,7 @@ export function noticeLine(n: Notice, s: Say): string {
 export function cardMessage(card: CardState, table: TableRef | null, s: Say): string {
   if (card.mode === "absent") return t(s, "n_me_absent");
   if (card.mode !== "waiting") return "";
-  if (card.search === "searching") return t(s, "c_searching", { table: tableText(table, s) || t(s, "table", { n: "?" }) });
+  if (card.search === "searching") return t(s, "c_searching", { where: tableText(table, s) || t(s, "table", { n: "?" }) });
   const next = card.next?.round;
   if (next === null || next === undefined) return t(s, "c_free_last");
   const ref: RoundRef = { index: next.index, label: next.label, startsAtMs: next.starts_at_ms };

@@ -144,7 +144,7 @@ describe("noticesOf", () => {
     ]);
     const nobody = state({ meetings: [NO_SHOW], alerts: [alert("m3", { no_candidates: true })] });
     expect(lines(noticesOf(before, nobody), DE)).toEqual([
-      "Runde 3 · 10:25 · Tisch 10 — Ihr Gegenüber Markus Meyer konnte nicht kommen. In dieser Runde ist sonst niemand frei.",
+      "Runde 3 · 10:25 · Tisch 10 — Ihr Gegenüber Markus Meyer konnte nicht kommen. Im Moment ist sonst niemand frei.",
     ]);
     const noAlert = state({ meetings: [NO_SHOW] });
     expect(lines(noticesOf(before, noAlert))).toEqual(["Round 3 · 10:25 · Table 10 — Your partner Markus Meyer could not come."]);
@@ -205,7 +205,7 @@ describe("noticesOf", () => {
     const before = state({ meetings: [meeting("m1", ["anna"], ["jonas"], 1, 5), { ...M3, table: 51 }] });
     const after = state({ meetings: [meeting("m1", ["anna"], ["jonas"], 1, 5), { ...M3, table: 5 }] });
     expect(lines(noticesOf(before, after))).toEqual(["Round 3 · 10:25 — Your table changed from Table 51 to Table 5."]);
-    expect(lines(noticesOf(before, after), DE)).toEqual(["Runde 3 · 10:25 — Ihr Tisch hat sich geändert: jetzt Tisch 5 statt Tisch 51."]);
+    expect(lines(noticesOf(before, after), DE)).toEqual(["Runde 3 · 10:25 — Ihr Platz hat sich geändert: jetzt Tisch 5 statt Tisch 51."]);
   });
 
   it("uses the organisers' labels for rounds and tables", () => {

@@ -5,7 +5,7 @@ import { Connection, type Status, type StatusDetail } from "../lib/connection";
 import { FORGET_ON_CLOSE, LINK_PROBLEM_TEXT, forgetToken, settleToken, storageKind, withoutSecret, type KeyValueStore, type LinkProblem } from "../lib/linkToken";
 import type { Role } from "../lib/protocol";
 import { h, setClass, setText } from "./dom";
-import { statusText } from "./labels";
+import { statusText, type Say } from "./labels";
 
 export interface Page {
   config: PageConfig;
@@ -63,15 +63,19 @@ export function boot(role: Role, options: BootOptions = {}): Page | null {
   return { config, conn };
 }
 
-/** Keep `el` showing the connection's state (class conn-<status>). */
-export function bindStatus(el: HTMLElement, conn: Connection): void {
+/** Keep `el` showing the connection's state (class conn-<status>) in the screen's words;
+ * call the answer when the language changes. */
+export function bindStatus(el: HTMLElement, conn: Connection, t?: Say): () => void {
+  let last: StatusDetail = {};
   const render = (status: Status, detail: StatusDetail): void => {
+    last = detail;
     setClass(el, `conn conn-${status}`);
-    setText(el, statusText(status, detail));
+    setText(el, statusText(status, detail, t));
     el.title = detail.closeCode !== undefined ? `close code ${detail.closeCode}` : "";
   };
   render(conn.status, {});
   conn.on("status", render);
+  return () => render(conn.status, last);
 }
 
 /** Replace the page with an error message (no config, no connection possible). */
