@@ -127,6 +127,16 @@ def test_json_sets_the_events_words_for_round_and_table() -> None:
     assert import_json(state, text).records == ()  # the same again changes nothing
 
 
+def test_the_operations_guide_sets_the_labels_as_shown() -> None:
+    guide = (DATA.parent.parent / "docs" / "operations.md").read_text(encoding="utf-8")
+    text = guide.split("cat > labels.json <<'JSON'\n", 1)[1].split("JSON\n", 1)[0]
+    state = apply(event_state(), import_json(event_state(), text))
+    assert state.event is not None
+    settings = state.event.settings
+    assert (settings.round_label, settings.round_label_de) == ("Session", "Gesprächsrunde")
+    assert (settings.table_label, settings.table_label_de) == ("Booth", "Stand")
+
+
 def test_json_event_labels_are_checked() -> None:
     text = """{"event": {"settings": {"round_labl": "Slot", "table_label": 7,
       "round_label_de": "%s"}}}""" % ("x" * 31)

@@ -97,6 +97,12 @@ def test_the_hall_screen_in_english_and_german(
         one_line(hall, line)
     assert_accessible(hall, "hall, German")
     shot(hall, "hall-de")
+    # Every phase has its own colours: each passes the contrast rules too (the words stay,
+    # only the page's phase class is set).
+    hall.evaluate("document.body.style.transition = 'none'")  # the colours at once
+    for phase in ("upcoming", "running", "last_minutes", "ended", "break", "idle"):
+        hall.evaluate("(p) => { document.body.className = `hall phase-${p}`; }", phase)
+        assert_accessible(hall, f"hall, German, colours of {phase}")
 
     hall.reload()  # the choice is remembered
     live(hall)

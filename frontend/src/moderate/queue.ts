@@ -8,12 +8,6 @@ import type { AlertKind, AlertRecord, MeetingRecord } from "../lib/protocol";
 /** Rising urgency, as the server upgrades alerts (server/core/model.py AlertKind). */
 export const URGENCY: Record<AlertKind, number> = { at_risk: 0, missing_partner: 1, needs_partner: 2 };
 
-export const KIND_LABEL: Record<AlertKind, string> = {
-  needs_partner: "Needs a partner",
-  missing_partner: "Partner missing",
-  at_risk: "At risk",
-};
-
 /** Open alerts: the current round's first, then the others by round (latest first);
  * within a round the most urgent kind, then those where someone sits alone (`waits`),
  * then the newest, first. */
