@@ -160,6 +160,8 @@ if (page !== null) {
     setClass(el.countdown, countdown.length > 5 ? "countdown long" : "countdown");
     show(el.paused, m.paused);
 
+    const said = el.phaseLabel.textContent ?? "";
+    setClass(el.phaseLabel, said.length > 24 ? "phase-label long" : "phase-label");
     const next = nextLine(m, ended, tz);
     setText(el.nextRound, next);
     setClass(el.nextRound, next.length > 30 ? "next-round long" : "next-round");
