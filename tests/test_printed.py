@@ -18,6 +18,7 @@ from server.core.model import (
     MeetingStatus,
     Participant,
     Record,
+    Round,
     Table,
 )
 from server.core.printed import PrintOptions
@@ -205,3 +206,19 @@ def test_a_group_side_lists_each_of_its_people() -> None:
     state.apply(Change(upserts=(group,)))
     (page,) = pages(pdf(state, "agenda", participants=("p2",)))
     assert "Anna Berg — Cluster Nord Jonas Weber — Automotive BW" in page
+
+
+def test_a_two_day_event_gets_a_sign_per_table_and_day() -> None:
+    state = event()
+    day2 = [
+        Round(index=5, day=2, starts_at_ms=T0_MS + 86_400_000, label="Round 5"),
+        Round(index=6, day=2, starts_at_ms=T0_MS + 86_400_000 + 25 * 60_000),
+    ]
+    state.apply(Change(upserts=(*day2, meeting("m7", "p3", "p4", 6, 3))))
+    got = pages(pdf(state, "tables"))
+    assert len(got) == 6  # three tables, two days
+    assert "Day 1 · Thu 28 May 2026" in got[4] and "Day 2 · Fri 29 May 2026" in got[5]
+    assert "6 22:51–23:11 Jānis Bērziņš — Latvian IT Cluster Marco Rossi" in got[5]
+    assert "Jānis" not in got[4]
+    (sheet,) = pages(pdf(state, "rounds", round=5))
+    assert "Round 5 · Fri 29 May, 22:26–22:46" in sheet  # its label only says "Round 5"

@@ -37,7 +37,7 @@ MARGIN_MM: Final = 12.0
 GREY: Final = (110, 110, 110)
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 STATUS_WORDS: Final = {
-    MeetingStatus.REQUESTED: "waiting for a slot",
+    MeetingStatus.REQUESTED: "not yet placed",
     MeetingStatus.SCHEDULED: "scheduled",
     MeetingStatus.HELD: "held",
     MeetingStatus.NO_SHOW: "no-show",
@@ -172,15 +172,15 @@ class Document:
     def clock(self, ms: int) -> str:
         return self.moment(ms).strftime("%H:%M")
 
-    def date(self, ms: int) -> str:
+    def date(self, ms: int, *, year: bool = True) -> str:
         m = self.moment(ms)
-        return f"{m.strftime('%a')} {m.day} {m.strftime('%b %Y')}"
+        return f"{m.strftime('%a')} {m.day} {m.strftime('%b')}" + (f" {m.year}" if year else "")
 
     def when(self, rnd: Round) -> str:
         """A round's time, "09:00–09:20", with its date when the event has several days."""
         span = f"{self.clock(rnd.starts_at_ms)}–{self.clock(rnd.ends_at_ms)}"
         days = {r.day for r in self.state.rounds.values()}
-        return f"{self.date(rnd.starts_at_ms)}, {span}" if len(days) > 1 else span
+        return f"{self.date(rnd.starts_at_ms, year=False)}, {span}" if len(days) > 1 else span
 
     def stamp(self) -> str:
         """The state printed: "Latest version: v12, Sun 31 May 2026 09:14 (Europe/Berlin)"."""

@@ -66,7 +66,7 @@ def agenda(doc: Document, person: Participant) -> None:
         return
     pdf.set_font(FONT, "", 10)
     with pdf.table(
-        col_widths=(14, 26, 28, 58, 22),
+        col_widths=(14, 26, 28, 54, 26),
         first_row_as_headings=True,
         headings_style=HEADINGS,
         borders_layout="HORIZONTAL_LINES",
@@ -82,7 +82,7 @@ def agenda(doc: Document, person: Participant) -> None:
             rnd = state.rounds.get(m.round) if m.round is not None else None
             row = table.row()
             row.cell(str(m.round) if m.round is not None else "–")
-            row.cell(doc.when(rnd) if rnd else "not yet placed")
+            row.cell(doc.when(rnd) if rnd else "–")
             row.cell(table_text(state, m.table).replace(" · ", "\n"))
             row.cell(person_lines(state, m.partners_of(person.id)))
             row.cell(_status(m, skipped=bool(rnd and rnd.skipped)))

@@ -9,7 +9,7 @@ from typing import Final
 from fpdf.fonts import FontFace
 
 from server.core.errors import BadRequest
-from server.core.model import MeetingStatus
+from server.core.model import MeetingStatus, Round, Table
 from server.core.printed import (
     FONT,
     Document,
@@ -26,50 +26,60 @@ TICK: Final = "☐ held\n☐ no-show"
 
 
 def table_signs(doc: Document) -> None:
-    state, pdf = doc.state, doc.pdf
+    """A page per table (per table and day when the event has several days)."""
+    state = doc.state
+    days: dict[int, list[Round]] = {}
+    for rnd in sorted(state.rounds.values(), key=lambda r: r.index):
+        days.setdefault(rnd.day, []).append(rnd)
     for number in sorted(state.tables):
-        table = state.tables[number]
-        doc.new_page()
-        doc.line(doc.event_name, 12, grey=True, align="C")
-        text = str(number)
-        pdf.set_font(FONT, "B", doc.fit(text, SIGN_NUMBER_PT, doc.width, bold=True))
-        pdf.cell(doc.width, SIGN_NUMBER_MM, text, align="C", new_x="LMARGIN", new_y="NEXT")
-        place = " · ".join(t for t in (label_of(table), table.zone) if t)
-        doc.line(place or f"Table {number}", 28, bold=True, align="C", height=14)
-        pdf.ln(6)
-        rounds = sorted(state.rounds.values(), key=lambda r: r.index)
-        seated = {
-            m.round: m
-            for mid in state.meetings_at_table.get(number, ())
-            if (m := state.meetings[mid]).occupies or m.status is MeetingStatus.NO_SHOW
-        }
-        if not rounds:
-            doc.line("No rounds yet.", 14)
-            continue
-        pdf.set_font(FONT, "", 12)
-        with pdf.table(
-            col_widths=(20, 40, 63, 63),
-            headings_style=HEADINGS,
-            borders_layout="HORIZONTAL_LINES",
-            text_align="LEFT",
-            v_align="TOP",
-            line_height=5.5,
-            padding=1.5,
-        ) as grid:
-            heading = grid.row()
-            heading.cell("Round")
-            heading.cell("Time")
-            heading.cell("Who meets here", colspan=2)
-            for rnd in rounds:
-                here = seated.get(rnd.index)
-                row = grid.row()
-                row.cell(str(rnd.index))
-                row.cell(doc.when(rnd))
-                if here is None:
-                    row.cell("free" if not rnd.skipped else "round skipped", colspan=2)
-                else:
-                    row.cell(person_lines(state, here.side_a))
-                    row.cell(person_lines(state, here.side_b))
+        for day, rounds in sorted(days.items()) or [(0, [])]:
+            _sign(doc, state.tables[number], rounds, day if len(days) > 1 else None)
+
+
+def _sign(doc: Document, table: Table, rounds: list[Round], day: int | None) -> None:
+    state, pdf = doc.state, doc.pdf
+    doc.new_page()
+    doc.line(doc.event_name, 12, grey=True, align="C")
+    text = str(table.number)
+    pdf.set_font(FONT, "B", doc.fit(text, SIGN_NUMBER_PT, doc.width, bold=True))
+    pdf.cell(doc.width, SIGN_NUMBER_MM, text, align="C", new_x="LMARGIN", new_y="NEXT")
+    place = " · ".join(t for t in (label_of(table), table.zone) if t)
+    doc.line(place or f"Table {table.number}", 28, bold=True, align="C", height=14)
+    if day is not None and rounds:
+        doc.line(f"Day {day} · {doc.date(rounds[0].starts_at_ms)}", 14, align="C", height=8)
+    pdf.ln(4)
+    if not rounds:
+        doc.line("No rounds yet.", 14)
+        return
+    seated = {
+        m.round: m
+        for mid in state.meetings_at_table.get(table.number, ())
+        if (m := state.meetings[mid]).occupies or m.status is MeetingStatus.NO_SHOW
+    }
+    pdf.set_font(FONT, "", 10 if len(rounds) > 8 else 12)
+    with pdf.table(
+        col_widths=(16, 30, 70, 70),
+        headings_style=HEADINGS,
+        borders_layout="HORIZONTAL_LINES",
+        text_align="LEFT",
+        v_align="TOP",
+        line_height=4.6 if len(rounds) > 8 else 5.5,
+        padding=1.2,
+    ) as grid:
+        heading = grid.row()
+        heading.cell("Round")
+        heading.cell("Time")
+        heading.cell("Who meets here", colspan=2)
+        for rnd in rounds:
+            here = seated.get(rnd.index)
+            row = grid.row()
+            row.cell(str(rnd.index))
+            row.cell(f"{doc.clock(rnd.starts_at_ms)}–{doc.clock(rnd.ends_at_ms)}")
+            if here is None:
+                row.cell("free" if not rnd.skipped else "round skipped", colspan=2)
+            else:
+                row.cell(person_lines(state, here.side_a))
+                row.cell(person_lines(state, here.side_b))
 
 
 def round_sheets(doc: Document, only: int | None) -> None:
@@ -84,7 +94,9 @@ def round_sheets(doc: Document, only: int | None) -> None:
         rnd = state.rounds[index]
         doc.new_page()
         doc.line(doc.event_name, 11, grey=True)
-        title = f"Round {index}" + (f" · {rnd.label}" if rnd.label else "")
+        title = f"Round {index}"
+        if rnd.label and rnd.label.strip().casefold() != title.casefold():
+            title += f" · {rnd.label}"
         doc.line(f"{title} · {doc.when(rnd)}", 20, bold=True, height=11)
         doc.line(f"Moderator's sheet · {doc.stamp()}", 9, grey=True)
         pdf.ln(3)
