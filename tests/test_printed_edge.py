@@ -118,3 +118,15 @@ def test_cli_names_an_unknown_id_and_exits_2(
     assert main([*argv, "-o", str(target)]) == 2
     assert "'nobody-here'" in capsys.readouterr().err
     assert not target.exists()
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_warns_when_the_qr_codes_point_at_this_machine(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MATCHBOARD_PUBLIC_URL")
+    assert main(["print", "ev1", "--what", "badges", "-o", str(tmp_path / "b.pdf")]) == 0
+    assert "phones cannot reach" in capsys.readouterr().err
+    monkeypatch.setenv("MATCHBOARD_PUBLIC_URL", PUBLIC)
+    assert main(["print", "ev1", "--what", "badges", "-o", str(tmp_path / "b.pdf")]) == 0
+    assert "phones cannot reach" not in capsys.readouterr().err

@@ -4,20 +4,28 @@ change (the version stamp) from Redis, the rendering from server/core/printed.py
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 from server.core import printed
 from server.core.errors import BadRequest
 from server.core.printed import PrintOptions
+from server.core.state import state_from_records
 from server.edge.service import Service
 
 
 async def render_pdf(service: Service, event_id: str, what: str, options: PrintOptions) -> bytes:
+    """The PDF, rendered in a thread (everyone's agendas of a 250-person event take
+    seconds: the event loop keeps serving meanwhile) from a copy of the replica, which
+    changes under it as commits arrive."""
     printed.check_choice(what, options.paper)
     state = await service.state(event_id)
-    last = await service.recent_changes(event_id, limit=1)
-    changed_at = last[-1].at_ms if last else None
-    return printed.render(state, what, dataclasses.replace(options, changed_at_ms=changed_at))
+    copy = state_from_records(state.records(), state.epoch, state.version)
+    # The time of the change that made this version (a few back: more may have come since).
+    recent = await service.recent_changes(event_id, limit=4)
+    at = next((r.at_ms for r in recent if r.version == copy.version), None)
+    dated = dataclasses.replace(options, changed_at_ms=at)
+    return await asyncio.to_thread(printed.render, copy, what, dated)
 
 
 def pdf_filename(event_id: str, what: str, options: PrintOptions) -> str:
