@@ -126,7 +126,7 @@ def test_schedule_csv() -> None:
     assert table[-1]["round"] == ""  # unplaced wishes come last
     first = table[0]
     assert first == {
-        "meeting_id": state.meetings[first["meeting_id"]].id,
+        "meeting_id": "REQ-01",  # the organiser's id, not ours
         "status": "held",
         "origin": "planned",
         "round": "1",
@@ -145,6 +145,7 @@ def test_schedule_csv() -> None:
         "rounds": "",
         "after": "",
         "fixed": "",
+        "note": "",
     }
     group = next(r for r in table if r["table"] == "6")
     assert group["participant_a"] == "B2M-1011;B2M-1012"
@@ -241,9 +242,10 @@ def test_schedule_export_writes_the_placement_constraints_as_the_importer_reads_
     constrained = dataclasses.replace(second, rounds=(1, 2, 3, 6, 8), after=(first.id,))
     state.apply(Change(upserts=(constrained, dataclasses.replace(first, fixed=True))))
     rows = {r["meeting_id"]: r for r in csv.DictReader(io.StringIO(export_schedule_csv(state)))}
-    assert (rows[second.id]["rounds"], rows[second.id]["after"]) == ("1-3, 6, 8", first.id)
-    assert rows[first.id]["fixed"] == "yes" and rows[second.id]["fixed"] == ""
-    assert allowed_rounds(rows[second.id]["rounds"], state.rounds) == (1, 2, 3, 6, 8)
+    a, b = first.external_id or first.id, second.external_id or second.id
+    assert (rows[b]["rounds"], rows[b]["after"]) == ("1-3, 6, 8", a)
+    assert rows[a]["fixed"] == "yes" and rows[b]["fixed"] == ""
+    assert allowed_rounds(rows[b]["rounds"], state.rounds) == (1, 2, 3, 6, 8)
 
 
 def breaks_state() -> EventState:
@@ -302,3 +304,25 @@ def test_breaks_exports_of_an_event_without_meetings() -> None:
         "people": 0, "total_breaks": 0, "people_with_breaks": 0, "max_breaks": 0,
     }  # fmt: skip
     assert doc["people"] == []
+
+
+def test_schedule_csv_names_meetings_by_the_organisers_id_and_carries_the_note() -> None:
+    state = full_state()
+    table = {r["meeting_id"]: r for r in rows(export_schedule_csv(state))}
+    assert table["REQ-02"]["note"] == "B late"
+    assert "m_walkin" in table  # no organiser's id: ours
+    assert not any(key.startswith("m_") for key in table if key != "m_walkin")
+
+
+def test_reimporting_the_schedule_csv_changes_no_meeting() -> None:
+    state = full_state()
+    text = export_schedule_csv(state)
+    plan = import_meetings_csv(state, text, filename="schedule.csv")
+    assert (plan.created, plan.updated) == (0, 0)
+    assert plan.unchanged == len(state.meetings)
+    edited = text.replace(",B late", ",B came late")
+    plan = import_meetings_csv(state, edited, filename="schedule.csv")
+    assert (plan.created, plan.updated) == (0, 1)
+    (changed,) = plan.records
+    assert isinstance(changed, Meeting) and changed.note == "B came late"
+    assert changed.id == next(m.id for m in state.meetings.values() if m.external_id == "REQ-02")

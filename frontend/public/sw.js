@@ -15,6 +15,9 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (!url.pathname.startsWith("/p/") && !url.pathname.startsWith("/static/")) return;
+  // The calendar feed (/p/<event>.<secret>/agenda.ics) carries the secret too, and is for
+  // calendar apps: straight to the network, never kept.
+  if (url.pathname.endsWith("/agenda.ics")) return;
   const personal = url.pathname.match(PERSONAL_LINK);
   const offline = personal ? new URL(`/p/${personal[1]}`, url).toString() : request;
   event.respondWith(

@@ -47,7 +47,7 @@ if (page !== null) {
     sound: byId<HTMLButtonElement>("sound"),
   };
   bindStatus(byId("conn"), conn);
-  void QRCode.toString(participantPageUrl(location.href, config.event), { type: "svg", margin: 1, errorCorrectionLevel: "M" }).then(
+  void QRCode.toString(participantPageUrl(location.href, config.event, config.publicUrl), { type: "svg", margin: 1, errorCorrectionLevel: "M" }).then(
     (svg) => (byId("qr").innerHTML = svg),
   );
 

@@ -18,6 +18,7 @@ import { activeAnnouncements, agendaOf, ACTIVE_STATUSES, formatClockTime, timeli
 import { boot } from "./ui/boot";
 import { byId, h, setClass, setText, show } from "./ui/dom";
 import { cacheKey, dayLabel, groupByDay, parseSaved } from "./phone/agenda";
+import { calendarLinks } from "./phone/calendarLink";
 import { cardOf } from "./phone/card";
 import { pickLang, saveLang, storedLang, translate, type Key, type Lang } from "./phone/i18n";
 import { dismissNotice, noticesKey, parseNotices, pushNotices, renderNotices, type Shown } from "./phone/noticeList";
@@ -71,7 +72,16 @@ if (page !== null) {
     next: byId("next"),
     agendaTitle: byId("agenda-title"),
     agenda: byId("agenda"),
+    calendar: byId("calendar"),
+    calendarSubscribe: byId<HTMLAnchorElement>("calendar-subscribe"),
+    calendarFile: byId<HTMLAnchorElement>("calendar-file"),
   };
+  const calendar = calendarLinks(config.token, location.href);
+  if (calendar !== null) {
+    el.calendarSubscribe.href = calendar.subscribe;
+    el.calendarFile.href = calendar.file;
+    el.calendar.hidden = false;
+  }
 
   // -- The state shown: live, else the saved copy --------------------------------------------
   const storageKey = cacheKey(config.token);
@@ -164,6 +174,8 @@ if (page !== null) {
     setText(el.missing, t("missing"));
     setText(el.nextTitle, t("next"));
     setText(el.agendaTitle, t("agenda"));
+    setText(el.calendarFile, t("addToCalendar"));
+    setText(el.calendarSubscribe, t("calendarSubscribe"));
     setText(el.eventName, store.single("event")?.name ?? "Matchboard");
     const me = store.single("me");
     setText(el.hello, me ? t("hello", { name: me.name }) : "");

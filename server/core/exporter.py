@@ -26,7 +26,7 @@ from server.core.model import PRIVATE_FIELDS, Event, Meeting, Participant, TimeW
 from server.core.state import EventState
 
 SCHEDULE_COLUMNS: Final = (
-    "meeting_id",
+    "meeting_id",  # the organiser's id (external_id) when it has one, else Matchboard's
     "status",
     "origin",
     "round",
@@ -45,6 +45,7 @@ SCHEDULE_COLUMNS: Final = (
     "rounds",  # the rounds it may be held in, e.g. "1-2, 4"; empty: any
     "after",  # the meetings (meeting_id) to be held before it
     "fixed",  # yes: schedulers keep its round and table
+    "note",
 )
 PARTICIPANT_EXPORT_COLUMNS: Final = (
     "external_id",
@@ -73,18 +74,23 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def export_schedule_csv(state: EventState) -> str:
+    return _csv(SCHEDULE_COLUMNS, schedule_rows(state))
+
+
+def schedule_rows(state: EventState) -> list[list[object]]:
+    """The schedule's rows (SCHEDULE_COLUMNS); `starts_at` a datetime in the event's zone."""
     tz = _timezone(state)
-    rows = []
+    rows: list[list[object]] = []
     for m in sorted(state.meetings.values(), key=_schedule_order):
         rnd = state.rounds.get(m.round) if m.round is not None else None
         rows.append(
             [
-                m.id,
+                m.external_id or m.id,
                 m.status.value,
                 m.origin.value,
                 m.round,
                 rnd.day if rnd else None,
-                _iso(rnd.starts_at_ms, tz) if rnd else None,
+                _moment(rnd.starts_at_ms, tz) if rnd else None,
                 m.table,
                 *_side(state, m.side_a),
                 *_side(state, m.side_b),
@@ -92,11 +98,12 @@ def export_schedule_csv(state: EventState) -> str:
                 "; ".join(state.participants[p].name for p in m.absent if p in state.participants),
                 m.replaced_by,
                 _ranges(m.rounds),
-                "; ".join(m.after),
+                "; ".join(_meeting_ref(state, mid) for mid in m.after),
                 "yes" if m.fixed else "",
+                m.note,
             ]
         )
-    return _csv(SCHEDULE_COLUMNS, rows)
+    return rows
 
 
 def _ranges(rounds: Sequence[int]) -> str:
@@ -307,9 +314,16 @@ def _timezone(state: EventState) -> tzinfo:
     return (zone(state.event.timezone) if state.event else None) or UTC
 
 
+def _moment(ms: int, tz: tzinfo) -> datetime:
+    return (_EPOCH + timedelta(milliseconds=ms)).astimezone(tz)
+
+
 def _iso(ms: int, tz: tzinfo) -> str:
-    moment = (_EPOCH + timedelta(milliseconds=ms)).astimezone(tz)
-    return moment.isoformat(timespec="seconds" if ms % 1000 == 0 else "milliseconds")
+    return _iso_text(_moment(ms, tz))
+
+
+def _iso_text(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds" if not moment.microsecond else "milliseconds")
 
 
 def _minutes(seconds: int) -> int | float:
@@ -329,6 +343,12 @@ def _ref(state: EventState, pid: str) -> str:
     """How files name a participant: the external id, or the own id of one without."""
     person = state.participants.get(pid)
     return person.external_id or pid if person is not None else pid
+
+
+def _meeting_ref(state: EventState, mid: str) -> str:
+    """How files name a meeting: the organiser's id, or our own id of one without."""
+    meeting = state.meetings.get(mid)
+    return meeting.external_id or mid if meeting is not None else mid
 
 
 def _side(state: EventState, pids: Sequence[str]) -> tuple[str, str, str]:
@@ -357,5 +377,5 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    s = str(value)
+    s = _iso_text(value) if isinstance(value, datetime) else str(value)
     return f"'{s}" if s.startswith(FORMULA_STARTS) else s

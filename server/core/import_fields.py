@@ -13,7 +13,7 @@ import enum
 import io
 import re
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Final, TypeVar
@@ -78,9 +78,13 @@ class Problems:
 
     file: str
     errors: list[dict[str, Any]] = field(default_factory=list)
+    sheet: str = ""  # a spreadsheet's sheet, when the rows come from one
+    unit: str = ""  # what `line` counts when not a CSV line or JSON item: "row", "day"
 
     def add(self, line: int, column: str | None, reason: str) -> None:
-        self.errors.append({"file": self.file, "line": line, "column": column, "reason": reason})
+        error = {"file": self.file, "line": line, "column": column, "reason": reason}
+        error |= {k: v for k, v in (("sheet", self.sheet), ("unit", self.unit)) if v}
+        self.errors.append(error)
 
     def parse(self, row: Row, name: str, parse: Callable[[Any], T], default: T) -> T:
         """The parsed value of `name` in `row`, or `default` when absent or invalid."""
@@ -139,7 +143,7 @@ class CsvTable:
     ignored: list[str]
 
 
-def _norm_header(name: str) -> str:
+def norm_header(name: str) -> str:
     return re.sub(r"[\s\-_]+", "_", name.strip().lower())
 
 
@@ -147,26 +151,41 @@ def read_csv(text: str, spec: Mapping[str, tuple[str, ...]], problems: Problems)
     """Rows of a CSV whose header names are matched case-insensitively against `spec`
     (canonical name -> accepted names). Sniffs `,`, `;` or tab; drops a UTF-8 BOM."""
     text = text.removeprefix("\ufeff")
-    aliases = {_norm_header(a): canon for canon, names in spec.items() for a in names}
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max(",;\t", key=lambda d: len(next(csv.reader([first], delimiter=d), [])))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def lines() -> Iterator[tuple[int, list[str]]]:
+        line = 1
+        while True:
+            try:
+                cells = next(reader, None)
+            except csv.Error as exc:
+                problems.add(reader.line_num, None, f"unreadable CSV: {exc}")
+                return
+            if cells is None:
+                return
+            start, line = line, reader.line_num + 1
+            yield start, cells
+
+    return read_table(lines(), spec, problems)
+
+
+def read_table(
+    lines: Iterable[tuple[int, Sequence[str]]],
+    spec: Mapping[str, tuple[str, ...]],
+    problems: Problems,
+) -> CsvTable:
+    """Rows from (line or row number, cells as text): a header row, then data rows; from a
+    CSV or a spreadsheet's sheet, so both are read by the same rules."""
+    aliases = {norm_header(a): canon for canon, names in spec.items() for a in names}
     header: dict[int, str] | None = None
     width = 0
     columns: dict[str, str] = {}
     ignored: list[str] = []
     rows: list[Row] = []
-    line = 1
-    while True:
-        try:
-            cells = next(reader, None)
-        except csv.Error as exc:
-            problems.add(reader.line_num, None, f"unreadable CSV: {exc}")
-            break
-        if cells is None:
-            break
-        start, line = line, reader.line_num + 1
-        cells = [c.strip() for c in cells]
+    for start, raw in lines:
+        cells = [c.strip() for c in raw]
         if not any(cells):
             continue
         if header is None:
@@ -174,7 +193,7 @@ def read_csv(text: str, spec: Mapping[str, tuple[str, ...]], problems: Problems)
             for i, cell in enumerate(cells):
                 if not cell:
                     continue
-                canon = aliases.get(_norm_header(cell))
+                canon = aliases.get(norm_header(cell))
                 if canon is None:
                     ignored.append(cell)
                 elif canon in columns:

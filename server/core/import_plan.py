@@ -10,7 +10,6 @@ them), or `ImportFailed` listing every problem.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -84,6 +83,8 @@ class ImportPlan:
     updated: int
     unchanged: int  # in the file but equal to what the state has: not in `records`
     ignored_columns: tuple[str, ...] = ()  # CSV header cells that match no known column
+    ignored_sheets: tuple[str, ...] = ()  # a workbook's sheets of no kind it imports
+    deletes: tuple[tuple[str, str], ...] = ()  # (kind, key): a plan's breaks replace the old
 
 
 def _sha10(value: str) -> str:
@@ -110,6 +111,7 @@ class ImportJob:
         self.pids = set(state.participants)
         self.first_line: dict[tuple[str, object], int] = {}
         self.after: dict[str, tuple[tuple[str, ...], Row]] = {}  # meeting -> its `after` cell
+        self.meeting_refs = {m.external_id: m.id for m in state.meetings.values() if m.external_id}
 
     def require(self, table: cells.CsvTable, spec: dict[str, Any], *names: str) -> None:
         unknown = ", ".join(repr(c) for c in table.ignored)
@@ -173,10 +175,9 @@ class ImportJob:
                 fields[field] = p.parse(row, field, parse, empty)
         for n in sorted(fields.get("unavailable_rounds", ())):
             if self.rounds and n not in self.rounds:
-                known = f"rounds are {min(self.rounds)} to {max(self.rounds)}"
-                p.add(
-                    row.line, row.col("unavailable_rounds"), f"round {n} does not exist ({known})"
-                )
+                low, high = min(self.rounds), max(self.rounds)
+                reason = f"round {n} does not exist (rounds are {low} to {high})"
+                p.add(row.line, row.col("unavailable_rounds"), reason)
         home = fields.get("home_table")
         if home is not None and home not in self.tables:
             hint = " (the event has no tables yet)" if not self.tables else ""
@@ -185,7 +186,7 @@ class ImportJob:
             none: list[int | None] = []
             starts = p.parse(row, "available_from", self.moments, none)
             ends = p.parse(row, "available_until", self.moments, none)
-            windows = functools.partial(cells.windows, starts, ends, self.tz)
+            windows = partial(cells.windows, starts, ends, self.tz)
             fields["available_windows"] = p.attempt(row, "available_until", windows, None) or ()
         if key := ext or rid:
             what = "external id" if ext else "id"
@@ -250,7 +251,7 @@ class ImportJob:
             if not self.first("pair", pair, row, "participant_a", f"{names} meet twice"):
                 return
         sides = sorted(";".join(sorted(refs)) for refs in (refs_a, refs_b))
-        mid = rid or f"m_{_sha10(ext or '|'.join(sides))}"
+        mid, ext = self.meeting_id(rid, ext, sides)
         if not self.first("meeting", mid, row, "external_id", f"duplicate meeting id {mid!r}"):
             return
         old = self.state.meetings.get(mid)
@@ -282,6 +283,16 @@ class ImportJob:
         if after is not None:
             self.after[mid] = (after, row)  # resolved once every row is read
         self.keep(record, row)
+
+    def meeting_id(self, rid: str, ext: str, sides: list[str]) -> tuple[str, str]:
+        """The meeting's id and external id. A schedule export names a meeting by the
+        organiser's id, or by our own id when it has none: both find the same meeting."""
+        own = self.state.meetings.get(ext) if ext else None
+        if rid or ext in self.meeting_refs:
+            return rid or self.meeting_refs[ext], ext
+        if own is not None and not own.external_id:
+            return own.id, ""
+        return f"m_{_sha10(ext or '|'.join(sides))}", ext
 
     def people(self, row: Row, name: str) -> tuple[str, ...] | None:
         """Participants named in an optional list (external ids or ids); None when absent."""

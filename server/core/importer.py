@@ -49,7 +49,11 @@ def import_participants_csv(
     progress: Progress | None = None,
 ) -> ImportPlan:
     job = ImportJob(state, filename, progress, "line")
-    table = cells.read_csv(text, PARTICIPANT_COLUMNS, job.problems)
+    return participants_from(job, cells.read_csv(text, PARTICIPANT_COLUMNS, job.problems))
+
+
+def participants_from(job: ImportJob, table: cells.CsvTable) -> ImportPlan:
+    """The participants of a table read from a CSV or a sheet."""
     names = {"name", "first_name", "last_name"} & table.columns.keys()
     job.require(table, PARTICIPANT_COLUMNS, "external_id", *names or ["name"])
     job.require(table, PARTICIPANT_COLUMNS, "organisation")
@@ -71,7 +75,11 @@ def import_meetings_csv(
         job.pids.add(person.id)
         if person.external_id:
             job.refs[person.external_id] = person.id
-    table = cells.read_csv(text, MEETING_COLUMNS, job.problems)
+    return meetings_from(job, cells.read_csv(text, MEETING_COLUMNS, job.problems))
+
+
+def meetings_from(job: ImportJob, table: cells.CsvTable) -> ImportPlan:
+    """The meetings of a table read from a CSV or a sheet."""
     job.require(table, MEETING_COLUMNS, "participant_a", "participant_b")
     job.run(table.rows, job.meeting)
     return replace(job.finish(), ignored_columns=tuple(table.ignored))

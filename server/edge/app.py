@@ -12,10 +12,11 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
 
 from server.core.errors import MatchboardError
-from server.edge import log_secrets, routes
+from server.edge import log_secrets, logs, metrics, routes
 from server.edge.embedded import redis_url_for
 from server.edge.hub import Hub
 from server.edge.pages import page_routes
@@ -67,7 +68,13 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws_ping_interval": settings.ws_ping_interval_s,
         "ws_ping_timeout": settings.ws_ping_timeout_s,
         "backlog": LISTEN_BACKLOG,
-    }
+    } | _log_config(settings)
+
+
+def _log_config(settings: Settings) -> dict[str, Any]:
+    """uvicorn's logging: its own for text, JSON lines for MATCHBOARD_LOG_FORMAT=json."""
+    config = logs.uvicorn_log_config(settings.log_format, settings.log_level)
+    return {} if config is None else {"log_config": config}
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -79,6 +86,7 @@ def create_app(settings: Settings) -> Starlette:
             service = Service(Store(client))
             hub = Hub(service, idle_s=settings.feed_idle_s)
             hub.start_heartbeat(settings.ws_ping_interval_s)
+            metrics.watch(hub)  # its connections, counted at each scrape of /metrics
             timekeeper = Timekeeper(service)
             timekeeper.start()
             app.state.service = service
@@ -96,6 +104,7 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=[*routes.routes, WebSocketRoute("/ws", ws_endpoint), *page_routes()],
         lifespan=lifespan,
+        middleware=[Middleware(logs.RequestIds)],  # an id on every log line of a request
         exception_handlers={
             MatchboardError: routes.on_matchboard_error,
             HTTPException: routes.on_http_error,

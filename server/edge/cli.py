@@ -15,9 +15,11 @@ from typing import Any
 from server.core import printed
 from server.core.errors import ImportFailed, MatchboardError
 from server.demo.rehearsal_plan import RehearsalOptions
-from server.edge.cli_events import cmd_create, cmd_export, cmd_import, cmd_schedule, cmd_tokens
+from server.edge.cli_events import cmd_create, cmd_schedule, cmd_tokens
+from server.edge.cli_plan import add_plan_arguments, cmd_plan
 from server.edge.cli_print import cmd_print
 from server.edge.cli_serve import REHEARSE_OPTIONS, cmd_demo, cmd_rehearse, cmd_serve
+from server.edge.cli_sheets import cmd_export_file, cmd_import_file
 
 
 def _rehearse_arguments(p: argparse.ArgumentParser) -> None:
@@ -73,17 +75,24 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--timezone", default="UTC")
     create.add_argument("--venue", default="")
 
-    imp = command("import", cmd_import, "Import participants or meetings (CSV) or JSON.")
-    imp.add_argument("file")
-    imp.add_argument("--kind", choices=["participants", "meetings", "json"],
-                     help="default: from the file name and header")  # fmt: skip
+    plan_help = "Set the event's days, rounds, breaks and tables (see --day)."
+    add_plan_arguments(command("plan", cmd_plan, plan_help))
 
-    exp = command("export", cmd_export, "Export the schedule and outcomes.")
-    exp.add_argument("--what", choices=["schedule", "participants", "event", "badges", "breaks"],
+    imp_help = "Import participants, meetings or a plan (CSV or XLSX), or JSON."
+    imp = command("import", cmd_import_file, imp_help)
+    imp.add_argument("file")
+    imp.add_argument("--kind", choices=["participants", "meetings", "json", "plan"],
+                     help="default: from the file name and header (.xlsx: each sheet by its "
+                          "name, Plan, Participants or Meetings)")  # fmt: skip
+
+    exp = command("export", cmd_export_file, "Export the schedule and outcomes.")
+    exp.add_argument("--what", choices=["schedule", "participants", "event", "badges", "breaks",
+                                        "outcomes", "agendas"],
                      default="schedule",
                      help="schedule, participants, badges or breaks (idle breaks per person) "
-                          "as CSV, or event as JSON")  # fmt: skip
-    exp.add_argument("--format", choices=["csv", "json"],
+                          "as CSV, or event as JSON; schedule, outcomes or agendas as xlsx "
+                          "(one workbook with all three, this sheet first)")  # fmt: skip
+    exp.add_argument("--format", choices=["csv", "json", "xlsx"],
                      help="default: json for event, csv for the others; "
                           "breaks can be either")  # fmt: skip
     exp.add_argument("-o", "--output", help="file to write (default: standard output)")
@@ -120,6 +129,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def where(err: dict[str, Any]) -> str:
+    """Where an import error is: "meetings.csv line 3, column round", "people.xlsx, sheet
+    Participants, row 4, column email", "command line, day 1, option --break"."""
+    column = err.get("column")
+    if not (err.get("sheet") or err.get("unit")):
+        return f"{err['file']} line {err['line']}" + (f", column {column}" if column else "")
+    parts = [err["file"], *([f"sheet {err['sheet']}"] if err.get("sheet") else [])]
+    if err["line"]:
+        parts.append(f"{err.get('unit') or 'line'} {err['line']}")
+    if column:
+        parts.append(f"option {column}" if str(column).startswith("--") else f"column {column}")
+    return ", ".join(parts)
+
+
 _first_signal: list[int] = []
 
 
@@ -149,8 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportFailed as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         for err in exc.details.get("errors", []):
-            column = f", column {err['column']}" if err.get("column") else ""
-            print(f"  {err['file']} line {err['line']}{column}: {err['reason']}", file=sys.stderr)
+            print(f"  {where(err)}: {err['reason']}", file=sys.stderr)
         return 2
     except MatchboardError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

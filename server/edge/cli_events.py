@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import re
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -19,18 +20,17 @@ from typing import Any
 import redis.asyncio as aioredis
 from tqdm import tqdm
 
-from server.core import exporter
+from server.core import exporter, import_sheets
 from server.core.errors import BadRequest
 from server.core.model import Event
 from server.core.state import EventState
 from server.edge import planning
+from server.edge.cli_links import print_qr, warn_if_loopback
 from server.edge.embedded import redis_url_for
 from server.edge.service import Service
 from server.edge.settings import Settings
 from server.edge.store import Store, check_event_id
 from server.solve.result import Progress as SolveProgress
-
-MEETING_COLUMNS = ("participant_a", "requester", "participant_b", "partner", "receiver")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -82,7 +82,21 @@ def print_access(state: EventState, settings: Settings, *, participants: int = 3
     ws_base = base.replace("https://", "wss://").replace("http://", "ws://")
     print(f"  Live feed:           {ws_base}/ws  (docs/protocol.md)")
     print(f"  Ready check:         {base}/readyz")
-    print()
+    print(flush=True)
+    warn_if_loopback(settings)  # on stderr: phones cannot open 127.0.0.1 links
+
+
+def print_qr_codes(state: EventState, settings: Settings) -> None:
+    """The demo's links as QR codes: the hall screen, the console, one phone."""
+    event = state.event
+    assert event is not None
+    base = settings.base_url
+    print_qr("Hall screen", f"{base}/hall/{event.id}?key={event.screen_key}")
+    print_qr("Moderator console", f"{base}/moderate/{event.id}?token={event.moderator_token}")
+    person = min(state.participants.values(), key=lambda p: p.name, default=None)
+    if person is not None:
+        print_qr(f"Phone of {person.name}", f"{base}/p/{person.token}")
+    print(flush=True)
 
 
 def cmd_create(args: argparse.Namespace) -> None:
@@ -100,8 +114,8 @@ def cmd_create(args: argparse.Namespace) -> None:
 def _guess_kind(path: Path, text: str) -> planning.ImportKind:
     if path.suffix.lower() == ".json":
         return "json"
-    header = text.lstrip("\ufeff").split("\n", 1)[0].lower()
-    return "meetings" if any(c in header for c in MEETING_COLUMNS) else "participants"
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    return import_sheets.guess_kind([cell.strip(' "') for cell in re.split(r"[,;\t]", header)])
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -139,6 +153,7 @@ def cmd_export(args: argparse.Namespace) -> None:
     settings = settings_from(args)
 
     def badges(state: EventState) -> str:
+        warn_if_loopback(settings)  # the phone links printed on badges
         return exporter.export_badges_csv(state, settings.base_url)
 
     writers: dict[tuple[str, str], Callable[[EventState], str]] = {

@@ -27,7 +27,8 @@ from server.demo import rehearsal
 from server.demo.rehearsal_plan import Plan, RehearsalOptions, make_plan
 from server.edge import planning
 from server.edge.app import LISTEN_BACKLOG, create_app, uvicorn_options
-from server.edge.cli_events import open_service, print_access, settings_from
+from server.edge.cli_events import open_service, print_access, print_qr_codes, settings_from
+from server.edge.cli_links import warn_if_loopback
 from server.edge.embedded import redis_url_for
 from server.edge.service import Service, wall_clock_ms
 from server.edge.settings import Settings
@@ -43,6 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         _listening(settings) as sock,
         redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url,
     ):
+        warn_if_loopback(settings)  # once it listens: no link before a port is ours
         _run_server(dataclasses.replace(settings, redis_url=url), sock)
 
 
@@ -137,6 +139,7 @@ def _launch(
     play: Callable[[str, EventState], Coroutine[Any, Any, None]] | None = None,
     *,
     keep_serving: bool = True,
+    qr_codes: bool = False,
 ) -> None:
     """What `demo` and `rehearse` share: Redis (embedded unless MATCHBOARD_REDIS_URL
     names one), an event made by `create`, its links printed, and the server. `play`
@@ -155,6 +158,8 @@ def _launch(
 
         state = asyncio.run(make())
         print_access(state, settings)
+        if qr_codes:
+            print_qr_codes(state, settings)
         if play is None:
             _run_server(settings, sock)
             return
@@ -193,7 +198,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
               f"{unplaced} not placed, {breaks} idle breaks.")  # fmt: skip
         return await service.state(args.event)
 
-    _launch(args, create)
+    _launch(args, create, qr_codes=True)
 
 
 def cmd_rehearse(args: argparse.Namespace) -> None:

@@ -17,6 +17,7 @@ from typing import Final, ParamSpec, TypeVar
 import redis.exceptions
 
 from server.core.errors import Unavailable
+from server.edge import metrics
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -42,6 +43,7 @@ def redis_call(call: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         try:
             return await call(*args, **kwargs)
         except FAULTS as fault:
+            metrics.redis_error(fault)
             raise unavailable(fault) from fault
 
     return guarded

@@ -29,6 +29,7 @@ from server.core.errors import Unavailable
 from server.core.model import Event, Participant
 from server.core.state import ChangeRecord, EventState
 from server.core.views import Audience
+from server.edge import metrics
 from server.edge.faults import Outage
 from server.edge.service import Service
 from server.edge.store import EpochChanged
@@ -157,6 +158,7 @@ class Feed:
         assert not self.stopped, "a connection attached to a stopped feed"
         state = self.state
         missed = self._missed(resume)
+        metrics.attached(resumed=missed is not None)
         self._note_claim(resume, conn.audience)
         conn.version = self.version if missed is not None else state.version
         conn.send(
@@ -358,6 +360,8 @@ class Feed:
                 conn.version = version
             else:
                 self.connections.discard(conn)
+        if self.connections:  # commit time -> written to every socket of this process
+            metrics.fanned_out(self.service.clock() - record.at_ms)
 
     def _close_revoked(self, record: ChangeRecord) -> None:
         """Connections whose token a change revoked are closed (4005)."""

@@ -19,7 +19,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server.core.errors import Unavailable
+from server.core import agenda_ics
+from server.core.errors import BadRequest, NotFound, Unavailable
 from server.core.fresh import event_of_token
 from server.edge.store import check_event_id
 
@@ -49,7 +50,13 @@ def page_routes(dist: Path = DEFAULT_DIST) -> list[BaseRoute]:
     async def hall(request: Request) -> Response:
         event_id = check_event_id(request.path_params["event_id"])
         key = request.query_params.get("key", "")
-        return render(dist, "hall", config(event_id, key, "hall"))
+        hall_config = config(event_id, key, "hall")
+        # The hall's QR code leads phones to MATCHBOARD_PUBLIC_URL when it is set, not to
+        # the address the hall screen itself opened (often 127.0.0.1 on the server).
+        settings = getattr(request.app.state, "settings", None)
+        if settings is not None and settings.public_url:
+            hall_config["publicUrl"] = settings.public_url.rstrip("/")
+        return render(dist, "hall", hall_config)
 
     async def phone(request: Request) -> Response:
         # /p/<event>.<secret> is a personal link; /p/<event> the same page without it,
@@ -58,6 +65,29 @@ def page_routes(dist: Path = DEFAULT_DIST) -> list[BaseRoute]:
         event_id = check_event_id(event_of_token(link))
         token = link if link != event_id else ""
         return render(dist, "phone", config(event_id, token, "participant"))
+
+    async def agenda(request: Request) -> Response:
+        # The phone link's calendar: a subscribable feed of the participant's meetings.
+        link = request.path_params["token"]
+        try:
+            event_id = check_event_id(event_of_token(link))
+        except BadRequest as exc:  # not even an event's link: unknown, like any other
+            raise NotFound("there is no such personal link") from exc
+        service = request.app.state.service
+        state = await service.state(event_id)  # 404 for an unknown event
+        participant_id = state.by_token.get(link) if link != event_id else None
+        if participant_id is None:
+            raise NotFound("there is no such personal link")
+        body = agenda_ics.agenda(state, participant_id, service.clock())
+        return Response(
+            body,
+            media_type=agenda_ics.MEDIA_TYPE,
+            headers={
+                "cache-control": "no-cache",
+                "referrer-policy": "no-referrer",
+                "content-disposition": 'inline; filename="agenda.ics"',
+            },
+        )
 
     async def moderate(request: Request) -> Response:
         event_id = check_event_id(request.path_params["event_id"])
@@ -79,6 +109,7 @@ def page_routes(dist: Path = DEFAULT_DIST) -> list[BaseRoute]:
         Route("/hall/{event_id}", hall),
         Route("/p/sw.js", service_worker),
         Route("/p/{token}", phone),
+        Route("/p/{token}/agenda.ics", agenda),
         Route("/moderate/{event_id}", moderate),
     ]
     if dist.is_dir():

@@ -12,13 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from server.core import idle, importer, rules, scheduler
+from server.core import idle, import_days, import_sheets, importer, rules, scheduler
 from server.core.errors import BadRequest, Conflict, MatchboardError
 from server.core.fresh import with_tokens
 from server.core.importer import Progress
 from server.core.model import Meeting, MeetingStatus, Record
 from server.core.state import Change, ChangeRecord, EventState, state_from_records
 from server.demo import sample
+from server.edge import xlsx
 from server.edge.service import Service, mint
 from server.solve import cpsat
 from server.solve import event as solve_event
@@ -26,7 +27,8 @@ from server.solve.cpsat import Options
 from server.solve.result import Progress as SolveProgress
 from server.solve.result import Result
 
-ImportKind = Literal["participants", "meetings", "json"]
+ImportKind = Literal["participants", "meetings", "json", "plan"]
+Parse = Callable[[EventState], importer.ImportPlan]  # the file (or rows) read on a state
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,8 @@ def parse_import(
         return importer.import_participants_csv(state, text, filename=filename, progress=progress)
     if kind == "meetings":
         return importer.import_meetings_csv(state, text, filename=filename, progress=progress)
+    if kind == "plan":
+        return import_days.import_plan_csv(state, text, filename=filename)
     return importer.import_json(state, text, filename=filename, progress=progress)
 
 
@@ -106,19 +110,54 @@ async def import_text(
     actor: str,
     progress: Progress | None = None,
 ) -> ImportOutcome:
+    def parse(state: EventState) -> importer.ImportPlan:
+        return parse_import(state, kind, text, filename, progress)
+
+    return await import_parsed(service, event_id, f"import_{kind}", parse, filename, actor)
+
+
+async def import_xlsx(
+    service: Service,
+    event_id: str,
+    data: bytes,
+    *,
+    filename: str,
+    kind: ImportKind | None,
+    actor: str,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """A workbook's sheets (server/core/import_sheets.py), one commit; with `kind`, only
+    the sheet of that kind (named so, else the first)."""
+    if kind == "json":
+        raise BadRequest(
+            f"{filename} is a spreadsheet: import it as participants, meetings or plan"
+        )
+    sheets = xlsx.read_workbook(data, filename)
+
+    def parse(state: EventState) -> importer.ImportPlan:
+        return import_sheets.import_workbook(state, sheets, filename=filename, kind=kind,
+                                             progress=progress)  # fmt: skip
+
+    return await import_parsed(service, event_id, "import_xlsx", parse, filename, actor)
+
+
+async def import_parsed(
+    service: Service, event_id: str, command: str, parse: Parse, filename: str, actor: str
+) -> ImportOutcome:
+    """Commit what `parse` makes of the current state, as one change (parsed again on a
+    retry); ImportFailed, and nothing stored, when it finds any error."""
     plans: list[importer.ImportPlan] = []
     fresh = mint()
 
     def decide(state: EventState) -> Change:
-        plan = parse_import(state, kind, text, filename, progress)
+        plan = parse(state)
         plans.append(plan)
-        if not plan.created and not plan.updated:
+        if not plan.created and not plan.updated and not plan.deletes:
             return Change()
-        return Change(upserts=tuple(with_tokens(event_id, state, plan.records, fresh)))
+        upserts = tuple(with_tokens(event_id, state, plan.records, fresh))
+        return Change(upserts=upserts, deletes=plan.deletes)
 
-    record = await service.execute(
-        event_id, f"import_{kind}", decide, actor=actor, args={"file": filename}
-    )
+    record = await service.execute(event_id, command, decide, actor=actor, args={"file": filename})
     return ImportOutcome(plans[-1], record)
 
 
@@ -141,6 +180,7 @@ async def run_scheduler(
                            progress=options.progress)  # fmt: skip
         solved = await asyncio.to_thread(cpsat.solve, ep.problem, settings)
         placed, unplaced = ep.meetings(solved), ep.unplaced(solved)
+    unplaced = tuple(_named(base, u) for u in unplaced)
     moved = tuple(
         _move(base, m) for m in placed if base.meetings[m.id].status is MeetingStatus.SCHEDULED
     )
@@ -207,6 +247,34 @@ def _move(state: EventState, new: Meeting) -> Move:
                 new.round or 0, new.table or 0)  # fmt: skip
 
 
+def _named(state: EventState, u: scheduler.Unplaced) -> scheduler.Unplaced:
+    """The reason naming its meeting by the organiser's id ("the event has no rounds" does
+    not say which meeting)."""
+    m = state.meetings.get(u.meeting_id)
+    name = (m.external_id or m.id) if m else u.meeting_id
+    return (
+        u if name in u.reason else scheduler.Unplaced(u.meeting_id, f"meeting {name}: {u.reason}")
+    )
+
+
+def _grouped(reasons: list[str]) -> list[str]:
+    """Reasons, one shared by several meetings ("meeting X: the event has no rounds") once,
+    with the meetings' names."""
+    shared: dict[str, list[str]] = {}
+    for reason in reasons:
+        name, _, why = reason.partition(": ")
+        name = name.removeprefix("meeting ")
+        if reason.startswith("meeting ") and why and " " not in name:
+            shared.setdefault(why, []).append(name)
+        else:
+            shared[reason] = []
+    return [
+        f"{why} (meetings {', '.join(sorted(names))})" if len(names) > 1
+        else f"meeting {names[0]}: {why}" if names else why
+        for why, names in shared.items()
+    ]  # fmt: skip
+
+
 def summary(outcome: ScheduleOutcome) -> dict[str, Any]:
     """The outcome as plain data (the HTTP answer, `describe`'s source)."""
     solved = outcome.solved
@@ -269,7 +337,7 @@ def describe(outcome: ScheduleOutcome, *, preview: bool = False) -> list[str]:
         lines += [f"note: {n}" for n in s["notes"]]
     else:
         lines.append(idle_line + " (baseline scheduler: not minimised)")
-    lines += [f"  {u['reason']}" for u in s["unplaced"]]
+    lines += [f"  {reason}" for reason in _grouped([u["reason"] for u in s["unplaced"]])]
     if preview:
         lines.append("preview only: nothing was stored")
     return lines

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.core import audit, exporter
+from server.core import audit, export_sheets, exporter
 from server.core.access import authenticate
 from server.core.commands import dry_run_flag
 from server.core.errors import (
@@ -31,12 +31,13 @@ from server.core.idempotency import request_id
 from server.core.printed import PrintOptions
 from server.core.state import EventState
 from server.core.views import Audience, snapshot
-from server.edge import planning
+from server.edge import metrics, planning, xlsx
 from server.edge.auth import request_token, require_moderator
 from server.edge.http_errors import error_response
 from server.edge.printing import participant_ids, pdf_filename, render_pdf, round_number
 from server.edge.runner import run_command
 from server.edge.service import Service
+from server.edge.xlsx import XLSX_MEDIA
 from server.wire.protocol import Role
 
 log = logging.getLogger("matchboard.http")
@@ -165,11 +166,13 @@ async def import_file(request: Request) -> Response:
     event_id = request.path_params["event_id"]
     await _moderated_state(request)
     kind = request.path_params["kind"]
-    if kind not in ("participants", "meetings", "json"):
-        raise BadRequest(f"cannot import {kind!r}: use participants, meetings or json")
+    if kind not in ("participants", "meetings", "json", "plan", "xlsx"):
+        raise BadRequest(f"cannot import {kind!r}: use participants, meetings, plan, json or xlsx")
     body = await request.body()
     if len(body) > MAX_IMPORT_BYTES:
         raise BadRequest(f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MiB")
+    if kind == "xlsx" or xlsx.is_xlsx(body) or request.headers.get("content-type") == XLSX_MEDIA:
+        return await _import_xlsx(request, event_id, kind, body)
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -191,6 +194,40 @@ async def import_file(request: Request) -> Response:
             "ignored_columns": list(plan.ignored_columns),
         }
     )
+
+
+async def _import_xlsx(request: Request, event_id: str, kind: str, body: bytes) -> Response:
+    """A workbook: every sheet by its name (kind xlsx), or the sheet of one kind."""
+    filename = request.query_params.get("filename") or f"{kind}.xlsx"
+    sheet_kind = None if kind == "xlsx" else cast(planning.ImportKind, kind)
+    outcome = await planning.import_xlsx(_service(request), event_id, body, filename=filename,
+                                         kind=sheet_kind, actor="moderator:http")  # fmt: skip
+    plan = outcome.plan
+    return ORJSONResponse({
+        "ok": True,
+        "version": outcome.record.version if outcome.record else None,
+        "created": plan.created,
+        "updated": plan.updated,
+        "unchanged": plan.unchanged,
+        "ignored_columns": list(plan.ignored_columns),
+        "ignored_sheets": list(plan.ignored_sheets),
+    })  # fmt: skip
+
+
+async def export_xlsx(request: Request) -> Response:
+    """The organiser's workbook (Schedule, Outcomes, Agendas), the sheet asked for first."""
+    state = await _moderated_state(request)
+    what = request.path_params["what"]
+    if what not in ("schedule", "outcomes", "agendas"):
+        raise BadRequest(
+            f"cannot export {what}.xlsx: use schedule.xlsx, outcomes.xlsx or agendas.xlsx "
+            "(one workbook with all three sheets, this one first), or schedule.csv, "
+            "participants.csv, event.json, badges.csv, breaks.csv, breaks.json or audit.csv"
+        )
+    body = xlsx.write_workbook(export_sheets.workbook(state, what))
+    filename = f"{state.event.id if state.event else 'event'}-{what}.xlsx"
+    headers = {"content-disposition": f'attachment; filename="{filename}"'}
+    return Response(body, media_type=XLSX_MEDIA, headers=headers)
 
 
 async def schedule(request: Request) -> Response:
@@ -273,10 +310,18 @@ def _request_id(request: Request, body: dict[str, Any]) -> str | None:
     return header or field
 
 
+async def metrics_page(_request: Request) -> Response:
+    """This process's metrics in the Prometheus text format (server/edge/metrics.py)."""
+    body, content_type = metrics.exposition()
+    return Response(body, headers={"content-type": content_type, "cache-control": "no-store"})
+
+
 routes = [
     Route("/healthz", healthz),
+    Route("/metrics", metrics_page),
     Route("/readyz", readyz),
     Route("/api/events/{event_id}", event_state),
+    Route("/api/events/{event_id}/export/{what}.xlsx", export_xlsx),
     Route("/api/events/{event_id}/export/{what}.{fmt}", export),
     Route("/api/events/{event_id}/import/{kind}", import_file, methods=["POST"]),
     Route("/api/events/{event_id}/schedule", schedule, methods=["POST"]),

@@ -13,10 +13,12 @@ from typing import Any
 
 from server.core import audit, idempotency, rules
 from server.core.command_args import Args, Command, Plan
-from server.core.commands import actor_name, command, preview
+from server.core.commands import COMMANDS, actor_name, command, preview
+from server.core.errors import MatchboardError
 from server.core.idempotency import Receipt, Request
 from server.core.state import Change, ChangeRecord, EventState
 from server.core.views import Audience
+from server.edge import metrics
 from server.edge.service import Once, Service, mint
 from server.edge.store import Duplicate
 
@@ -35,8 +37,45 @@ class Outcome:
             return self.record.version
         return None if self.first is None else self.first.version
 
+    def kind(self, dry_run: bool) -> str:
+        """What the run did, for /metrics: committed, repeat, dry_run, query, unchanged."""
+        if self.record is not None:
+            return "committed"
+        if self.first is not None:
+            return "repeat"
+        return "dry_run" if dry_run else "query" if self.data is not None else "unchanged"
+
 
 async def run_command(
+    service: Service,
+    event_id: str,
+    name: Any,
+    raw_args: Any,
+    audience: Audience,
+    now_ms: int,
+    *,
+    dry_run: bool = False,
+    request_id: Any = None,
+) -> Outcome:
+    """`_run_command`, counted and timed for /metrics (server/edge/metrics.py)."""
+    started = metrics.clock()
+    label = name if isinstance(name, str) and name in COMMANDS else "unknown"
+    try:
+        outcome = await _run_command(
+            service, event_id, name, raw_args, audience, now_ms,
+            dry_run=dry_run, request_id=request_id,
+        )  # fmt: skip
+    except MatchboardError as exc:
+        metrics.command_done(label, started, exc.code)
+        raise
+    except Exception:
+        metrics.command_done(label, started, "internal_error")
+        raise
+    metrics.command_done(label, started, outcome.kind(dry_run))
+    return outcome
+
+
+async def _run_command(
     service: Service,
     event_id: str,
     name: Any,

@@ -35,6 +35,7 @@ from server.core.fresh import SEED_BYTES, Fresh, with_tokens
 from server.core.idempotency import Receipt, Request
 from server.core.model import Event, Record
 from server.core.state import Change, ChangeRecord, Decide, EventState
+from server.edge import metrics
 from server.edge.store import Duplicate, EpochChanged, Store, VersionConflict
 
 log = logging.getLogger("matchboard.service")
@@ -237,6 +238,7 @@ class Service:
                     self._replicas.pop(event_id, None)
                     continue
                 self._apply(state, record)
+                metrics.committed(command)
                 return record
         raise Conflict(
             f"event {event_id!r} kept changing while {command} was being applied "

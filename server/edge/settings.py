@@ -26,6 +26,9 @@ class Settings:
     # writes on an OS crash (none on a process crash); "always" loses nothing, slower.
     appendfsync: str = "everysec"
     log_level: str = "info"
+    # "text" (uvicorn's lines) or "json": one JSON object per line, each with the id of
+    # its request or connection (server/edge/logs.py).
+    log_format: str = "text"
     # permessage-deflate costs tens of KB per connection; off unless asked for.
     ws_compression: bool = False
     # A connection whose unsent backlog passes this is closed "too slow" (4008).
@@ -64,6 +67,9 @@ class Settings:
         buffer = get("WS_SEND_BUFFER_BYTES", str(1024 * 1024))
         if not buffer.isdigit() or int(buffer) < 1024:
             raise InvalidSetting(f"MATCHBOARD_WS_SEND_BUFFER_BYTES must be >= 1024, not {buffer!r}")
+        log_format = get("LOG_FORMAT", "text").lower()
+        if log_format not in ("text", "json"):
+            raise InvalidSetting(f"MATCHBOARD_LOG_FORMAT must be text or json, not {log_format!r}")
         origins = tuple(
             o.strip().rstrip("/") for o in get("ALLOWED_ORIGINS").split(",") if o.strip()
         )
@@ -76,6 +82,7 @@ class Settings:
             public_url=get("PUBLIC_URL"),
             appendfsync=fsync,
             log_level=get("LOG_LEVEL", "info"),
+            log_format=log_format,
             ws_compression=get("WS_COMPRESSION", "0").lower() in ("1", "true", "yes", "on"),
             ws_lean=get("WS_LEAN", "1").lower() not in ("0", "false", "no", "off"),
             ws_send_buffer_bytes=int(buffer),

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from server.edge import metrics
 from server.edge.http_errors import error_response
 from server.edge.hub import Hub
 from server.edge.settings import Settings
@@ -123,6 +124,7 @@ class QueueWriter:
         try:
             self.queue.put_nowait(payload)
         except asyncio.QueueFull:
+            metrics.closed_too_slow()
             self.close(CloseCode.TOO_SLOW, TOO_SLOW_REASON)
             return False
         return True

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from server.core.commands import dry_run_flag
 from server.core.errors import InternalError, MatchboardError, Unauthorized
+from server.edge import logs
 from server.edge.hub import Connection, Feed, Hub
 from server.edge.runner import run_command
 from server.edge.wsconn import FrameWriter
@@ -27,9 +28,12 @@ log = logging.getLogger("matchboard.ws")
 class SessionDriver:
     """Feeds one connection's Session and carries out its outputs."""
 
-    __slots__ = ("conn", "feed", "hub", "session", "writer")
+    __slots__ = ("conn", "feed", "hub", "log_id", "session", "writer")
 
     def __init__(self, session: Session, hub: Hub, writer: FrameWriter) -> None:
+        # The id on the log lines of this connection's tasks: the ASGI request's when it
+        # came through ASGI (server/edge/logs.py), else its own.
+        self.log_id = logs.LOG_ID.get("") or logs.new_id("c")
         self.session = session
         self.hub = hub
         self.writer = writer
@@ -103,6 +107,7 @@ class SessionDriver:
             self.hub.spawn(self._start_feed(event_id))
 
     async def _start_feed(self, event_id: str) -> None:
+        logs.bind(self.log_id)
         try:
             feed = await self.hub.feed(event_id)
         except MatchboardError as exc:  # EventNotFound; Unavailable: Redis down or loading
@@ -123,11 +128,14 @@ class SessionDriver:
         conn = Connection(attach.audience, self.session.encoding, self.writer)
         self.conn = conn
         self.feed.attach(conn, attach.resume, attach.audience.participant_id)
+        with logs.bound(self.log_id):
+            log.info("%s connected to event %s", attach.audience.role, self.feed.event_id)
         self.opened()
         self.execute(self.session.attached(now_ms=self.hub.service.clock(), version=conn.version))
 
     async def run(self, run: Run) -> None:
         """Run one command of this connection and send its answer (both drivers' runner)."""
+        logs.bind(self.log_id)
         conn, feed = self.conn, self.feed
         assert conn is not None and feed is not None  # commands come once attached
         # A change that revokes this connection's own token closes it only after this result.

@@ -30,6 +30,7 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from server.core.errors import MatchboardError, NotFound
+from server.edge import metrics
 from server.edge.http_errors import error_body
 from server.edge.hub import Hub
 from server.edge.settings import Settings
@@ -234,6 +235,7 @@ class LeanWebSocket(asyncio.Protocol):
         if self.ws.state is not State.OPEN:  # the client's close frame came
             return False
         if not snapshot and backlog.too_far_behind():
+            metrics.closed_too_slow()
             self.close(CloseCode.TOO_SLOW, TOO_SLOW_REASON)
             return False
         if self.compressed:  # each connection's own compressor: its own frame

@@ -61,6 +61,14 @@ describe("URLs", () => {
   it("the hall's QR code leads to the event's participant page, without any secret", () => {
     expect(participantPageUrl("https://match.example.org/hall/ev?key=secret", "ev")).toBe("https://match.example.org/p/ev");
   });
+
+  it("the hall's QR code uses the public address the server gives", () => {
+    const config = parseConfig('{"event": "ev", "token": "k", "role": "hall", "publicUrl": "http://10.0.0.5:8000"}', { role: "hall" });
+    expect(config.publicUrl).toBe("http://10.0.0.5:8000");
+    expect(participantPageUrl("http://127.0.0.1:8000/hall/ev?key=k", "ev", config.publicUrl)).toBe("http://10.0.0.5:8000/p/ev");
+    expect(participantPageUrl("http://127.0.0.1:8000/hall/ev", "ev", "https://fair.example.org/mb/")).toBe("https://fair.example.org/mb/p/ev");
+    expect(parseConfig('{"event": "ev", "publicUrl": ""}', { role: "hall" }).publicUrl).toBeUndefined();
+  });
 });
 
 describe("the pages", () => {

@@ -20,6 +20,8 @@ export interface PageConfig {
   token: string;
   wsUrl: string; // absolute, or relative to the page ("/ws")
   role: Role;
+  // The hall screen's MATCHBOARD_PUBLIC_URL, when set: where its QR code sends phones.
+  publicUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -63,7 +65,9 @@ export function parseConfig(text: string | null | undefined, defaults: { role: R
   if (typeof token !== "string") throw new ConfigError("the token must be a string");
   if (typeof wsUrl !== "string") throw new ConfigError("wsUrl must be a string");
   if (typeof role !== "string" || !ROLES.includes(role as Role)) throw new ConfigError(`unknown role ${String(role)}`);
-  return { event, token, wsUrl, role: role as Role };
+  const publicUrl = given["publicUrl"];
+  const base = { event, token, wsUrl, role: role as Role };
+  return typeof publicUrl === "string" && publicUrl !== "" ? { ...base, publicUrl } : base;
 }
 
 interface DocumentLike {
@@ -88,7 +92,11 @@ export function wsUrlFor(wsUrl: string, pageHref: string): string {
 
 /** The event's participant page without a token (`/p/<event>`), for the QR code on the
  * hall screen: it opens the agenda on a phone that opened its personal link before, and
- * asks for that link on any other. */
-export function participantPageUrl(pageHref: string, event: string): string {
-  return new URL(`/p/${encodeURIComponent(event)}`, pageHref).toString();
+ * asks for that link on any other. Under the server's public address when one is set
+ * (the hall screen may itself run on 127.0.0.1), like every link the CLI prints; else on
+ * the page's own host. */
+export function participantPageUrl(pageHref: string, event: string, publicUrl?: string): string {
+  const path = `/p/${encodeURIComponent(event)}`;
+  if (publicUrl) return new URL(publicUrl.replace(/\/+$/, "") + path).toString();
+  return new URL(path, pageHref).toString();
 }
