@@ -12,6 +12,7 @@ import { makeCtx } from "./moderate/ctx";
 import { gridPanel } from "./moderate/grid";
 import { linksPanel } from "./moderate/links";
 import { meetingPanel } from "./moderate/meeting";
+import { printPanel } from "./moderate/print";
 import { rescheduleButton, scheduleCall } from "./moderate/reschedule";
 import { announcePanel, auditPanel, clockBar, statsPanel, walkInPanel } from "./moderate/tools";
 import { bindStatus, boot } from "./ui/boot";
@@ -44,6 +45,7 @@ if (page !== null) {
   const stats = statsPanel(ctx);
   const audit = auditPanel(ctx);
   const links = linksPanel(ctx);
+  const printing = printPanel(ctx, config.event, config.token, () => moment(timelineOf(store), conn.serverNowMs()).round?.index ?? null);
   ctx.onSelect.push(grid.render);
 
   let gridPhases = "";
@@ -58,6 +60,7 @@ if (page !== null) {
     walkIn.render();
     announce.render();
     links.render();
+    printing.render();
     stats.refresh();
     tick();
   });
