@@ -132,6 +132,10 @@ def test_the_fan_out_knows_no_web_framework() -> None:
             assert module.split(".")[0] not in ("starlette", "uvicorn"), (name, line, module)
 
 
+# Folders of data files that setuptools installs as packages of their own (package-data).
+DATA_FOLDERS = ("lua", "fonts")
+
+
 def test_every_package_is_installed() -> None:
     """pyproject.toml lists the packages setuptools installs: a layer missing there
     imports from a checkout but not from an install (and the `matchboard` command fails)."""
@@ -140,7 +144,7 @@ def test_every_package_is_installed() -> None:
     found = {
         ".".join(path.relative_to(SERVER.parent).parts)
         for path in [SERVER, *SERVER.rglob("*")]
-        if path.is_dir() and ((path / "__init__.py").exists() or path.name == "lua")
+        if path.is_dir() and ((path / "__init__.py").exists() or path.name in DATA_FOLDERS)
     }
     assert found <= listed, found - listed
     assert listed <= found, listed - found

@@ -58,3 +58,9 @@ def test_two_servers_behind_a_proxy_that_passes_websockets() -> None:
     assert "proxy_set_header Upgrade $$http_upgrade" in nginx  # $$: compose escapes $
     assert "server server:8000" in nginx
     assert "ports" not in data["services"]["server"]  # only the proxy is published
+
+
+def test_the_proxy_keeps_the_metrics_off_the_public_address() -> None:
+    nginx = compose()["configs"]["nginx"]["content"]
+    block = nginx[nginx.index("location = /metrics") :]
+    assert block.index("return 404") < block.index("}")

@@ -144,6 +144,8 @@ def test_the_console_in_english_and_german(browser: Browser, site: tuple[str, Ev
     expect(console.locator("#clock-controls button").first).to_have_text("❚❚ Anhalten")
     expect(console.locator("summary", has_text="Spontantermin")).to_be_visible()
     expect(console.locator("#walkin")).to_contain_text("Spontantermin anlegen")
+    expect(console.locator("summary", has_text="Drucken")).to_be_visible()
+    expect(console.locator("#print")).to_contain_text("Schilder: Booth", use_inner_text=False)
     expect(console.locator("#announce")).to_contain_text("Durchsagen")
     expect(console.locator("#stats")).to_contain_text("eingecheckt", timeout=5_000)
     expect(console.locator("#selected")).to_contain_text("Booth wechseln")

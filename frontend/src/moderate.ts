@@ -13,6 +13,7 @@ import { makeCtx } from "./moderate/ctx";
 import { gridPanel } from "./moderate/grid";
 import { linksPanel } from "./moderate/links";
 import { meetingPanel } from "./moderate/meeting";
+import { printPanel } from "./moderate/print";
 import { rescheduleButton, scheduleCall } from "./moderate/reschedule";
 import { announcePanel, auditPanel, clockBar, statsPanel, walkInPanel } from "./moderate/tools";
 import { bindStatus, boot } from "./ui/boot";
@@ -46,8 +47,9 @@ if (page !== null) {
     announce: announcePanel(ctx),
     stats: statsPanel(ctx),
     links: linksPanel(ctx),
+    printing: printPanel(ctx, config.event, config.token, () => moment(timelineOf(store), conn.serverNowMs()).round?.index ?? null),
   });
-  let { clock, walkIn, announce, stats, links } = built();
+  let { clock, walkIn, announce, stats, links, printing } = built();
   const audit = auditPanel(ctx);
   ctx.onSelect.push(grid.render);
 
@@ -56,8 +58,8 @@ if (page !== null) {
     document.title = t("title");
     sayFixedWords(t);
     status();
-    ({ clock, walkIn, announce, stats, links } = built());
-    for (const panel of [grid, alerts, meeting, clock, walkIn, announce, links]) panel.render();
+    ({ clock, walkIn, announce, stats, links, printing } = built());
+    for (const panel of [grid, alerts, meeting, clock, walkIn, announce, links, printing]) panel.render();
     audit.tick();
     stats.refresh();
     tick();
@@ -82,6 +84,7 @@ if (page !== null) {
     walkIn.render();
     announce.render();
     links.render();
+    printing.render();
     stats.refresh();
     tick();
   });

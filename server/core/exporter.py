@@ -146,10 +146,15 @@ def export_badges_csv(state: EventState, base_url: str) -> str:
     """For printing badges: the check-in code staff scan, and the participant's own
     phone link (personal: it opens their agenda), each to be printed as a QR code."""
     rows = [
-        [p.name, p.organisation, p.country, p.check_in_code, f"{base_url}/p/{p.token}"]
+        [p.name, p.organisation, p.country, p.check_in_code, phone_link(base_url, p)]
         for p in sorted(state.participants.values(), key=_participant_order)
     ]
     return _csv(("name", "organisation", "country", "check_in_code", "phone_link"), rows)
+
+
+def phone_link(base_url: str, person: Participant) -> str:
+    """A participant's personal link, for badges and printed agendas (as QR codes)."""
+    return f"{base_url}/p/{person.token}"
 
 
 def export_json(state: EventState) -> str:

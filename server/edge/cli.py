@@ -12,10 +12,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from server.core import printed
 from server.core.errors import ImportFailed, MatchboardError
 from server.demo.rehearsal_plan import RehearsalOptions
 from server.edge.cli_events import cmd_create, cmd_schedule, cmd_tokens
 from server.edge.cli_plan import add_plan_arguments, cmd_plan
+from server.edge.cli_print import cmd_print
 from server.edge.cli_serve import REHEARSE_OPTIONS, cmd_demo, cmd_rehearse, cmd_serve
 from server.edge.cli_sheets import cmd_export_file, cmd_import_file
 
@@ -112,6 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
     sch.add_argument("--preview", action="store_true",
                      help="show what would change, store nothing")  # fmt: skip
     command("tokens", cmd_tokens, "Print the event's tokens and participant links.")
+
+    pr = command("print", cmd_print, "Print agendas, table signs, badges or round sheets (PDF).")
+    pr.add_argument("--what", choices=list(printed.WHATS), required=True,
+                    help="agenda: one per person and page; tables: a sign per table; badges: "
+                         "eight to a page; rounds: the moderator's sheet per round")  # fmt: skip
+    pr.add_argument("--participant", action="append", metavar="ID",
+                    help="agendas or badges only for these people (the organiser's ids or "
+                         "ours; repeat it or separate with commas; default: everyone)")  # fmt: skip
+    pr.add_argument("--round", type=int, metavar="N", help="rounds: only this round's sheet")
+    pr.add_argument("--paper", choices=list(printed.PAPERS), default="a4", help="(default a4)")
+    pr.add_argument("-o", "--output", metavar="FILE",
+                    help="the PDF to write (default: EVENT-WHAT.pdf here)")  # fmt: skip
     return parser
 
 

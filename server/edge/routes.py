@@ -28,11 +28,13 @@ from server.core.errors import (
     Unavailable,
 )
 from server.core.idempotency import request_id
+from server.core.printed import PrintOptions
 from server.core.state import EventState
 from server.core.views import Audience, snapshot
 from server.edge import metrics, planning, xlsx
 from server.edge.auth import request_token, require_moderator
 from server.edge.http_errors import error_response
+from server.edge.printing import participant_ids, pdf_filename, render_pdf, round_number
 from server.edge.runner import run_command
 from server.edge.service import Service
 from server.edge.xlsx import XLSX_MEDIA
@@ -140,6 +142,24 @@ async def export(request: Request) -> Response:
     filename = f"{state.event.id if state.event else 'event'}-{what}.{fmt}"
     headers = {"content-disposition": f'attachment; filename="{filename}"'}
     return Response(body, media_type=media, headers=headers)
+
+
+async def print_pdf(request: Request) -> Response:
+    """Printed material as PDF (server/core/printed.py): agenda, tables, badges, rounds.
+    Query: participant (repeated or comma-separated), paper (a4, letter), round."""
+    await _moderated_state(request)
+    event_id, what = request.path_params["event_id"], request.path_params["what"]
+    query = request.query_params
+    options = PrintOptions(
+        paper=query.get("paper", "a4").lower(),
+        participants=participant_ids(query.getlist("participant")),
+        round=round_number(query.get("round")),
+        base_url=request.app.state.settings.base_url,
+    )
+    body = await render_pdf(_service(request), event_id, what, options)
+    name = pdf_filename(event_id, what, options)
+    headers = {"content-disposition": f'inline; filename="{name}"', "cache-control": "no-store"}
+    return Response(body, media_type="application/pdf", headers=headers)
 
 
 async def import_file(request: Request) -> Response:
@@ -307,4 +327,5 @@ routes = [
     Route("/api/events/{event_id}/schedule", schedule, methods=["POST"]),
     Route("/api/events/{event_id}/commands", command, methods=["POST"]),
     Route("/api/events/{event_id}/audit", audit_log),
+    Route("/api/events/{event_id}/print/{what}.pdf", print_pdf),
 ]

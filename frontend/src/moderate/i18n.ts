@@ -223,6 +223,20 @@ const en = {
   hallOpen: "Open the new hall link (shown here) on each screen.",
   hallLink: "New hall screen link",
   badgeCode: " also a new badge code (lost badge)",
+  // Print (print.ts)
+  print: "Print",
+  pr_agendas: "Everyone's agendas",
+  pr_tables: "{Table} signs",
+  pr_badges: "Badges",
+  pr_rounds: "{Round} sheets (every {round})",
+  pr_round: "{Round} {n} sheet",
+  pr_choose: "Agenda of… (choose a person)",
+  pr_person: "Agenda of {name}",
+  pr_find: "find a person to print for",
+  pr_for: "person to print for",
+  pr_paper: "paper",
+  pr_paperLabel: "Paper",
+  pr_note: "Each opens a PDF in a new tab, stamped with the version it shows.",
 } as const;
 
 export type ModKey = keyof typeof en;
@@ -433,6 +447,19 @@ const de: Record<ModKey, string> = {
   hallOpen: "Öffnen Sie den neuen Saal-Link (hier angezeigt) auf jedem Bildschirm.",
   hallLink: "Neuer Saalbildschirm-Link",
   badgeCode: " auch neuer Namensschild-Code (verlorenes Schild)",
+  print: "Drucken",
+  pr_agendas: "Agenden aller Teilnehmenden",
+  pr_tables: "Schilder: {Table}",
+  pr_badges: "Namensschilder",
+  pr_rounds: "Listen: {Round} (alle)",
+  pr_round: "Liste: {Round} {n}",
+  pr_choose: "Agenda von… (Person wählen)",
+  pr_person: "Agenda von {name}",
+  pr_find: "Person zum Drucken suchen",
+  pr_for: "Person zum Drucken",
+  pr_paper: "Papierformat",
+  pr_paperLabel: "Papier",
+  pr_note: "Jeder Link öffnet ein PDF in einem neuen Tab, mit dem Stand, den es zeigt.",
 };
 
 export const MODERATE: Dict<ModKey> = { en, de };
