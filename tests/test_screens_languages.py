@@ -189,4 +189,13 @@ def test_the_phone_in_english_and_german(browser: Browser, site: tuple[str, Even
     fits(anna, ".card, .card *, .bar, .bar *")
     assert_accessible(anna, "phone, German")
     shot(anna, "phone-de")
+
+    # A phone set to German opens in German without a click.
+    context = browser.new_context(locale="de-DE", viewport={"width": 360, "height": 740})
+    jonas = context.new_page()
+    jonas.goto(f"{base}/p/{state.participants['p1'].token}")
+    live(jonas)
+    expect(jonas.locator("#card-round")).to_contain_text("Gesprächsrunde 1", timeout=5_000)
+    expect(jonas.locator("#lang-de")).to_have_attribute("aria-pressed", "true")
+    context.close()
     assert not errors, errors

@@ -17,11 +17,12 @@ import { Store } from "./lib/store";
 import { activeAnnouncements, agendaOf, ACTIVE_STATUSES, formatClockTime, timelineOf, type AgendaItem } from "./lib/views";
 import { boot } from "./ui/boot";
 import { byId, h, setClass, setText, show } from "./ui/dom";
+import { langButtons } from "./ui/lang";
 import { cacheKey, dayLabel, groupByDay, parseSaved } from "./phone/agenda";
 import { calendarLinks } from "./phone/calendarLink";
 import { cardOf } from "./phone/card";
-import { NO_TERMS, ownLabel, startLang, termsOf, type Terms } from "./lib/i18n";
-import { saveLang, translate, type Key, type Lang } from "./phone/i18n";
+import { ownLabel, startLang, Words } from "./lib/i18n";
+import { DICT, type Key } from "./phone/i18n";
 import { dismissNotice, noticesKey, parseNotices, pushNotices, renderNotices, type Shown } from "./phone/noticeList";
 import { noticesOf, phoneStateOf, type Notice, type PhoneState } from "./phone/notices";
 import { cardMessage, statusText, type Say } from "./phone/noticeText";
@@ -38,9 +39,9 @@ const PHASE_KEY: Partial<Record<Phase, Key>> = {
 const KNOWN_ERRORS: ReadonlySet<string> = new Set(["err_not_connected", "err_invalid_argument", "err_round_over", "err_forbidden", "err_outcome_unknown"]);
 const CLOSE_KEY: Record<number, Key> = { 4001: "conn_invalid", 4004: "conn_noevent", 4005: "conn_revoked" };
 
-let lang: Lang = startLang();
-let terms: Terms = NO_TERMS; // the event's words for "round" and "table" (renderStatic)
-const t = (key: Key, vars?: Record<string, string | number>): string => translate(lang, key, vars, terms);
+// The page's words: the language (lib/i18n.ts), the event's words for "round" and "table".
+const words = new Words(DICT, startLang());
+const t = words.t;
 
 const page = boot("participant", {
   say: (problem) => t(`link_${problem}`),
@@ -52,8 +53,6 @@ if (page !== null) {
   const el = {
     eventName: byId("event-name"),
     conn: byId("conn"),
-    langEn: byId<HTMLButtonElement>("lang-en"),
-    langDe: byId<HTMLButtonElement>("lang-de"),
     stale: byId("stale"),
     hello: byId("hello"),
     card: byId("card"),
@@ -78,6 +77,13 @@ if (page !== null) {
     calendarSubscribe: byId<HTMLAnchorElement>("calendar-subscribe"),
     calendarFile: byId<HTMLAnchorElement>("calendar-file"),
   };
+  // EN / DE: the choice is remembered; everything is said again, notices too (they are
+  // data, said again in the new language).
+  const lang = langButtons(words, () => {
+    nextKey = "";
+    renderStatic();
+    tick();
+  });
   const calendar = calendarLinks(config.token, location.href);
   if (calendar !== null) {
     el.calendarSubscribe.href = calendar.subscribe;
@@ -112,7 +118,7 @@ if (page !== null) {
   let busy = false;
 
   const tz = (): string | undefined => store.single("event")?.timezone;
-  const say = (): Say => ({ lang, timeZone: tz(), terms });
+  const say = (): Say => ({ lang: words.lang, timeZone: tz(), terms: words.terms });
   const nameOf = (id: string): string => store.get("participant", id)?.name ?? t("yourPartner");
   const roundLabel = (index: number | null): string => {
     const rnd = index === null ? undefined : store.get("round", index);
@@ -123,7 +129,7 @@ if (page !== null) {
     if (n === null) return null;
     return ownLabel("table", store.get("table", n)?.label, n) || t("table", { n });
   };
-  const clock = (ms: number | null): string => (ms === null ? "" : formatClockTime(ms, tz(), lang));
+  const clock = (ms: number | null): string => (ms === null ? "" : formatClockTime(ms, tz(), words.lang));
 
   /** Recompute the agenda from `store`; tell what changed since the last one. */
   function refresh(tellChanges: boolean): void {
@@ -162,16 +168,14 @@ if (page !== null) {
     el.conn.title = statusDetail.closeCode !== undefined ? `close code ${statusDetail.closeCode}` : "";
     const stale = status !== "live" && savedAtMs !== null;
     show(el.stale, stale);
-    if (stale) setText(el.stale, t("lastUpdated", { time: formatClockTime(savedAtMs!, undefined, lang) }));
+    if (stale) setText(el.stale, t("lastUpdated", { time: formatClockTime(savedAtMs!, undefined, words.lang) }));
   }
 
   /** Everything that depends on the state or the language but not on the time. */
   function renderStatic(): void {
-    terms = termsOf(store.single("event")?.settings, lang);
-    document.documentElement.lang = lang;
+    words.setEvent(store.single("event")?.settings);
+    lang.render();
     document.title = `Matchboard · ${t("title")}`;
-    el.langEn.setAttribute("aria-pressed", String(lang === "en"));
-    el.langDe.setAttribute("aria-pressed", String(lang === "de"));
     el.notices.setAttribute("aria-label", t("noticesLabel"));
     setText(el.checkIn, t("checkIn"));
     setText(el.missing, t("missing"));
@@ -209,7 +213,7 @@ if (page !== null) {
         return h(
           "section",
           { class: "day" },
-          days.length > 1 || day.key !== "" ? h("h3", { class: "day-title", text: first !== undefined ? dayLabel(first, tz(), lang) : "" }) : null,
+          days.length > 1 || day.key !== "" ? h("h3", { class: "day-title", text: first !== undefined ? dayLabel(first, tz(), words.lang) : "" }) : null,
           h("ol", { class: "agenda" }, ...day.items.map(row)),
         );
       }),
@@ -223,7 +227,7 @@ if (page !== null) {
       (i) => i !== current && i.round !== null && ACTIVE_STATUSES.has(i.meeting.status) && i.round.starts_at_ms > now,
     );
     const list = upcoming.slice(0, NEXT_COUNT);
-    const key = `${lang}|${terms.round}|${terms.table}|${list.map((i) => `${i.meeting.id}:${i.meeting.table}:${i.round?.starts_at_ms}:${i.partners.join()}`).join("|")}`;
+    const key = `${words.key}|${list.map((i) => `${i.meeting.id}:${i.meeting.table}:${i.round?.starts_at_ms}:${i.partners.join()}`).join("|")}`;
     if (key === nextKey) return;
     nextKey = key;
     show(el.nextSection, list.length > 0);
@@ -308,7 +312,7 @@ if (page !== null) {
   // Redrawn only when the list or the words change: each redraw is read out again.
   let noticesDrawn = "";
   function drawNotices(): void {
-    const key = `${lang}|${terms.round}|${terms.table}|${tz() ?? ""}|${shown.map((s) => s.id).join()}`;
+    const key = `${words.key}|${tz() ?? ""}|${shown.map((s) => s.id).join()}`;
     if (key === noticesDrawn) return;
     noticesDrawn = key;
     renderNotices(el.notices, shown, say(), (id) => {
@@ -360,15 +364,6 @@ if (page !== null) {
   el.missing.addEventListener("click", () => {
     if (current !== null && ACTIVE_PHASES.has(currentPhase)) void run("report_missing_partner", { meeting: current.meeting.id }, "reported");
   });
-  const setLang = (l: Lang): void => {
-    lang = l;
-    saveLang(l);
-    nextKey = "";
-    renderStatic(); // notices too: they are data, said again in the new language
-    tick();
-  };
-  el.langEn.addEventListener("click", () => setLang("en"));
-  el.langDe.addEventListener("click", () => setLang("de"));
 
   refresh(false); // the saved copy, if any, at once
   setInterval(tick, TICK_MS);
