@@ -6,16 +6,30 @@
    meeting, that count is the proven maximum.
 3. Otherwise phase A (at most a third of the time) maximises the number placed, with
    nothing about breaks in the model.
-4. Phase B keeps at least that many placed (every meeting, when all can be) and
-   minimises the total breaks (when the most placeable is not proven, it minimises
-   W·unplaced + breaks with W greater than any possible number of breaks, so one more
-   meeting always outweighs breaks): first without the fairness bound for half the time
-   left, since any schedule is a start there, then under the bound (max − min breaks ≤ d)
-   from that schedule, unless it is proven optimal and fair already. If the solver proves
-   the bound cannot be met, a note says so and the schedule ignores it.
+4. When every meeting can be placed (the usual case): two searches side by side
+   (`_portfolio`), one on each core (with one worker, one after the other):
+   - exact (`_exact`, CP-SAT with the window constraints of `windows.py`, every meeting
+     placed): first a probe for a schedule without any break (a fifth of the time),
+     then the core-guided search (MaxSAT-style lower bounds; subsolvers "core", plus
+     "no_lp" when it has two workers) without the fairness bound for 40 % of what is
+     left (its bound holds under the bound too), then under the bound. If the solver
+     proves the bound cannot be met, a note says so and the schedule ignores it;
+   - the large neighbourhood search (`lns.py`), fairness soft, from the best schedule.
+   Each adopts the other's better schedules; both stop as soon as a fair schedule meets
+   the proven lower bound (then the status is optimal). Measured on the benchmark: the
+   exact search proves most optima; the LNS improves the schedule where it does not.
+5. Otherwise phase B keeps at least the most placeable and minimises W·unplaced +
+   breaks (W greater than any possible number of breaks, so one more meeting always
+   outweighs breaks): first without the fairness bound for 40 % of the time left, since
+   any schedule is a start there, then under the bound (max − min breaks ≤ d) from that
+   schedule, unless it is proven optimal and fair already. If the solver proves the bound
+   cannot be met, a note says so and the schedule ignores it.
 
-Every phase starts from the best schedule so far as a complete hint. The progress callback
-receives each improving solution of phase B (objective, bound, the solver's wall time).
+Every CP-SAT solve starts from the best schedule so far as a complete hint. The progress
+callback receives each improving solution (objective, bound, elapsed seconds); in step 4
+the greedy start first, then every better fair schedule from either search, elapsed on
+the monotonic clock (the searches share one deadline). Step 4 runs two threads, so which
+search finds a schedule first may vary between runs even with one seed.
 """
 
 from __future__ import annotations
