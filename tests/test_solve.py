@@ -312,3 +312,75 @@ def test_the_greedy_start_and_its_local_search_are_always_valid(seed: int) -> No
     assert violations(problem, improved) == []
     assert len(improved) >= len(start)
     assert measure(problem, improved).total <= measure(problem, start).total
+
+
+# -- The window constraints and the large neighbourhood search
+
+
+def _every_meeting_fits(k: int) -> tuple[Problem, int]:
+    """The k-th small random problem in which every meeting can be placed (the window
+    constraints apply only then), and its least breaks (brute force)."""
+    found = 0
+    for seed in range(1000):
+        problem = random_problem(random.Random(seed), n_meetings=5, n_slots=5)
+        most, least = brute_force(problem, fairness=99)
+        if most == len(problem.meetings):
+            if found == k:
+                return problem, least
+            found += 1
+    raise AssertionError(f"fewer than {k + 1} of 1000 random problems fit")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_window_constraints_keep_the_optimum(seed: int) -> None:
+    """Redundant: with every meeting placed, the least breaks are the brute-force ones."""
+    from ortools.sat.python import cp_model
+
+    from server.solve.cpmodel import Model
+    from server.solve.windows import add_windows
+
+    problem, least = _every_meeting_fits(seed)
+    model = Model(problem, [m.id for m in problem.meetings])
+    for expr in model.placed.values():
+        model.cp.add(expr == 1)
+    count = {pid: len(ids) for pid, ids in problem.meetings_of.items()}
+    add_windows(model.cp, problem, count, model.busy_literals(), model.breaks)
+    model.cp.minimize(model.total_breaks())
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(model.cp) == cp_model.OPTIMAL
+    assert round(solver.objective_value) == least
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_neighbourhood_search_keeps_validity_and_never_worsens(seed: int) -> None:
+    import time
+
+    from server.solve.lns import Search, score
+
+    rng = random.Random(2000 + seed)
+    problem = random_problem(rng, n_meetings=rng.randint(6, 24), n_slots=rng.randint(4, 8))
+    start = greedy(problem, rounds=0)
+    search = Search(problem, [m.id for m in problem.meetings], fairness=1, seed=seed, workers=1)
+    search.size = rng.choice([3.0, 6.0, 12.0])
+    out = search.run(start, deadline=time.monotonic() + 1.0, step_limit=0.2)
+    assert violations(problem, out.schedule) == []
+    assert len(out.schedule) >= len(start)
+    assert out.score.key() <= score(problem, start, 1).key()
+    assert out.score == score(problem, out.schedule, 1)
+
+
+def test_the_neighbourhood_search_finds_a_schedule_without_breaks() -> None:
+    import time
+
+    from server.solve.lns import Search
+
+    problem = Problem(
+        slots(6, tables=1), people("a", "b", "c", "d", "e"),
+        (meet("1", "a", "b"), meet("2", "a", "c"), meet("3", "a", "d"), meet("4", "c", "e")),
+    )  # fmt: skip
+    start = {"1": 1, "2": 3, "3": 6, "4": 5}  # a: 2 breaks, c: 1 (0: 3, 1, 2, 4 in a row)
+    assert measure(problem, start).total == 3
+    search = Search(problem, ["1", "2", "3", "4"], fairness=2, seed=0, workers=1)
+    out = search.run(start, deadline=time.monotonic() + 5.0, step_limit=0.5)
+    assert out.score.breaks == 0 and violations(problem, out.schedule) == []

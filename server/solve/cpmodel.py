@@ -221,3 +221,7 @@ class Model:
             got = any(map(of, args)) if kind == "or" else all(map(of, args))
             value[d.index] = got
             cp.add_hint(d, got)
+
+    def busy_literals(self) -> dict[tuple[str, int], Lit]:
+        """(person, slot) -> the literal "busy then", for people with two or more meetings."""
+        return dict(self._busy)

@@ -6,23 +6,41 @@
    meeting, that count is the proven maximum.
 3. Otherwise phase A (at most a third of the time) maximises the number placed, with
    nothing about breaks in the model.
-4. Phase B keeps at least that many placed (every meeting, when all can be) and
-   minimises the total breaks (when the most placeable is not proven, it minimises
-   W·unplaced + breaks with W greater than any possible number of breaks, so one more
-   meeting always outweighs breaks): first without the fairness bound for half the time
-   left, since any schedule is a start there, then under the bound (max − min breaks ≤ d)
-   from that schedule, unless it is proven optimal and fair already. If the solver proves
-   the bound cannot be met, a note says so and the schedule ignores it.
+4. When every meeting can be placed (the usual case): two searches side by side
+   (`_portfolio`), one on each core (with one worker, one after the other):
+   - exact (`_exact`, CP-SAT with the window constraints of `windows.py`, every meeting
+     placed): first a probe for a schedule without any break (a fifth of the time),
+     then the core-guided search (MaxSAT-style lower bounds; subsolvers "core", plus
+     "no_lp" when it has two workers) without the fairness bound for 40 % of what is
+     left (its bound holds under the bound too), then under the bound. If the solver
+     proves the bound cannot be met, a note says so and the schedule ignores it;
+   - the large neighbourhood search (`lns.py`), fairness soft, from the best schedule.
+   Each adopts the other's better schedules; both stop as soon as a fair schedule meets
+   the proven lower bound (then the status is optimal). Measured on the benchmark: the
+   exact search proves most optima; the LNS improves the schedule where it does not.
+5. Otherwise phase B keeps at least the most placeable and minimises W·unplaced +
+   breaks (W greater than any possible number of breaks, so one more meeting always
+   outweighs breaks): first without the fairness bound for 40 % of the time left, since
+   any schedule is a start there, then under the bound (max − min breaks ≤ d) from that
+   schedule, unless it is proven optimal and fair already. If the solver proves the bound
+   cannot be met, a note says so and the schedule ignores it.
 
-5. Rescheduling (meetings placed now, `Meeting.current`): phase C keeps that many placed,
-   no more breaks and no worse fairness, and leaves the most meetings where they are.
+6. Rescheduling (meetings placed now, `Meeting.current`), after 4 or 5: phase C keeps
+   that many placed, no more breaks and no worse fairness, and leaves the most meetings
+   where they are (a tenth of the time limit is kept for it).
 
-Every phase starts from the best schedule so far as a complete hint. The progress callback
-receives each improving solution of phase B (objective, bound, the solver's wall time).
+Every CP-SAT solve starts from the best schedule so far as a complete hint. The progress
+callback receives each improving solution (objective, bound, elapsed seconds); in step 4
+the greedy start first, then every better fair schedule from either search, elapsed on
+the monotonic clock (the searches share one deadline). Step 4 runs two threads, so which
+search finds a schedule first may vary between runs even with one seed.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -31,9 +49,11 @@ from ortools.sat.python import cp_model
 from server.solve.breaks import Measure, measure
 from server.solve.cpmodel import Model
 from server.solve.greedy import greedy
+from server.solve.lns import Score, Search, score
 from server.solve.precheck import Precheck, precheck
 from server.solve.problem import Problem, names
 from server.solve.result import Progress, Result, Status, Unplaced, assign_tables
+from server.solve.windows import add_windows
 
 
 @dataclass(frozen=True)
@@ -76,10 +96,21 @@ class _Run:
         solver.parameters.max_time_in_seconds = max(0.01, limit)
         solver.parameters.random_seed = self.options.seed
         solver.parameters.num_workers = self.options.workers
+        solver.parameters.subsolvers.extend(subsolvers(self.options.workers))
         callback = _Callback(self.options.progress) if report and self.options.progress else None
         status = solver.solve(model.cp, callback)
         self.spent += solver.wall_time
         return solver, status
+
+
+def subsolvers(workers: int) -> list[str]:
+    """CP-SAT's full-problem workers for `workers` (0: every core). With one or two, the
+    core-guided search (MaxSAT-style: lower bounds from conflicts on break literals) and
+    search without LP: the solver's default for two (one LP worker) proved none of the
+    hard instances; this pair proved forum-14's optimum in 17 s. With more cores, the
+    solver's own portfolio has both already."""
+    n = workers or os.cpu_count() or 1
+    return ["core"] if n == 1 else ["core", "no_lp"] if n == 2 else []
 
 
 def _decode(model: Model, solver: cp_model.CpSolver) -> dict[str, int]:
@@ -108,19 +139,26 @@ def solve(problem: Problem, options: Options | None = None) -> Result:
         if proven and most < len(ids):
             notes.append(f"at most {most} of the {len(ids)} meetings can be placed together")
 
-    # Phase B: fewest breaks, first without the fairness bound (any schedule is a start),
-    # then, unless that one is proven optimal and fair already, under the bound.
     d = options.fairness
-    phases: list[int | None] = [None] if d is None else [None, d]
     moving = any(problem.meeting[mid].current is not None for mid in ids)
     reserve = options.time_limit_s * FEWEST_MOVES_SHARE if moving else 0.0
+    if proven and most == len(ids):  # every meeting placed: the exact search and the LNS
+        found = _portfolio(run, problem, ids, best, options, reserve)
+        notes.extend(found.notes)
+        schedule = _fewest_moves(run, problem, ids, found.schedule, d)
+        return _result(problem, options, check, ids, schedule, start_measure,
+                       found.status, found.bound, proven, notes, run.spent)  # fmt: skip
+
+    # Phase B: fewest breaks, first without the fairness bound (any schedule is a start),
+    # then, unless that one is proven optimal and fair already, under the bound.
+    phases: list[int | None] = [None] if d is None else [None, d]
     status: cp_model.CpSolverStatus = cp_model.UNKNOWN
     bound = 0
     for k, bound_d in enumerate(phases):
         if k == 1 and status == cp_model.OPTIMAL and measure(problem, best).spread <= (d or 0):
             break  # the optimum without the bound keeps it: optimal under it too
         left = run.left() - reserve
-        limit = left / 2 if k == 0 and len(phases) == 2 else left
+        limit = left * 0.4 if k == 0 and len(phases) == 2 else left
         got = _phase_b(run, problem, ids, most, proven, best, bound_d, limit)
         if got.status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if got.weight == 0 or len(got.schedule) >= len(best):
@@ -193,6 +231,10 @@ def _phase_b(
     if proven and most == len(ids):
         for expr in b.placed.values():
             b.cp.add(expr == 1)
+        modelled = set(ids)
+        count = {pid: sum(1 for i in mine if i in modelled)
+                 for pid, mine in problem.meetings_of.items()}  # fmt: skip
+        add_windows(b.cp, problem, count, b.busy_literals(), b.breaks)
     placed = cp_model.LinearExpr.sum(list(b.placed.values()))
     b.cp.add(placed >= most)
     weight = 0 if proven else b.break_count_bound() + 1
@@ -269,3 +311,173 @@ def _why(problem: Problem, schedule: Mapping[str, int], mid: str) -> str:
         f"{taken} have one of them busy and {full} have no free table"
         + ("" if taken or full else " (a precedence or fixed table rules the rest out)")
     )
+
+
+# -- Every meeting placed: an exact search and a large neighbourhood search side by side
+
+
+@dataclass
+class _Found:
+    status: cp_model.CpSolverStatus
+    schedule: dict[str, int]
+    bound: int
+    notes: list[str]
+
+
+class _Shared:
+    """The best schedule and bound of the two searches (threads), under a lock."""
+
+    def __init__(self, problem: Problem, options: Options, start: Mapping[str, int]) -> None:
+        self.problem, self.options = problem, options
+        self.lock = threading.Lock()
+        self.best = dict(start)
+        self.score = score(problem, start, options.fairness)
+        self.bound = 0  # no schedule (fair or not) has fewer breaks
+        self.done = False  # the exact search has settled it: stop the other
+        self.unfair_optimum: dict[str, int] | None = None  # when the bound cannot be kept
+        self.began = time.monotonic()
+        self.solver: cp_model.CpSolver | None = None
+        if options.progress and self.score.excess == 0:  # the start is the first solution
+            options.progress(Progress(float(self.score.breaks), 0.0, 0.0))
+
+    def offer(self, schedule: Mapping[str, int], got: Score | None = None) -> None:
+        got = got or score(self.problem, schedule, self.options.fairness)
+        with self.lock:
+            if got.key() >= self.score.key():
+                return
+            self.best, self.score = dict(schedule), got
+            report = self.options.progress
+            if report and got.excess == 0:
+                report(Progress(float(got.breaks), float(self.bound),
+                                time.monotonic() - self.began))  # fmt: skip
+
+    def raise_bound(self, value: float) -> None:
+        with self.lock:
+            self.bound = max(self.bound, round(value))
+
+    def settled(self) -> bool:
+        with self.lock:
+            return self.done or (self.score.excess == 0 and self.score.breaks <= self.bound)
+
+    def exchange(self, schedule: dict[str, int], got: Score) -> tuple[dict[str, int], Score, bool]:
+        self.offer(schedule, got)
+        stop = self.settled()
+        with self.lock:
+            return self.best, self.score, stop
+
+
+class _Offer(cp_model.CpSolverSolutionCallback):
+    def __init__(self, model: Model, shared: _Shared) -> None:
+        super().__init__()
+        self.model, self.shared = model, shared
+
+    def on_solution_callback(self) -> None:
+        got = {mid: s for (mid, s), v in self.model.x.items() if self.boolean_value(v)}
+        self.shared.offer(got)
+        if self.shared.settled():
+            self.stop_search()
+
+
+def _exact(shared: _Shared, problem: Problem, ids: list[str], deadline: float,
+           workers: int, probe: float, share: float) -> list[str]:  # fmt: skip
+    """Exact CP-SAT searches (core-guided, with the window constraints): without the
+    fairness bound for `share` of the time left (its bound holds under fairness too), then
+    under it. Returns notes."""
+    options = shared.options
+    d = options.fairness
+    modelled = set(ids)
+    count = {pid: sum(1 for i in mine if i in modelled)
+             for pid, mine in problem.meetings_of.items()}  # fmt: skip
+    for k, bound_d in enumerate([-1, None] if d is None else [-1, None, d]):
+        left = deadline - time.monotonic()
+        if left < 0.05 or shared.settled():
+            return []
+        b = Model(problem, ids)
+        for expr in b.placed.values():
+            b.cp.add(expr == 1)
+        add_windows(b.cp, problem, count, b.busy_literals(), b.breaks)
+        if bound_d == -1:  # a schedule without any break (fair by itself)?
+            b.cp.add(b.total_breaks() == 0)
+        else:
+            b.cp.minimize(b.total_breaks())
+        if bound_d is not None and bound_d >= 0:
+            b.add_fairness(bound_d)
+        with shared.lock:
+            hint = shared.best
+        b.hint(hint)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = left * (
+            probe if k == 0 else share if k == 1 and d is not None else 1
+        )
+        solver.parameters.random_seed = options.seed
+        solver.parameters.num_workers = workers
+        solver.parameters.subsolvers.extend(subsolvers(workers))
+        solver.best_bound_callback = shared.raise_bound
+        with shared.lock:
+            shared.solver = solver
+        status = solver.solve(b.cp, _Offer(b, shared))
+        with shared.lock:
+            shared.solver = None
+        if k == 0:
+            if status == cp_model.INFEASIBLE:
+                shared.raise_bound(1)
+            continue
+        if status == cp_model.OPTIMAL:
+            shared.raise_bound(solver.objective_value)
+            got = {mid: s for (mid, s), v in b.x.items() if solver.boolean_value(v)}
+            if bound_d is None and measure(problem, got).spread > (d if d is not None else 10**9):
+                shared.unfair_optimum = got
+            elif shared.settled():
+                return []
+        elif status == cp_model.INFEASIBLE and bound_d is not None:
+            with shared.lock:
+                shared.done = True
+            return [f"no schedule placing all {len(ids)} meetings keeps the fairness bound "
+                    f"{bound_d}: the schedule ignores it"]  # fmt: skip
+    return []
+
+
+def _portfolio(
+    run: _Run, problem: Problem, ids: list[str], start: Mapping[str, int], options: Options,
+    reserve: float = 0.0,
+) -> _Found:  # fmt: skip
+    """Every meeting can be placed: the exact searches (`_exact`) and the LNS
+    (`lns.Search`, fairness soft) run side by side on the cores (one worker for the LNS,
+    the rest for the exact search; with one worker, the exact search first for half the
+    time, then the LNS). Each takes the other's better schedules; both stop when a fair
+    schedule meets the exact search's lower bound."""
+    began = time.monotonic()
+    deadline = began + max(0.0, run.left() - reserve)  # `reserve` is left for what follows
+    n = options.workers or os.cpu_count() or 1
+    shared = _Shared(problem, options, start)
+    search = Search(problem, ids, options.fairness, seed=options.seed, workers=1)
+    notes: list[str] = []
+    if n >= 2:
+        box: list[list[str]] = []
+        thread = threading.Thread(
+            target=lambda: box.append(_exact(shared, problem, ids, deadline, n - 1, 0.2, 0.4))
+        )
+        thread.start()
+        try:
+            search.run(shared.best, deadline, step_limit=1.0, exchange=shared.exchange)
+        finally:
+            with shared.lock:
+                shared.done = True
+                if shared.solver is not None:
+                    shared.solver.stop_search()
+            thread.join()
+        notes.extend(box[0] if box else [])
+    else:
+        notes.extend(_exact(shared, problem, ids, (began + deadline) / 2, 1, 0.2, 0.4))
+        if not shared.settled():
+            search.run(shared.best, deadline, step_limit=1.0, exchange=shared.exchange)
+    run.spent += time.monotonic() - began
+    best, got = shared.best, shared.score
+    if notes and shared.unfair_optimum is not None:  # the bound cannot be kept
+        unfair = shared.unfair_optimum
+        return _Found(cp_model.OPTIMAL, unfair, measure(problem, unfair).total, notes)
+    if got.excess:
+        notes.append(f"no schedule within the fairness bound {options.fairness} found in time")
+    optimal = got.excess == 0 and got.breaks <= shared.bound
+    return _Found(cp_model.OPTIMAL if optimal else cp_model.FEASIBLE, best,
+                  min(shared.bound, got.breaks), notes)  # fmt: skip
