@@ -6,18 +6,20 @@
    meeting, that count is the proven maximum.
 3. Otherwise phase A (at most a third of the time) maximises the number placed, with
    nothing about breaks in the model.
-4. When every meeting can be placed (the usual case): two searches side by side
-   (`_portfolio`), one on each core (with one worker, one after the other):
+4. When every meeting can be placed (the usual case): two searches (`_portfolio`):
    - exact (`_exact`, CP-SAT with the window constraints of `windows.py`, every meeting
-     placed): first a probe for a schedule without any break (a fifth of the time),
-     then the core-guided search (MaxSAT-style lower bounds; subsolvers "core", plus
-     "no_lp" when it has two workers) without the fairness bound for 40 % of what is
-     left (its bound holds under the bound too), then under the bound. If the solver
-     proves the bound cannot be met, a note says so and the schedule ignores it;
-   - the large neighbourhood search (`lns.py`), fairness soft, from the best schedule.
+     placed, every worker: subsolvers "core" and "no_lp" for two): first a probe for a
+     schedule without any break (a quarter of the time), then the core-guided search
+     (MaxSAT-style lower bounds) under the fairness bound to the end. If the solver
+     proves the bound cannot be met, a note says so and the schedule is the optimum
+     without it (the search without the bound for the time left);
+   - the large neighbourhood search (`lns.py`), fairness soft, from the best schedule,
+     for the last quarter of the time beside the exact search (with one worker: the
+     exact search for half the time, then the LNS).
    Each adopts the other's better schedules; both stop as soon as a fair schedule meets
    the proven lower bound (then the status is optimal). Measured on the benchmark: the
-   exact search proves most optima; the LNS improves the schedule where it does not.
+   exact search proves most optima (both workers on the probe find the schedules without
+   breaks that one alone missed); the LNS improves the schedule where it does not.
 5. Otherwise phase B keeps at least the most placeable and minimises W·unplaced +
    breaks (W greater than any possible number of breaks, so one more meeting always
    outweighs breaks): first without the fairness bound for 40 % of the time left, since
@@ -315,6 +317,11 @@ def _why(problem: Problem, schedule: Mapping[str, int], mid: str) -> str:
 
 # -- Every meeting placed: an exact search and a large neighbourhood search side by side
 
+# The exact search's share of its time for the probe for a schedule without breaks, and
+# the share of the time after which the LNS joins it (measured on the benchmark, 2 cores).
+PROBE_SHARE = 0.25
+LNS_AFTER = 0.75
+
 
 @dataclass
 class _Found:
@@ -379,19 +386,22 @@ class _Offer(cp_model.CpSolverSolutionCallback):
 
 
 def _exact(shared: _Shared, problem: Problem, ids: list[str], deadline: float,
-           workers: int, probe: float, share: float) -> list[str]:  # fmt: skip
-    """Exact CP-SAT searches (core-guided, with the window constraints): without the
-    fairness bound for `share` of the time left (its bound holds under fairness too), then
-    under it. Returns notes."""
+           workers: int, probe: float) -> list[str]:  # fmt: skip
+    """Exact CP-SAT searches (core-guided, with the window constraints): a probe for a
+    schedule without any break for `probe` of the time left, then the search under the
+    fairness bound (its lower bound is at least the one without it). Only if the solver
+    proves the bound cannot be kept, the search without it. Returns notes."""
     options = shared.options
     d = options.fairness
     modelled = set(ids)
     count = {pid: sum(1 for i in mine if i in modelled)
              for pid, mine in problem.meetings_of.items()}  # fmt: skip
-    for k, bound_d in enumerate([-1, None] if d is None else [-1, None, d]):
+    floor = 0  # a lower bound for every schedule, fair or not
+    notes: list[str] = []
+    for k, bound_d in enumerate([-1, d, None]):
         left = deadline - time.monotonic()
-        if left < 0.05 or shared.settled():
-            return []
+        if left < 0.05 or (k < 2 and shared.settled()):
+            return notes
         b = Model(problem, ids)
         for expr in b.placed.values():
             b.cp.add(expr == 1)
@@ -406,12 +416,20 @@ def _exact(shared: _Shared, problem: Problem, ids: list[str], deadline: float,
             hint = shared.best
         b.hint(hint)
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = left * (
-            probe if k == 0 else share if k == 1 and d is not None else 1
-        )
+        solver.parameters.max_time_in_seconds = left * (probe if k == 0 else 1)
         solver.parameters.random_seed = options.seed
         solver.parameters.num_workers = workers
         solver.parameters.subsolvers.extend(subsolvers(workers))
+        if k == 2:  # the bound cannot be kept: the unfair optimum, alone (the LNS stopped)
+            status = solver.solve(b.cp)
+            found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            if found:
+                shared.offer(_decode(b, solver))
+            if status == cp_model.OPTIMAL:
+                shared.unfair_optimum = _decode(b, solver)
+            with shared.lock:  # the fair search's bound does not hold without fairness
+                shared.bound = max(floor, round(solver.best_objective_bound) if found else 0)
+            return notes
         solver.best_bound_callback = shared.raise_bound
         with shared.lock:
             shared.solver = solver
@@ -420,32 +438,30 @@ def _exact(shared: _Shared, problem: Problem, ids: list[str], deadline: float,
             shared.solver = None
         if k == 0:
             if status == cp_model.INFEASIBLE:
+                floor = 1
                 shared.raise_bound(1)
             continue
         if status == cp_model.OPTIMAL:
             shared.raise_bound(solver.objective_value)
-            got = {mid: s for (mid, s), v in b.x.items() if solver.boolean_value(v)}
-            if bound_d is None and measure(problem, got).spread > (d if d is not None else 10**9):
-                shared.unfair_optimum = got
-            elif shared.settled():
-                return []
-        elif status == cp_model.INFEASIBLE and bound_d is not None:
-            with shared.lock:
-                shared.done = True
-            return [f"no schedule placing all {len(ids)} meetings keeps the fairness bound "
-                    f"{bound_d}: the schedule ignores it"]  # fmt: skip
-    return []
+            return []
+        if status != cp_model.INFEASIBLE or bound_d is None:
+            return notes
+        with shared.lock:  # stops the LNS too
+            shared.done = True
+        notes.append(f"no schedule placing all {len(ids)} meetings keeps the fairness bound "
+                     f"{bound_d}: the schedule ignores it")  # fmt: skip
+    return notes
 
 
 def _portfolio(
     run: _Run, problem: Problem, ids: list[str], start: Mapping[str, int], options: Options,
     reserve: float = 0.0,
 ) -> _Found:  # fmt: skip
-    """Every meeting can be placed: the exact searches (`_exact`) and the LNS
-    (`lns.Search`, fairness soft) run side by side on the cores (one worker for the LNS,
-    the rest for the exact search; with one worker, the exact search first for half the
-    time, then the LNS). Each takes the other's better schedules; both stop when a fair
-    schedule meets the exact search's lower bound."""
+    """Every meeting can be placed: the exact searches (`_exact`) on every worker, and the
+    LNS (`lns.Search`, fairness soft) beside them for the last `1 - LNS_AFTER` of the
+    time (with one worker, the exact search first for half the time, then the LNS). Each
+    takes the other's better schedules; both stop when a fair schedule meets the exact
+    search's lower bound."""
     began = time.monotonic()
     deadline = began + max(0.0, run.left() - reserve)  # `reserve` is left for what follows
     n = options.workers or os.cpu_count() or 1
@@ -455,10 +471,11 @@ def _portfolio(
     if n >= 2:
         box: list[list[str]] = []
         thread = threading.Thread(
-            target=lambda: box.append(_exact(shared, problem, ids, deadline, n - 1, 0.2, 0.4))
+            target=lambda: box.append(_exact(shared, problem, ids, deadline, n, PROBE_SHARE))
         )
         thread.start()
         try:
+            thread.join(timeout=max(0.0, (deadline - began) * LNS_AFTER))
             search.run(shared.best, deadline, step_limit=1.0, exchange=shared.exchange)
         finally:
             with shared.lock:
@@ -468,7 +485,7 @@ def _portfolio(
             thread.join()
         notes.extend(box[0] if box else [])
     else:
-        notes.extend(_exact(shared, problem, ids, (began + deadline) / 2, 1, 0.2, 0.4))
+        notes.extend(_exact(shared, problem, ids, (began + deadline) / 2, 1, PROBE_SHARE))
         if not shared.settled():
             search.run(shared.best, deadline, step_limit=1.0, exchange=shared.exchange)
     run.spent += time.monotonic() - began
