@@ -8,6 +8,7 @@ redone on the fresh state if a concurrent change forces a retry.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -16,7 +17,7 @@ from server.core import idle, import_days, import_sheets, importer, rules, sched
 from server.core.errors import BadRequest, Conflict, MatchboardError
 from server.core.fresh import with_tokens
 from server.core.importer import Progress
-from server.core.model import Meeting, MeetingStatus, Record
+from server.core.model import Meeting, MeetingStatus, Record, Round
 from server.core.state import Change, ChangeRecord, EventState, state_from_records
 from server.demo import sample
 from server.edge import xlsx
@@ -51,6 +52,9 @@ class ScheduleOptions:
     fairness: int | None = 2
     reschedule: bool = False
     preview: bool = False  # compute and report, commit nothing
+    # Rounds whose seating began before this instant take no meetings; None: now. The
+    # sample conference is planned as of before its first round, which starts at once.
+    as_of_ms: int | None = None
     progress: Callable[[SolveProgress], None] | None = None
 
 
@@ -174,7 +178,8 @@ async def run_scheduler(
         result = scheduler.schedule(base)
         placed, unplaced, solved = result.placed, result.unplaced, None
     else:
-        ep = solve_event.problem_from_event(base, service.clock(), reschedule=options.reschedule)
+        as_of = service.clock() if options.as_of_ms is None else options.as_of_ms
+        ep = solve_event.problem_from_event(base, as_of, reschedule=options.reschedule)
         settings = Options(time_limit_s=options.time_limit_s, seed=options.seed,
                            workers=options.workers, fairness=options.fairness,
                            progress=options.progress)  # fmt: skip
@@ -236,7 +241,11 @@ async def create_sample_event(
     )
     records: list[Record] = [r for r in conf.records() if r is not conf.event]
     await service.create_event(conf.event, records, actor=actor, replace=True)
-    return await run_scheduler(service, event_id, actor=actor, options=options)
+    # Round 1 starts a minute from now, so its seating may have begun: the sample is
+    # planned as if before the event, with every round open.
+    first = min((r for r in records if isinstance(r, Round)), key=lambda r: r.index)
+    planned = dataclasses.replace(options or ScheduleOptions(), as_of_ms=first.seating_at_ms - 1)
+    return await run_scheduler(service, event_id, actor=actor, options=planned)
 
 
 def _move(state: EventState, new: Meeting) -> Move:
