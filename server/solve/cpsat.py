@@ -6,8 +6,8 @@
    meeting, that count is the proven maximum.
 3. Otherwise phase A (at most a third of the time) maximises the number placed, with
    nothing about breaks in the model.
-4. When every meeting can be placed (the usual case): two searches (`_portfolio`):
-   - exact (`_exact`, CP-SAT with the window constraints of `windows.py`, every meeting
+4. When every meeting can be placed (the usual case): two searches (`portfolio.py`):
+   - exact (`portfolio._exact`, CP-SAT with the window constraints of `windows.py`, every meeting
      placed, every worker: subsolvers "core" and "no_lp" for two): first a probe for a
      schedule without any break (a quarter of the time), then the core-guided search
      (MaxSAT-style lower bounds) under the fairness bound to the end. If the solver
@@ -40,10 +40,7 @@ search finds a schedule first may vary between runs even with one seed.
 
 from __future__ import annotations
 
-import os
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -51,78 +48,23 @@ from ortools.sat.python import cp_model
 from server.solve.breaks import Measure, measure
 from server.solve.cpmodel import Model
 from server.solve.greedy import greedy
-from server.solve.lns import Score, Search, score
+from server.solve.options import Options as Options
+from server.solve.options import Run, decode
+from server.solve.portfolio import portfolio
 from server.solve.precheck import Precheck, precheck
 from server.solve.problem import Problem, names
-from server.solve.result import Progress, Result, Status, Unplaced, assign_tables
+from server.solve.result import Result, Status, Unplaced, assign_tables
 from server.solve.windows import add_windows
-
-
-@dataclass(frozen=True)
-class Options:
-    time_limit_s: float = 30.0
-    seed: int = 0
-    workers: int = 0  # 0: the solver's default, every core of the machine
-    fairness: int | None = 2  # max − min breaks over people with meetings; None: no bound
-    progress: Callable[[Progress], None] | None = None
-
 
 # The share of the time limit phase B leaves to phase C (fewest moves) when rescheduling;
 # phase C starts from phase B's schedule, so a short run still keeps what it finds.
 FEWEST_MOVES_SHARE = 0.1
 
 
-class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, report: Callable[[Progress], None]) -> None:
-        super().__init__()
-        self.report = report
-
-    def on_solution_callback(self) -> None:
-        self.report(Progress(self.objective_value, self.best_objective_bound, self.wall_time))
-
-
-class _Run:
-    """The solves of one call, sharing the time limit."""
-
-    def __init__(self, options: Options) -> None:
-        self.options = options
-        self.spent = 0.0
-
-    def left(self) -> float:
-        return max(0.0, self.options.time_limit_s - self.spent)
-
-    def solve(
-        self, model: Model, limit: float, report: bool
-    ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.01, limit)
-        solver.parameters.random_seed = self.options.seed
-        solver.parameters.num_workers = self.options.workers
-        solver.parameters.subsolvers.extend(subsolvers(self.options.workers))
-        callback = _Callback(self.options.progress) if report and self.options.progress else None
-        status = solver.solve(model.cp, callback)
-        self.spent += solver.wall_time
-        return solver, status
-
-
-def subsolvers(workers: int) -> list[str]:
-    """CP-SAT's full-problem workers for `workers` (0: every core). With one or two, the
-    core-guided search (MaxSAT-style: lower bounds from conflicts on break literals) and
-    search without LP: the solver's default for two (one LP worker) proved none of the
-    hard instances; this pair proved forum-14's optimum in 17 s. With more cores, the
-    solver's own portfolio has both already."""
-    n = workers or os.cpu_count() or 1
-    return ["core"] if n == 1 else ["core", "no_lp"] if n == 2 else []
-
-
-def _decode(model: Model, solver: cp_model.CpSolver) -> dict[str, int]:
-    return {mid: s for (mid, s), v in model.x.items() if solver.boolean_value(v)}
-
-
 def solve(problem: Problem, options: Options | None = None) -> Result:
     options = options or Options()
     problem.validate()
-    run = _Run(options)
+    run = Run(options)
     check = precheck(problem)
     notes = [f.text for f in check.findings]
     ids = [m.id for m in problem.meetings if m.id not in check.impossible]
@@ -136,7 +78,7 @@ def solve(problem: Problem, options: Options | None = None) -> Result:
         a.hint(best)
         solver, a_status = run.solve(a, run.left() / 3, report=False)
         if a_status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value > most:
-            best, most = _decode(a, solver), round(solver.objective_value)
+            best, most = decode(a, solver), round(solver.objective_value)
         proven = a_status == cp_model.OPTIMAL
         if proven and most < len(ids):
             notes.append(f"at most {most} of the {len(ids)} meetings can be placed together")
@@ -145,7 +87,7 @@ def solve(problem: Problem, options: Options | None = None) -> Result:
     moving = any(problem.meeting[mid].current is not None for mid in ids)
     reserve = options.time_limit_s * FEWEST_MOVES_SHARE if moving else 0.0
     if proven and most == len(ids):  # every meeting placed: the exact search and the LNS
-        found = _portfolio(run, problem, ids, best, options, reserve)
+        found = portfolio(run, problem, ids, best, options, reserve)
         notes.extend(found.notes)
         schedule = _fewest_moves(run, problem, ids, found.schedule, d)
         return _result(problem, options, check, ids, schedule, start_measure,
@@ -185,7 +127,7 @@ def solve(problem: Problem, options: Options | None = None) -> Result:
 
 
 def _fewest_moves(
-    run: _Run, problem: Problem, ids: list[str], best: dict[str, int], fairness: int | None
+    run: Run, problem: Problem, ids: list[str], best: dict[str, int], fairness: int | None
 ) -> dict[str, int]:
     """Phase C (rescheduling): the schedule with as many placed, no more breaks and no
     worse fairness than `best` that leaves the most meetings where they are now. Phase B
@@ -204,7 +146,7 @@ def _fewest_moves(
     c.cp.maximize(cp_model.LinearExpr.sum([c.x[key] for key in current if key in c.x]))
     c.hint(best)
     solver, status = run.solve(c, run.left(), report=False)
-    return _decode(c, solver) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else best
+    return decode(c, solver) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else best
 
 
 @dataclass(frozen=True)
@@ -220,7 +162,7 @@ class _Phase:
 
 
 def _phase_b(
-    run: _Run,
+    run: Run,
     problem: Problem,
     ids: list[str],
     most: int,
@@ -248,7 +190,7 @@ def _phase_b(
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     return _Phase(
         status=status,
-        schedule=_decode(b, solver) if found else {},
+        schedule=decode(b, solver) if found else {},
         objective_bound=solver.best_objective_bound if found else 0.0,
         weight=weight,
     )
@@ -313,188 +255,3 @@ def _why(problem: Problem, schedule: Mapping[str, int], mid: str) -> str:
         f"{taken} have one of them busy and {full} have no free table"
         + ("" if taken or full else " (a precedence or fixed table rules the rest out)")
     )
-
-
-# -- Every meeting placed: an exact search and a large neighbourhood search side by side
-
-# The exact search's share of its time for the probe for a schedule without breaks, and
-# the share of the time after which the LNS joins it (measured on the benchmark, 2 cores).
-PROBE_SHARE = 0.25
-LNS_AFTER = 0.75
-
-
-@dataclass
-class _Found:
-    status: cp_model.CpSolverStatus
-    schedule: dict[str, int]
-    bound: int
-    notes: list[str]
-
-
-class _Shared:
-    """The best schedule and bound of the two searches (threads), under a lock."""
-
-    def __init__(self, problem: Problem, options: Options, start: Mapping[str, int]) -> None:
-        self.problem, self.options = problem, options
-        self.lock = threading.Lock()
-        self.best = dict(start)
-        self.score = score(problem, start, options.fairness)
-        self.bound = 0  # no schedule (fair or not) has fewer breaks
-        self.done = False  # the exact search has settled it: stop the other
-        self.unfair_optimum: dict[str, int] | None = None  # when the bound cannot be kept
-        self.began = time.monotonic()
-        self.solver: cp_model.CpSolver | None = None
-        if options.progress and self.score.excess == 0:  # the start is the first solution
-            options.progress(Progress(float(self.score.breaks), 0.0, 0.0))
-
-    def offer(self, schedule: Mapping[str, int], got: Score | None = None) -> None:
-        got = got or score(self.problem, schedule, self.options.fairness)
-        with self.lock:
-            if got.key() >= self.score.key():
-                return
-            self.best, self.score = dict(schedule), got
-            report = self.options.progress
-            if report and got.excess == 0:
-                report(Progress(float(got.breaks), float(self.bound),
-                                time.monotonic() - self.began))  # fmt: skip
-
-    def raise_bound(self, value: float) -> None:
-        with self.lock:
-            self.bound = max(self.bound, round(value))
-
-    def settled(self) -> bool:
-        with self.lock:
-            return self.done or (self.score.excess == 0 and self.score.breaks <= self.bound)
-
-    def exchange(self, schedule: dict[str, int], got: Score) -> tuple[dict[str, int], Score, bool]:
-        self.offer(schedule, got)
-        stop = self.settled()
-        with self.lock:
-            return self.best, self.score, stop
-
-
-class _Offer(cp_model.CpSolverSolutionCallback):
-    def __init__(self, model: Model, shared: _Shared) -> None:
-        super().__init__()
-        self.model, self.shared = model, shared
-
-    def on_solution_callback(self) -> None:
-        got = {mid: s for (mid, s), v in self.model.x.items() if self.boolean_value(v)}
-        self.shared.offer(got)
-        if self.shared.settled():
-            self.stop_search()
-
-
-def _exact(shared: _Shared, problem: Problem, ids: list[str], deadline: float,
-           workers: int, probe: float) -> list[str]:  # fmt: skip
-    """Exact CP-SAT searches (core-guided, with the window constraints): a probe for a
-    schedule without any break for `probe` of the time left, then the search under the
-    fairness bound (its lower bound is at least the one without it). Only if the solver
-    proves the bound cannot be kept, the search without it. Returns notes."""
-    options = shared.options
-    d = options.fairness
-    modelled = set(ids)
-    count = {pid: sum(1 for i in mine if i in modelled)
-             for pid, mine in problem.meetings_of.items()}  # fmt: skip
-    floor = 0  # a lower bound for every schedule, fair or not
-    notes: list[str] = []
-    for k, bound_d in enumerate([-1, d, None]):
-        left = deadline - time.monotonic()
-        if left < 0.05 or (k < 2 and shared.settled()):
-            return notes
-        b = Model(problem, ids)
-        for expr in b.placed.values():
-            b.cp.add(expr == 1)
-        add_windows(b.cp, problem, count, b.busy_literals(), b.breaks)
-        if bound_d == -1:  # a schedule without any break (fair by itself)?
-            b.cp.add(b.total_breaks() == 0)
-        else:
-            b.cp.minimize(b.total_breaks())
-        if bound_d is not None and bound_d >= 0:
-            b.add_fairness(bound_d)
-        with shared.lock:
-            hint = shared.best
-        b.hint(hint)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = left * (probe if k == 0 else 1)
-        solver.parameters.random_seed = options.seed
-        solver.parameters.num_workers = workers
-        solver.parameters.subsolvers.extend(subsolvers(workers))
-        if k == 2:  # the bound cannot be kept: the unfair optimum, alone (the LNS stopped)
-            status = solver.solve(b.cp)
-            found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-            if found:
-                shared.offer(_decode(b, solver))
-            if status == cp_model.OPTIMAL:
-                shared.unfair_optimum = _decode(b, solver)
-            with shared.lock:  # the fair search's bound does not hold without fairness
-                shared.bound = max(floor, round(solver.best_objective_bound) if found else 0)
-            return notes
-        solver.best_bound_callback = shared.raise_bound
-        with shared.lock:
-            shared.solver = solver
-        status = solver.solve(b.cp, _Offer(b, shared))
-        with shared.lock:
-            shared.solver = None
-        if k == 0:
-            if status == cp_model.INFEASIBLE:
-                floor = 1
-                shared.raise_bound(1)
-            continue
-        if status == cp_model.OPTIMAL:
-            shared.raise_bound(solver.objective_value)
-            return []
-        if status != cp_model.INFEASIBLE or bound_d is None:
-            return notes
-        with shared.lock:  # stops the LNS too
-            shared.done = True
-        notes.append(f"no schedule placing all {len(ids)} meetings keeps the fairness bound "
-                     f"{bound_d}: the schedule ignores it")  # fmt: skip
-    return notes
-
-
-def _portfolio(
-    run: _Run, problem: Problem, ids: list[str], start: Mapping[str, int], options: Options,
-    reserve: float = 0.0,
-) -> _Found:  # fmt: skip
-    """Every meeting can be placed: the exact searches (`_exact`) on every worker, and the
-    LNS (`lns.Search`, fairness soft) beside them for the last `1 - LNS_AFTER` of the
-    time (with one worker, the exact search first for half the time, then the LNS). Each
-    takes the other's better schedules; both stop when a fair schedule meets the exact
-    search's lower bound."""
-    began = time.monotonic()
-    deadline = began + max(0.0, run.left() - reserve)  # `reserve` is left for what follows
-    n = options.workers or os.cpu_count() or 1
-    shared = _Shared(problem, options, start)
-    search = Search(problem, ids, options.fairness, seed=options.seed, workers=1)
-    notes: list[str] = []
-    if n >= 2:
-        box: list[list[str]] = []
-        thread = threading.Thread(
-            target=lambda: box.append(_exact(shared, problem, ids, deadline, n, PROBE_SHARE))
-        )
-        thread.start()
-        try:
-            thread.join(timeout=max(0.0, (deadline - began) * LNS_AFTER))
-            search.run(shared.best, deadline, step_limit=1.0, exchange=shared.exchange)
-        finally:
-            with shared.lock:
-                shared.done = True
-                if shared.solver is not None:
-                    shared.solver.stop_search()
-            thread.join()
-        notes.extend(box[0] if box else [])
-    else:
-        notes.extend(_exact(shared, problem, ids, (began + deadline) / 2, 1, PROBE_SHARE))
-        if not shared.settled():
-            search.run(shared.best, deadline, step_limit=1.0, exchange=shared.exchange)
-    run.spent += time.monotonic() - began
-    best, got = shared.best, shared.score
-    if notes and shared.unfair_optimum is not None:  # the bound cannot be kept
-        unfair = shared.unfair_optimum
-        return _Found(cp_model.OPTIMAL, unfair, measure(problem, unfair).total, notes)
-    if got.excess:
-        notes.append(f"no schedule within the fairness bound {options.fairness} found in time")
-    optimal = got.excess == 0 and got.breaks <= shared.bound
-    return _Found(cp_model.OPTIMAL if optimal else cp_model.FEASIBLE, best,
-                  min(shared.bound, got.breaks), notes)  # fmt: skip
