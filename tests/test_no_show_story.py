@@ -104,6 +104,7 @@ def test_the_no_show_story(browser: Browser, site: tuple[str, EventState]) -> No
     # The at-risk card names who is here and who is missing — the right way round.
     card = console.locator('#alerts li[data-alert="alert-m1"]')
     expect(card).to_contain_text("At risk", timeout=10_000)
+    expect(card.locator(".alert-what b")).to_have_text("Round 1 · Table 1")  # the event's words
     expect(card.locator(".alert-who")).to_contain_text("Anna Berg is here")
     expect(card.locator(".alert-who")).to_contain_text("Jonas Weber not here")
     expect(console.locator('#grid td[data-meeting="m1"]')).to_have_class(re.compile("has-alert"))

@@ -90,7 +90,7 @@ export function alertsPanel(ctx: Ctx): { render(): void; tick(): void } {
   function item(a: AlertRecord): HTMLLIElement {
     const now = conn.serverNowMs();
     const w = who(a);
-    const where = `R${a.round}${a.table !== null ? ` · T${a.table}` : ""}`;
+    const where = a.table !== null ? t("alertWhereTable", { r: a.round, n: a.table }) : t("alertWhere", { r: a.round });
     const since = a.reported_at_ms ?? a.since_ms;
     const actions: HTMLElement[] = [];
     if (a.kind === "needs_partner") {
@@ -105,7 +105,7 @@ export function alertsPanel(ctx: Ctx): { render(): void; tick(): void } {
     return h(
       "li",
       { class: `alert alert-${a.kind}`, attrs: { "data-alert": a.id, "data-meeting": a.meeting } },
-      h("div", { class: "alert-what" }, h("b", { text: where }), ` ${kindLabel(a.kind)} · `, h("span", { class: "age", text: formatAge(since, now, t), attrs: { "data-since": String(since) } })),
+      h("div", { class: "alert-what" }, h("b", { text: where }), ` · ${kindLabel(a.kind)} · `, h("span", { class: "age", text: formatAge(since, now, t), attrs: { "data-since": String(since) } })),
       h("div", { class: "alert-who", text: w.text }),
       h("div", { class: "alert-actions" }, ...actions),
       a.kind === "needs_partner" && w.waiting ? substitutes(a, w.waiting) : null,
