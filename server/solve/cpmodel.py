@@ -19,7 +19,7 @@ every auxiliary variable's value is computed from its definition.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model_helper import Literal
@@ -141,11 +141,17 @@ class Model:
                     self.cp.add(sum(big) <= slot.seats_for(c))
 
     def _person(self, pid: str, ids: list[str]) -> None:
-        p, cp = self.problem, self.cp
+        p = self.problem
         kept = p.person[pid].busy if pid in p.person else frozenset()
+        self._encode_breaks(pid, ids, kept)
+
+    def _encode_breaks(self, pid: str, ids: list[str], held: Collection[int]) -> None:
+        """busy[pid, s] (a constant True in the slots of `held`: a meeting kept there, never
+        a new one) and the break-start literals of `pid` over their meetings `ids`."""
+        p, cp = self.problem, self.cp
         for s in p.slot:
             terms = [self.x[i, s] for i in ids if (i, s) in self.x]
-            if s in kept:  # a meeting the optimiser keeps (never a new one: not allowed)
+            if s in held:
                 self._busy[pid, s] = True
             elif not terms:
                 self._busy[pid, s] = False

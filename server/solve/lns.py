@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from server.solve.breaks import measure, person_breaks
-from server.solve.cpmodel import Lit, Model
+from server.solve.cpmodel import Model
 from server.solve.problem import Problem
 from server.solve.windows import add_windows
 
@@ -157,30 +157,9 @@ class _Sub(Model):
         self.cp.minimize(cp_model.LinearExpr.weighted_sum([excess, total], [self.weight, 1]))
 
     def _touched(self, pid: str, ids: list[str], taken: set[tuple[str, int]]) -> None:
-        p, cp = self.problem, self.cp
-        for s in p.slot:
-            terms = [self.x[i, s] for i in ids if (i, s) in self.x]
-            if (pid, s) in taken:
-                self._busy[pid, s] = True
-            elif not terms:
-                self._busy[pid, s] = False
-            elif len(terms) == 1:
-                self._busy[pid, s] = terms[0]
-            else:
-                b = cp.new_bool_var(f"busy[{pid},{s}]")
-                cp.add(sum(terms) == b)
-                self._busy[pid, s] = b
-        starts: list[Lit] = []
-        for run in p.runs:
-            busy = [self._busy[pid, s] for s in run]
-            after: list[Lit] = [False] * len(run)
-            for i in range(len(run) - 2, -1, -1):
-                after[i] = self._or(busy[i + 1], after[i + 1])
-            for i in range(1, len(run) - 1):
-                start = self._and([busy[i - 1], self._neg(busy[i]), after[i]])
-                if start is not False:
-                    starts.append(start)
-        self.breaks[pid] = starts
+        held = {s for s in self.problem.slot if (pid, s) in taken}
+        self._encode_breaks(pid, ids, held)
+        starts = self.breaks[pid]
         self.count[pid] = cp_model.LinearExpr.sum([v for v in starts if not isinstance(v, bool)])
 
 
