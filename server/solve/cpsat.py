@@ -6,7 +6,7 @@
    meeting, that count is the proven maximum.
 3. Otherwise phase A (at most a third of the time), with nothing about breaks in the
    model: can every meeting be placed (each exactly once: settled in about a second on
-   the benchmark)? If not, the most that can.
+   the benchmark)? If not, all but one (`most_placed`)? Else the most that can.
 4. When every meeting can be placed (the usual case): two searches (`portfolio.py`):
    - exact (`portfolio._exact`, CP-SAT with the window constraints of `windows.py`, every meeting
      placed, every worker: subsolvers "core" and "no_lp" for two): first a probe for a
@@ -62,6 +62,8 @@ from server.solve.windows import add_windows
 FEWEST_MOVES_SHARE = 0.1
 # The share of phase A's time for the question "can every meeting be placed?".
 ALL_PLACED_SHARE = 0.5
+# The time for each question "all but this one?" after "all?" was refused.
+ONE_LEFT_OUT_S = 2.0
 
 
 def solve(problem: Problem, options: Options | None = None) -> Result:
@@ -129,25 +131,48 @@ def most_placed(
     """Phase A: the schedule placing the most meetings, how many, and whether that is
     proven. First the question "all of them?" (every meeting exactly once), which CP-SAT
     settles in about a second where maximising the count takes 10–20 s or more (on the
-    benchmark's precedence variants); then, unless it found them all, the maximum."""
+    benchmark's precedence variants). If not, "all but one?", leaving out in turn each
+    meeting the greedy start could not place (the one to leave out was among them on the
+    benchmark: 1–2 s where maximising took 12–20 s). Then, unless settled, the maximum."""
     began = run.spent
-    a = Model(problem, ids, breaks=False)
-    for expr in a.placed.values():
-        a.cp.add(expr == 1)
-    a.hint(start)
-    solver, status = run.solve(a, limit * ALL_PLACED_SHARE, report=False, core=False)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return decode(a, solver), len(ids), True
+
+    def left() -> float:
+        return limit - (run.spent - began)
+
+    status, schedule = _all_of(run, problem, ids, start, limit * ALL_PLACED_SHARE)
+    if schedule is not None:
+        return schedule, len(ids), True
+    if status == cp_model.INFEASIBLE:
+        for skip in [mid for mid in ids if mid not in start]:
+            if left() < limit * (1 - ALL_PLACED_SHARE) / 2:
+                break  # keep half of the rest for maximising
+            rest = [mid for mid in ids if mid != skip]
+            _, schedule = _all_of(run, problem, rest, start, min(ONE_LEFT_OUT_S, left() / 2))
+            if schedule is not None:
+                return schedule, len(ids) - 1, True
     a = Model(problem, ids, breaks=False)
     placed = cp_model.LinearExpr.sum(list(a.placed.values()))
     if status == cp_model.INFEASIBLE:
         a.cp.add(placed <= len(ids) - 1)
     a.cp.maximize(placed)
     a.hint(start)
-    solver, status = run.solve(a, limit - (run.spent - began), report=False, core=False)
+    solver, status = run.solve(a, left(), report=False, core=False)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value > len(start):
         return decode(a, solver), round(solver.objective_value), status == cp_model.OPTIMAL
     return start, len(start), status == cp_model.OPTIMAL
+
+
+def _all_of(
+    run: Run, problem: Problem, ids: list[str], start: Mapping[str, int], limit: float
+) -> tuple[cp_model.CpSolverStatus, dict[str, int] | None]:
+    """A schedule placing every meeting of `ids` (each exactly once), if found in time."""
+    a = Model(problem, ids, breaks=False)
+    for expr in a.placed.values():
+        a.cp.add(expr == 1)
+    a.hint({mid: s for mid, s in start.items() if mid in a.placed})
+    solver, status = run.solve(a, limit, report=False, core=False)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return status, decode(a, solver) if found else None
 
 
 def _fewest_moves(
