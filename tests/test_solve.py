@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import pytest
 
 from server.solve.breaks import KINDS, measure, person_breaks, violations
-from server.solve.cpsat import Options, most_placed, solve
+from server.solve.cpsat import Options, _why, most_placed, solve
 from server.solve.greedy import greedy
 from server.solve.options import Run
 from server.solve.precheck import precheck
@@ -229,6 +229,23 @@ def test_phase_a_asks_whether_all_fit_before_it_counts() -> None:
     result = solve(chain, FAST)
     assert result.all_placeable is False and len(result.unplaced) == 1
     assert "at most 2 of the 3 meetings can be placed together" in result.notes
+
+
+def test_an_unplaced_meeting_says_what_rules_out_each_slot() -> None:
+    # Y must follow X (in slot 2): slot 3 is full, and in slots 1 and 2 it would not
+    # follow X; the reason counts those too instead of leaving them unexplained.
+    problem = Problem(
+        slots(3, tables=2), people("a", "b", "c", "d", "e", "f", "g"),
+        (meet("W", "a", "e"), meet("X", "a", "b"), meet("Y", "c", "d", after=frozenset({"X"})),
+         meet("Z1", "e", "f"), meet("Z2", "b", "g")),
+    )  # fmt: skip
+    schedule = {"W": 1, "X": 2, "Z1": 3, "Z2": 3}
+    assert violations(problem, schedule) == []
+    assert _why(problem, schedule, "Y") == (
+        "meeting Y (Person C and Person D): of the 3 slots where Person C and Person D can "
+        "meet, 0 have one of them busy and 1 have no free table; in the other 2, a "
+        "precedence or a fixed table rules it out"
+    )
 
 
 def test_a_meeting_without_a_common_slot_is_reported() -> None:

@@ -296,11 +296,12 @@ def _why(problem: Problem, schedule: Mapping[str, int], mid: str) -> str:
     for s in schedule.values():
         load[s] = load.get(s, 0) + 1
     allowed = problem.allowed[mid]
-    taken = sum(1 for s in allowed if any((pid, s) in busy for pid in m.people))
-    full = sum(1 for s in allowed if load.get(s, 0) >= problem.slot[s].tables)
+    taken = {s for s in allowed if any((pid, s) in busy for pid in m.people)}
+    full = {s for s in allowed if load.get(s, 0) >= problem.slot[s].tables}
+    rest = len(allowed) - len(taken | full)
     who = names(problem.person[p].label for p in m.people)
     return (
         f"{problem.label(mid)}: of the {len(allowed)} {problem.noun}s where {who} can meet, "
-        f"{taken} have one of them busy and {full} have no free table"
-        + ("" if taken or full else " (a precedence or fixed table rules the rest out)")
+        f"{len(taken)} have one of them busy and {len(full)} have no free table"
+        + (f"; in the other {rest}, a precedence or a fixed table rules it out" if rest else "")
     )
