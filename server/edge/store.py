@@ -9,7 +9,17 @@ commit runs on a single Redis Cluster shard):
     mb:{ev}:req:<epoch>:<request id>
                            string a committed request's receipt (msgpack), kept 24 h;
                            written by the commit that applied the request
-    mb:events              set    ids of all events (outside the tag; maintained best effort)
+    mb:events              set    ids of all events (outside any tag; maintained best effort)
+
+On a Redis Cluster (server/edge/redis_client.py) an event's keys sit on one shard, so its
+commit script and its MULTI/EXEC reads stay within one slot; `mb:events` is one key on
+one shard of its own choosing, written by a command of its own after the event's script,
+never in a script or transaction with an event's keys. Stream following is one blocking
+XREAD per event (server/edge/feed.py), which the cluster client sends to the event's shard.
+
+With `wait_replicas` > 0 a commit is acknowledged only once that many replicas have it
+(WAIT, on the connection that ran the script); otherwise it raises `Unavailable`, never a
+success that a failover could take back.
 
 Every call that talks to Redis is a `redis_call`: Redis down, timing out or loading its
 data raises `Unavailable` (server/edge/faults.py), never the client library's own errors.
@@ -21,10 +31,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
 
-import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 
 from server.core import codec
-from server.core.errors import EventNotFound
+from server.core.errors import EventNotFound, Unavailable
 from server.core.idempotency import RECEIPT_TTL_S, Receipt
 
 # check_event_id and EVENT_ID_RE live in server/core/model.py (pure); named here for store's users.
@@ -33,6 +43,8 @@ from server.core.model import KINDS, Record
 from server.core.model import check_event_id as check_event_id
 from server.core.state import Change, ChangeRecord, EventState
 from server.edge.faults import redis_call
+from server.edge.redis_client import RedisClient, redis_client
+from server.edge.settings import Settings
 
 EVENTS_KEY: Final = "mb:events"
 # Change records kept for resume and the audit log. An event of the reference size makes
@@ -94,10 +106,25 @@ def _script(name: str) -> str:
     return resources.files("server.edge").joinpath("lua", f"{name}.lua").read_text()
 
 
+def store_for(settings: Settings, url: str) -> Store:
+    """The store on the client for `url` (one Redis or a cluster), with the settings' WAIT."""
+    return Store(
+        redis_client(url),
+        wait_replicas=settings.redis_wait_replicas,
+        wait_timeout_ms=settings.redis_wait_timeout_ms,
+    )
+
+
 class Store:
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(
+        self, client: RedisClient, *, wait_replicas: int = 0, wait_timeout_ms: int = 1000
+    ) -> None:
         self.redis = client
-        self._commit = client.register_script(_script("commit"))
+        # A commit is acknowledged once this many replicas have it (0: when the master has it).
+        self.wait_replicas = wait_replicas
+        self.wait_timeout_ms = wait_timeout_ms
+        self._commit_text = _script("commit")
+        self._commit = client.register_script(self._commit_text)
         self._create = client.register_script(_script("create"))
         self._renew = client.register_script(_script("renew"))
 
@@ -175,7 +202,10 @@ class Store:
             args += [_KIND_INDEX[kind], key, b""]
         for rec in record.change.upserts:
             args += [_KIND_INDEX[rec.KIND], rec.key, codec.pack_record(rec)]
-        reply = await self._commit(keys=keys, args=args)
+        if self.wait_replicas:
+            reply = await self._durable(keys, args)
+        else:
+            reply = await self._commit(keys=keys, args=args)
         status = reply[0].decode()
         if status == "ok":
             return int(reply[1])
@@ -186,6 +216,28 @@ class Store:
         if status == "epoch":
             raise EpochChanged(f"event {event_id!r} was re-created")
         raise EventNotFound(f"there is no event {event_id!r}")
+
+    async def _durable(self, keys: list[str], args: list[Any]) -> Any:
+        """The commit script, then WAIT on the same connection (one pipeline, to the
+        event's master): a written change counts only once `wait_replicas` replicas have
+        it. EVAL, not EVALSHA: a replica promoted by a failover has no scripts loaded."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.eval(self._commit_text, len(keys), *keys, *args)
+            if isinstance(self.redis, RedisCluster):
+                node = self.redis.get_node_from_key(keys[0])
+                pipe.execute_command(
+                    "WAIT", self.wait_replicas, self.wait_timeout_ms, target_nodes=node
+                )
+            else:
+                pipe.execute_command("WAIT", self.wait_replicas, self.wait_timeout_ms)
+            reply, acked = await pipe.execute()
+        if reply[0] == b"ok" and int(acked) < self.wait_replicas:
+            raise Unavailable(
+                f"the change reached {int(acked)} of {self.wait_replicas} Redis replicas "
+                f"within {self.wait_timeout_ms} ms, so it is not confirmed; it may still "
+                "be applied: send the command again with the same request id"
+            )
+        return reply
 
     @redis_call
     async def receipt(self, event_id: str, epoch: str, request_id: str) -> Receipt | None:
