@@ -80,6 +80,7 @@ class LocalCluster:
         self.replicas = replicas
         self.node_timeout_ms = node_timeout_ms
         self.nodes: list[Node] = []
+        self.binary = ""
 
     @property
     def url(self) -> str:
@@ -90,6 +91,7 @@ class LocalCluster:
         binary = find_redis_server()
         if binary is None:
             raise Unavailable(NOT_FOUND_HELP)
+        self.binary = binary
         taken: set[int] = set()
         try:
             for i in range(self.masters * (1 + self.replicas)):
@@ -178,10 +180,14 @@ class LocalCluster:
                 return False
         return True
 
-    def _until(self, check: Callable[[], bool], what: str, node: Node | None = None) -> None:
+    def _until(
+        self, check: Callable[[], bool], what: str, node: Node | None = None, *, dead: bool = False
+    ) -> None:
+        """Poll `check` (Redis offers nothing to await here), failing fast when a node that
+        should run exited; `dead`: some node is down on purpose, check `node` only."""
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
-            for n in [node] if node else self.nodes:
+            for n in [node] if node else [] if dead else self.nodes:
                 if not n.alive():
                     raise Unavailable(
                         f"redis-server on port {n.port} exited ({n.process.returncode}); "
@@ -228,7 +234,21 @@ class LocalCluster:
                     return False
             return True
 
-        self._until(served, "a replica to take over the dead master's slots")
+        self._until(served, "a replica to take over the dead master's slots", dead=True)
+
+    def restart(self, dead: Node) -> Node:
+        """Start a killed node again (same port, same folder: the same node to the others).
+        A master that was failed over comes back as its successor's replica."""
+        node = self._spawn(self.binary, dead.port, dead.folder)
+        self.nodes[self.nodes.index(dead)] = node
+
+        def replica_in_sync() -> bool:
+            with node.client() as c:
+                info: dict[str, Any] = c.info("replication")
+            return info["role"] == "slave" and info.get("master_link_status") == "up"
+
+        self._until(replica_in_sync, "the restarted node to follow its new master", node)
+        return node
 
     def stop(self) -> None:
         for node in self.nodes:
