@@ -8,13 +8,18 @@ each); the failover test, which kills a master, has a cluster of its own
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+from pathlib import Path
 
 import pytest
 from redis.asyncio.cluster import RedisCluster
+from redis.cluster import RedisCluster as SyncCluster
 
 from server.core.errors import InvalidSetting, Unavailable
 from server.core.model import Announcement, Event
 from server.core.state import Change
+from server.edge.cli import main
 from server.edge.embedded import EmbeddedRedis
 from server.edge.embedded_cluster import LocalCluster
 from server.edge.hub import Hub
@@ -27,6 +32,7 @@ from tests.factory import small_event_records, upserting
 from tests.test_redis_regression import attach
 
 WAIT_S = 10.0
+DATA = Path(__file__).parent / "data"
 
 
 def test_a_cluster_url_names_its_nodes_and_gets_the_cluster_client() -> None:
@@ -135,3 +141,24 @@ async def test_a_single_redis_without_replicas_confirms_no_durable_commit(
             await service.execute("alone", "announce", lambda _s: change, actor="t")
     finally:
         await client.aclose()
+
+
+def test_the_command_line_works_on_the_cluster(
+    redis_cluster: LocalCluster,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """create, import and export through MATCHBOARD_REDIS_URL=redis+cluster://..."""
+    first = redis_cluster.nodes[0]
+    with SyncCluster(host="127.0.0.1", port=first.port) as sync:
+        sync.flushall()  # every master's keys
+    monkeypatch.setenv("MATCHBOARD_REDIS_URL", redis_cluster.url)
+    assert main(["create", "cli-ev", "--name", "On a cluster", "--timezone", "Europe/Berlin"]) == 0
+    assert "Moderator token:" in capsys.readouterr().out
+    assert main(["import", "cli-ev", str(DATA / "participants.csv")]) == 0
+    assert "participants.csv: 12 created" in capsys.readouterr().out
+    target = tmp_path / "participants.csv"
+    assert main(["export", "cli-ev", "--what", "participants", "-o", str(target)]) == 0
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 12
