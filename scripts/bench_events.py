@@ -8,12 +8,13 @@ For each backend, all on 127.0.0.1 and cleaned up at the end (also on Ctrl-C or 
    each (server/edge/embedded_cluster.py), and creates `--events` sample events of
    `--devices` participants each;
 2. starts `--instances` `matchboard serve` processes on it (on the cluster with
-   MATCHBOARD_REDIS_WAIT_REPLICAS=1: a commit is acknowledged once a replica has it);
+   MATCHBOARD_REDIS_WAIT_REPLICAS=`--cluster-wait`, 1: a commit is acknowledged once a
+   replica has it);
 3. opens, per event, `--devices` phone feeds and `--moderators` moderator feeds from client
    processes (2,500 feeds each), spread over the server processes;
-4. commits `--rounds` rounds of one announcement per event (all events at once, 20 in
-   flight), noting how long each commit took and when it returned; every feed notes when
-   the update with that version arrived;
+4. commits `--rounds` rounds of one announcement per event, `--rate` commits per second
+   over all events (200), noting how long each commit took and when it returned; every
+   feed notes when the update with that version arrived;
 5. prints commit p50/p99 (ms), fan-out p50/p99 (receive time - commit return), keys and
    commands per shard (DBSIZE, INFO commandstats of each master, counted from step 4's
    start), and server memory per event (servers' RSS growth over steps 3-4 / events).
@@ -57,7 +58,6 @@ from server.edge.store import Store
 from server.wire.protocol import Encoding
 
 PER_PROCESS = 2_500  # feeds per client process: well under its 20,000 open files
-IN_FLIGHT = 20  # commits running at once
 COLLECT_S = 60.0
 
 
@@ -153,31 +153,35 @@ def targets(states: list[Any], args: argparse.Namespace, ports: list[int]) -> li
 
 
 async def drive(
-    client: RedisClient, states: list[Any], rounds: int, wait_replicas: int
+    client: RedisClient, states: list[Any], args: argparse.Namespace, wait_replicas: int
 ) -> tuple[dict[tuple[int, int], int], list[float]]:
-    """`rounds` announcements per event; (event index, version) -> commit time (µs), and
-    every commit's duration (ms)."""
+    """`--rounds` announcements per event, started at `--rate` per second whatever Redis
+    answers (the same offered load on both backends); (event index, version) -> commit
+    time (µs), and every commit's duration (ms)."""
     service = Service(Store(client, wait_replicas=wait_replicas, wait_timeout_ms=2000))
     commits: dict[tuple[int, int], int] = {}
     durations: list[float] = []
-    gate = asyncio.Semaphore(IN_FLIGHT)
 
     async def one(index: int, k: int) -> None:
         note = Announcement(id=f"bench-{k}", text=f"Announcement {k}: coffee in hall B.")
-        async with gate:
-            started = time.perf_counter()
-            record = await service.execute(
-                states[index].event.id, "announce", lambda _s: Change(upserts=(note,)),
-                actor="bench",
-            )  # fmt: skip
-            durations.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        record = await service.execute(
+            states[index].event.id, "announce", lambda _s: Change(upserts=(note,)),
+            actor="bench",
+        )  # fmt: skip
+        durations.append((time.perf_counter() - started) * 1000)
         assert record is not None
         commits[(index, record.version)] = now_us()
 
     for index in range(len(states)):  # every replica loaded before the clock starts
         await service.state(states[index].event.id)
-    for k in range(rounds):
-        await asyncio.gather(*(one(i, k) for i in range(len(states))))
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    tasks = []
+    for n in range(args.rounds * len(states)):
+        await asyncio.sleep(max(0.0, start + n / args.rate - loop.time()))
+        tasks.append(asyncio.create_task(one(n % len(states), n // len(states))))
+    await asyncio.gather(*tasks)
     return commits, durations
 
 
@@ -202,7 +206,7 @@ async def run_backend(
     else:
         res.cluster = LocalCluster(res.tmp / "cluster")
         url = res.cluster.start()
-        wait = 1
+        wait = args.cluster_wait
     client = redis_client(url)
     try:
         started = time.monotonic()
@@ -223,7 +227,7 @@ async def run_backend(
         nodes = masters(res, backend)
         for c in nodes:
             c.config_resetstat()
-        commits, durations = await drive(client, states, args.rounds, wait)
+        commits, durations = await drive(client, states, args, wait)
         last = max(version for _index, version in commits)
         received = await ask(workers, [("collect", (last, COLLECT_S))] * len(workers), 120)
         after = sum(rss_kb(p.pid) for p in res.servers)
@@ -291,8 +295,12 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=3, help="server processes")
     parser.add_argument("--rounds", type=int, default=5, help="commits per event")
     parser.add_argument("--only", choices=("single", "cluster"))
+    parser.add_argument("--cluster-wait", type=int, default=1,
+                        help="WAIT replicas on the cluster (0: no WAIT)")  # fmt: skip
+    parser.add_argument("--rate", type=float, default=200.0,
+                        help="commits per second, over all events")  # fmt: skip
     args = parser.parse_args()
-    if min(args.events, args.devices, args.instances, args.rounds) < 1:
+    if min(args.events, args.devices, args.instances, args.rounds, args.rate) <= 0:
         raise SystemExit("--events, --devices, --instances and --rounds must be at least 1")
     raise_file_limit()
     stopped: list[int] = []

@@ -115,6 +115,7 @@ class LocalCluster:
             "--cluster-node-timeout", str(self.node_timeout_ms),
             # The other shards' events go on while one shard fails over.
             "--cluster-require-full-coverage", "no",
+            "--tcp-backlog", "4096",  # as the embedded Redis: many feeds start at once
             "--dir", str(folder),
             "--appendonly", "yes",
             "--appendfsync", "everysec",
