@@ -162,3 +162,29 @@ def test_the_command_line_works_on_the_cluster(
     assert main(["export", "cli-ev", "--what", "participants", "-o", str(target)]) == 0
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
     assert len(rows) == 12
+
+
+@pytest.mark.both_redis
+async def test_one_process_follows_more_events_than_the_clients_default_pool(
+    redis: RedisClient, redis_url: str
+) -> None:
+    """Each followed event holds a connection for its blocking read: past redis-py's
+    default pool of 100, the 101st event's feed failed (MaxConnectionsError)."""
+    service = Service(Store(redis))
+    ids = [f"many-{i:03d}" for i in range(110)]
+    for event_id in ids:
+        await make_event(service, event_id)
+    hub = Hub(Service(Store(redis_client(redis_url))))
+    try:
+        halls = [attach(await hub.feed(e), Role.HALL, None) for e in ids]
+        for event_id in ids:
+            note = Announcement("a1", "note")
+            await service.execute(event_id, "announce", upserting(note), actor="t")
+        async with asyncio.timeout(WAIT_S):  # bounds the wait only
+            while True:  # the feed offers no event to await: polling
+                if all(any(m["type"] == "update" for m in h.messages) for h in halls):
+                    break
+                await asyncio.sleep(0.05)
+    finally:
+        await hub.stop()
+        await hub.service.store.redis.aclose()

@@ -39,10 +39,12 @@ REDIS_CONNECT_TIMEOUT_S: Final = 2.0
 # A read that has no answer after this fails. Well above the feeds' blocking read
 # (server/edge/feed.py, FOLLOW_BLOCK_MS) and the commit's WAIT timeout.
 CLUSTER_SOCKET_TIMEOUT_S: Final = 10.0
-# Connections per cluster node and process. Each event followed by this process holds one
-# while its feed waits for changes (one blocking XREAD per event), so this bounds the
-# events one process can follow on one shard; redis-py's default (100) is too few.
-CLUSTER_MAX_CONNECTIONS: Final = 20_000
+# Connections per Redis (per cluster node) and process. Each event followed by this process
+# holds one while its feed waits for changes (one blocking XREAD per event), so this bounds
+# the events one process can follow on one Redis or shard: redis-py's default since 6.x
+# (100) refused the 101st event's feed and everything after it (MaxConnectionsError,
+# answered as `unavailable`; scripts/bench_events.py follows 200 events per process).
+MAX_CONNECTIONS: Final = 20_000
 
 
 def is_cluster_url(url: str) -> bool:
@@ -57,6 +59,7 @@ def redis_client(url: str) -> RedisClient:
         url,
         retry=Retry(REDIS_BACKOFF, REDIS_RETRIES),
         socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S,
+        max_connections=MAX_CONNECTIONS,
     )
 
 
@@ -90,7 +93,7 @@ def _cluster_client(url: str) -> RedisCluster:
         retry=Retry(REDIS_BACKOFF, REDIS_RETRIES),
         socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S,
         socket_timeout=CLUSTER_SOCKET_TIMEOUT_S,
-        max_connections=CLUSTER_MAX_CONNECTIONS,
+        max_connections=MAX_CONNECTIONS,
         # A shard whose master is down answers nothing until its replica takes over;
         # the other shards' events go on meanwhile.
         require_full_coverage=False,
