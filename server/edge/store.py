@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
 
-from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 
 from server.core import codec
 from server.core.errors import EventNotFound, Unavailable
@@ -217,6 +217,14 @@ class Store:
             raise EpochChanged(f"event {event_id!r} was re-created")
         raise EventNotFound(f"there is no event {event_id!r}")
 
+    async def _master_of(self, key: str) -> ClusterNode:
+        """The master now serving `key`'s slot, as far as the cluster client knows."""
+        assert isinstance(self.redis, RedisCluster)
+        await self.redis.initialize()  # learns the slots once; nothing after that
+        node = self.redis.get_node_from_key(key)
+        assert node is not None  # a master, not a replica: there is always one
+        return node
+
     async def _durable(self, keys: list[str], args: list[Any]) -> Any:
         """The commit script, then WAIT on the same connection (one pipeline, to the
         event's master): a written change counts only once `wait_replicas` replicas have
@@ -224,7 +232,7 @@ class Store:
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.eval(self._commit_text, len(keys), *keys, *args)
             if isinstance(self.redis, RedisCluster):
-                node = self.redis.get_node_from_key(keys[0])
+                node = await self._master_of(keys[0])
                 pipe.execute_command(
                     "WAIT", self.wait_replicas, self.wait_timeout_ms, target_nodes=node
                 )
@@ -250,9 +258,18 @@ class Store:
         self, event_id: str, after_version: int, block_ms: int, *, count: int = 500
     ) -> list[ChangeRecord]:
         """Change records after `after_version`, waiting up to `block_ms` for the first."""
-        reply: Any = await self.redis.xread(
-            {changes_key(event_id): f"{after_version}-0"}, count=count, block=block_ms
-        )
+        key, position = changes_key(event_id), f"{after_version}-0"
+        reply: Any
+        if isinstance(self.redis, RedisCluster):
+            # XREAD's keys are "movable": to find the slot, redis-py would ask the server
+            # (COMMAND GETKEYS) before every read; naming the stream's master saves that
+            # round trip, and redis-py still follows a MOVED redirection.
+            reply = await self.redis.execute_command(
+                "XREAD", "COUNT", count, "BLOCK", block_ms, "STREAMS", key, position,
+                target_nodes=await self._master_of(key),
+            )  # fmt: skip
+        else:
+            reply = await self.redis.xread({key: position}, count=count, block=block_ms)
         if not reply:
             return []
         entries: list[tuple[bytes, dict[bytes, bytes]]] = reply[0][1]
