@@ -46,10 +46,29 @@ def test_a_whole_planning_session(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert "participants.csv: 12 created, 0 updated, 0 unchanged" in out
     assert main(["import", "cmc", str(data / "meetings.csv")]) == 0
     capsys.readouterr()
-    assert main(["schedule", "cmc", "--time-limit", "5"]) == 0
+    # Preview, keep the plan, store that very plan.
+    plan = tmp_path / "plan.json"
+    preview = ["schedule", "cmc", "--time-limit", "5", "--preview", "--save-plan", str(plan)]
+    assert main(preview) == 0
+    out = capsys.readouterr().out
+    assert "would place 3 meetings; 0 could not be placed" in out
+    assert "idle breaks:" in out and "proven optimal" in out
+    assert f"plan saved to {plan}: store it as shown with --apply {plan}" in out
+    saved = json.loads(plan.read_text(encoding="utf-8"))
+    assert len(saved["meetings"]) == 3
+    assert main(["schedule", "cmc", "--apply", str(plan)]) == 0
     out = capsys.readouterr().out
     assert "placed 3 meetings; 0 could not be placed" in out
-    assert "idle breaks:" in out and "proven optimal" in out
+    assert "(the previewed schedule, as shown)" in out
+    assert main(["export", "cmc", "--what", "event"]) == 0
+    stored = {m["id"]: m for m in json.loads(capsys.readouterr().out)["meetings"]}
+    for row in saved["meetings"]:
+        m = stored[row["meeting_id"]]
+        assert (m["round"], m["table"], m["status"]) == (row["round"], row["table"], "scheduled")
+    assert main(["schedule", "cmc", "--apply", str(plan)]) == 2  # its meetings changed since
+    assert "changed since the preview" in capsys.readouterr().err
+    assert main(["schedule", "cmc", "--save-plan", str(plan)]) == 2
+    assert "--save-plan needs --preview" in capsys.readouterr().err
     assert main(["schedule", "cmc", "--time-limit", "5"]) == 0  # again: nothing waits
     assert "nothing to schedule: no meeting request is waiting" in capsys.readouterr().out
 

@@ -425,11 +425,28 @@ def test_an_organiser_re_optimises_after_cancellations_with_a_preview_first(
         assert any(name.startswith("Anna Berg") for name in move["people"])
     assert client.get("/api/events/ev1", headers=auth(event)).json()["version"] == version
 
+    # Confirm stores the previewed plan itself, not a new solve's answer.
+    plan = preview["plan"]
+    assert plan["version"] == version
+    moving = {m["meeting_id"] for m in preview["moves"]}
+    assert {r["meeting_id"] for r in plan["meetings"]} == moving
     done = client.post("/api/events/ev1/schedule", headers=auth(event),
-                       json={"reschedule": True, "time_limit_s": 10}).json()  # fmt: skip
+                       json={"apply": plan}).json()  # fmt: skip
+    assert done["method"] == "plan" and "plan" not in done, done
     assert done["version"] == version + 1 and done["breaks"] == 0, done
+    assert done["moves"] == preview["moves"] and done["moved"] == preview["moved"]
+    state = client.get("/api/events/ev1", headers=auth(event)).json()
+    where = {m["id"]: (m["round"], m["table"]) for m in state["meetings"]}
+    assert all(where[r["meeting_id"]] == (r["round"], r["table"]) for r in plan["meetings"])
     report = client.get("/api/events/ev1/export/breaks.json", headers=auth(event)).json()
     assert report["summary"]["total_breaks"] == 0
+
+    # The same plan again: its meetings changed since the preview (they moved), so it is
+    # a conflict that names one, and nothing is stored.
+    again = client.post("/api/events/ev1/schedule", headers=auth(event), json={"apply": plan})
+    error = assert_error(again, 409, "conflict")
+    assert "changed since the preview" in error["message"] and "preview again" in error["message"]
+    assert client.get("/api/events/ev1", headers=auth(event)).json()["version"] == version + 1
 
 
 @pytest.mark.parametrize(
@@ -439,6 +456,24 @@ def test_an_organiser_re_optimises_after_cancellations_with_a_preview_first(
         ({"time_limit_s": 0}, "time_limit_s must be a number of seconds in (0, 600]"),
         ({"fairness": -1}, "fairness must be a whole number ≥ 0"),
         ({"fast": "yes"}, "fast must be true or false"),
+        (
+            {"apply": {"version": 1, "meetings": []}, "preview": True},
+            "apply stores a preview's plan as it is: it takes no other option ('preview' given)",
+        ),
+        ({"apply": [1]}, 'apply must be the "plan" of a preview answer'),
+        (
+            {
+                "apply": {
+                    "version": 1,
+                    "meetings": [{"meeting_id": "m1", "round": 0, "table": 1, "was": "ab"}],
+                }
+            },
+            "apply.meetings[0].round must be a whole number ≥ 1, not 0",
+        ),
+        (
+            {"apply": {"version": 1, "meetings": [{"meeting_id": "m1", "round": 1, "table": 1}]}},
+            "apply.meetings[0].was must be the fingerprint the preview gave",
+        ),
     ],
 )
 def test_a_bad_schedule_option_is_refused_with_its_name(
@@ -449,6 +484,17 @@ def test_a_bad_schedule_option_is_refused_with_its_name(
         client.post("/api/events/ev1/schedule", json=body, headers=auth(event)), 400, "bad_request"
     )
     assert says in error["message"]
+
+
+def test_a_plan_with_a_meeting_that_is_gone_stores_nothing(api: tuple[TestClient, Event]) -> None:
+    client, event = api
+    version = client.get("/api/events/ev1", headers=auth(event)).json()["version"]
+    plan = {"version": version,
+            "meetings": [{"meeting_id": "nope", "round": 1, "table": 1, "was": "ab"}]}  # fmt: skip
+    answer = client.post("/api/events/ev1/schedule", json={"apply": plan}, headers=auth(event))
+    error = assert_error(answer, 409, "conflict")
+    assert error["message"] == "meeting nope no longer exists: nothing was stored, preview again"
+    assert client.get("/api/events/ev1", headers=auth(event)).json()["version"] == version
 
 
 def test_the_fast_baseline_stays_available(api: tuple[TestClient, Event]) -> None:

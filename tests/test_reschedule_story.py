@@ -13,6 +13,7 @@ changed. What the optimiser moved is read from the server, not guessed.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,6 +130,9 @@ def test_the_reschedule_story(browser: Browser, site: tuple[str, EventState]) ->
                        b, { childList: true, characterData: true, subtree: true,
                             attributes: true }); }"""
     )
+    posted: list[dict[str, Any]] = []  # the bodies the console posts to /schedule
+    console.on("request", lambda r: posted.append(json.loads(r.post_data or "{}"))
+               if r.url.endswith("/schedule") else None)  # fmt: skip
     button.focus()
     console.keyboard.press("Enter")
     dialog = console.locator("#confirm")
@@ -165,6 +169,12 @@ def test_the_reschedule_story(browser: Browser, site: tuple[str, EventState]) ->
     assert moved, "the reschedule moved nothing"
     expect(notice).to_contain_text(f"Moved {len(moved)} meeting")
     assert int(said[1]) == len(moved)  # the preview told what the confirmation did
+    # Confirm stored the previewed plan itself (no second solve that could differ).
+    assert [body.get("preview") for body in posted] == [True, None], posted
+    plan = posted[1]["apply"]
+    assert {r["meeting_id"] for r in plan["meetings"]} == moved
+    assert all((after[r["meeting_id"]]["round"], after[r["meeting_id"]]["table"])
+               == (r["round"], r["table"]) for r in plan["meetings"])  # fmt: skip
     annas = sorted(
         m["round"] for m in after.values() if ANNA in m["side_a"] and m["status"] == "scheduled"
     )

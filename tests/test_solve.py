@@ -13,8 +13,9 @@ from collections.abc import Mapping
 import pytest
 
 from server.solve.breaks import KINDS, measure, person_breaks, violations
-from server.solve.cpsat import Options, solve
+from server.solve.cpsat import Options, most_placed, solve
 from server.solve.greedy import greedy
+from server.solve.options import Run
 from server.solve.precheck import precheck
 from server.solve.problem import Meeting, Person, Problem, ProblemError, Slot
 from server.solve.result import Progress, Status
@@ -203,6 +204,31 @@ def test_an_overloaded_person_is_named_and_one_meeting_stays_out() -> None:
         "at most 3 of the 4 meetings can be placed together",
     )
     assert result.breaks == 0 and result.status == Status.OPTIMAL
+
+
+def test_phase_a_asks_whether_all_fit_before_it_counts() -> None:
+    # From an empty start: every meeting fits, and that is proven at once.
+    problem = Problem(
+        slots(3, tables=1), people("a", "b", "c", "d"),
+        (meet("1", "a", "b"), meet("2", "c", "d", after=frozenset({"1"})), meet("3", "a", "d")),
+    )  # fmt: skip
+    schedule, most, proven = most_placed(Run(FAST), problem, ["1", "2", "3"], {}, 5.0)
+    assert (most, proven) == (3, True) and len(schedule) == 3
+    assert violations(problem, schedule) == []
+    # Three people who all meet each other need 3 slots and there are 2: each has 2
+    # requests in 2 free slots, so the pre-check finds no one overloaded; the solver
+    # proves that only 2 of the 3 fit.
+    chain = Problem(
+        slots(2, tables=3), people("a", "b", "c"),
+        (meet("1", "a", "b"), meet("2", "b", "c"), meet("3", "a", "c")),
+    )  # fmt: skip
+    assert not precheck(chain).impossible
+    schedule, most, proven = most_placed(Run(FAST), chain, ["1", "2", "3"], {}, 5.0)
+    assert (most, proven) == (2, True) and len(schedule) == 2
+    assert violations(chain, schedule) == []
+    result = solve(chain, FAST)
+    assert result.all_placeable is False and len(result.unplaced) == 1
+    assert "at most 2 of the 3 meetings can be placed together" in result.notes
 
 
 def test_a_meeting_without_a_common_slot_is_reported() -> None:

@@ -10,6 +10,7 @@ import argparse
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from server.core import printed
@@ -113,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also move the scheduled meetings of rounds not begun")  # fmt: skip
     sch.add_argument("--preview", action="store_true",
                      help="show what would change, store nothing")  # fmt: skip
+    sch.add_argument("--save-plan", type=Path, metavar="FILE",
+                     help="with --preview: write what it would store to FILE (JSON)")  # fmt: skip
+    sch.add_argument("--apply", type=Path, metavar="FILE",
+                     help="store a plan saved by --preview --save-plan, exactly as shown "
+                          "(no new solve; refused if its meetings changed since)")  # fmt: skip
     command("tokens", cmd_tokens, "Print the event's tokens and participant links.")
 
     pr = command("print", cmd_print, "Print agendas, table signs, badges or round sheets (PDF).")

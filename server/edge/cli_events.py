@@ -17,13 +17,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from tqdm import tqdm
 
 from server.core import exporter, import_sheets
 from server.core.errors import BadRequest
 from server.core.model import Event
 from server.core.state import EventState
-from server.edge import planning
+from server.edge import planning, schedule_plan
 from server.edge.cli_links import print_qr, warn_if_loopback
 from server.edge.embedded import redis_url_for
 from server.edge.service import Service
@@ -213,6 +214,10 @@ def cmd_schedule(args: argparse.Namespace) -> None:
         fairness=_fairness(args.fairness), reschedule=args.reschedule, preview=args.preview,
         progress=progress,
     )  # fmt: skip
+    if args.save_plan is not None and not args.preview:
+        raise BadRequest("--save-plan needs --preview: it saves what the preview would store")
+    if args.apply is not None:
+        options = planning.ScheduleOptions(apply=schedule_plan.read_plan(args.apply))
     outcomes: list[planning.ScheduleOutcome] = []
 
     async def work(service: Service) -> None:
@@ -226,6 +231,9 @@ def cmd_schedule(args: argparse.Namespace) -> None:
     outcome = outcomes[0]
     for line in planning.describe(outcome, preview=args.preview):
         print(line)
+    if args.save_plan is not None and outcome.plan is not None:
+        args.save_plan.write_bytes(orjson.dumps(outcome.plan, option=orjson.OPT_INDENT_2))
+        print(f"plan saved to {args.save_plan}: store it as shown with --apply {args.save_plan}")
     if outcome.unplaced and not outcome.placed:
         print("error: no meeting could be placed (the reasons are above)", file=sys.stderr)
         raise SystemExit(1)

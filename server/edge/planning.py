@@ -20,7 +20,7 @@ from server.core.importer import Progress
 from server.core.model import Meeting, MeetingStatus, Record, Round
 from server.core.state import Change, ChangeRecord, EventState, state_from_records
 from server.demo import sample
-from server.edge import xlsx
+from server.edge import schedule_plan, xlsx
 from server.edge.service import Service, mint
 from server.solve import cpsat
 from server.solve import event as solve_event
@@ -52,6 +52,7 @@ class ScheduleOptions:
     fairness: int | None = 2
     reschedule: bool = False
     preview: bool = False  # compute and report, commit nothing
+    apply: schedule_plan.Plan | None = None  # store a preview's plan as shown, no solving
     # Rounds whose seating began before this instant take no meetings; None: now. The
     # sample conference is planned as of before its first round, which starts at once.
     as_of_ms: int | None = None
@@ -86,6 +87,8 @@ class ScheduleOutcome:
     people_changed: int  # participants whose agenda changes
     breaks_before: int  # idle breaks in the event before and after
     breaks_after: int
+    plan: dict[str, Any] | None = None  # a preview's plan, to apply as shown
+    applied: bool = False  # a previewed plan was applied (no solving)
 
 
 def parse_import(
@@ -174,7 +177,10 @@ async def run_scheduler(
     places is unchanged and the rules still hold, else `Conflict` (nothing stored)."""
     options = options or ScheduleOptions()
     base = await service.state(event_id)
-    if options.fast:
+    if options.apply is not None:
+        placed, solved = schedule_plan.planned(base, options.apply), None
+        unplaced = tuple(scheduler.Unplaced(*u) for u in schedule_plan.left_out(base, placed))
+    elif options.fast:
         result = scheduler.schedule(base)
         placed, unplaced, solved = result.placed, result.unplaced, None
     else:
@@ -196,7 +202,7 @@ async def run_scheduler(
     after = sum(idle.breaks_of(after_state).values())
 
     def decide(state: EventState) -> Change:
-        if options.fast and state.version != base.version:
+        if options.fast and options.apply is None and state.version != base.version:
             return Change(upserts=scheduler.schedule(state).placed)
         if state.version != base.version:
             changed = [m.id for m in placed if state.meetings.get(m.id) != base.meetings[m.id]]
@@ -213,9 +219,12 @@ async def run_scheduler(
 
     record = None
     if not options.preview and placed:
-        args = {"optimiser": not options.fast, "reschedule": options.reschedule}
+        args = {"optimiser": not options.fast, "reschedule": options.reschedule,
+                "plan": options.apply is not None}  # fmt: skip
         record = await service.execute(event_id, "schedule", decide, actor=actor, args=args)
-    return ScheduleOutcome(placed, unplaced, record, solved, moved, len(people), before, after)
+    plan = schedule_plan.plan_of(base, placed) if options.preview else None
+    return ScheduleOutcome(placed, unplaced, record, solved, moved, len(people), before, after,
+                           plan, options.apply is not None)  # fmt: skip
 
 
 async def create_sample_event(
@@ -287,8 +296,9 @@ def _grouped(reasons: list[str]) -> list[str]:
 def summary(outcome: ScheduleOutcome) -> dict[str, Any]:
     """The outcome as plain data (the HTTP answer, `describe`'s source)."""
     solved = outcome.solved
+    method = "plan" if outcome.applied else "baseline" if solved is None else "optimiser"
     out: dict[str, Any] = {
-        "method": "baseline" if solved is None else "optimiser",
+        "method": method,
         "placed": len(outcome.placed) - len(outcome.moved),
         "moved": len(outcome.moved),
         "people_changed": outcome.people_changed,
@@ -317,6 +327,8 @@ def summary(outcome: ScheduleOutcome) -> dict[str, Any]:
             "seconds": round(solved.seconds, 2),
             "notes": list(solved.notes),
         }
+    if outcome.plan is not None:
+        out["plan"] = outcome.plan
     return out
 
 
@@ -344,40 +356,11 @@ def describe(outcome: ScheduleOutcome, *, preview: bool = False) -> list[str]:
             idle_line += f"; fairness: at most {s['spread']} apart (bound {bound}, {kept})"
         lines.append(idle_line)
         lines += [f"note: {n}" for n in s["notes"]]
+    elif s["method"] == "plan":
+        lines.append(idle_line + " (the previewed schedule, as shown)")
     else:
         lines.append(idle_line + " (baseline scheduler: not minimised)")
     lines += [f"  {reason}" for reason in _grouped([u["reason"] for u in s["unplaced"]])]
     if preview:
         lines.append("preview only: nothing was stored")
     return lines
-
-
-def schedule_options(body: dict[str, Any]) -> ScheduleOptions:
-    """`ScheduleOptions` from an HTTP body; BadRequest names the first wrong field."""
-    known = {"fast", "time_limit_s", "seed", "workers", "fairness", "reschedule", "preview"}
-    unknown = sorted(set(body) - known)
-    if unknown:
-        raise BadRequest(
-            f"unknown schedule option {unknown[0]!r}; known: {', '.join(sorted(known))}"
-        )
-    out: dict[str, Any] = {}
-    for name in ("fast", "reschedule", "preview"):
-        if name in body:
-            if not isinstance(body[name], bool):
-                raise BadRequest(f"{name} must be true or false, not {body[name]!r}")
-            out[name] = body[name]
-    if "time_limit_s" in body:
-        limit = body["time_limit_s"]
-        if isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 < limit <= 600:
-            raise BadRequest(f"time_limit_s must be a number of seconds in (0, 600], not {limit!r}")
-        out["time_limit_s"] = float(limit)
-    for name, low in (("seed", 0), ("workers", 0), ("fairness", 0)):
-        if name in body:
-            value = body[name]
-            if name == "fairness" and value is None:
-                out[name] = None
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise BadRequest(f"{name} must be a whole number ≥ {low}, not {value!r}")
-            out[name] = value
-    return ScheduleOptions(**out)

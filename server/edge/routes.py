@@ -31,7 +31,7 @@ from server.core.idempotency import request_id
 from server.core.printed import PrintOptions
 from server.core.state import EventState
 from server.core.views import Audience, snapshot
-from server.edge import metrics, planning, xlsx
+from server.edge import metrics, planning, schedule_request, xlsx
 from server.edge.auth import request_token, require_moderator
 from server.edge.http_errors import error_response
 from server.edge.printing import participant_ids, pdf_filename, render_pdf, round_number
@@ -235,7 +235,7 @@ async def schedule(request: Request) -> Response:
     time_limit_s, seed, fairness (int or null), reschedule, preview."""
     event_id = request.path_params["event_id"]
     await _moderated_state(request)
-    options = planning.schedule_options(await _json_body(request))
+    options = schedule_request.schedule_options(await _json_body(request))
     outcome = await planning.run_scheduler(
         _service(request), event_id, actor="moderator:http", options=options
     )

@@ -42,13 +42,17 @@ class Run:
         return max(0.0, self.options.time_limit_s - self.spent)
 
     def solve(
-        self, model: Model, limit: float, report: bool
+        self, model: Model, limit: float, report: bool, core: bool = True
     ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+        """Solve `model` within `limit` seconds; with `core`, on `subsolvers` (for the
+        breaks), else on CP-SAT's default portfolio (counting placed meetings: the
+        core-guided worker does not use a bound on the count given as a constraint)."""
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.01, limit)
         solver.parameters.random_seed = self.options.seed
         solver.parameters.num_workers = self.options.workers
-        solver.parameters.subsolvers.extend(subsolvers(self.options.workers))
+        if core:
+            solver.parameters.subsolvers.extend(subsolvers(self.options.workers))
         callback = _Callback(self.options.progress) if report and self.options.progress else None
         status = solver.solve(model.cp, callback)
         self.spent += solver.wall_time

@@ -49,7 +49,7 @@ const en = {
   reoptimiseAria: "Re-optimise later {round}s: preview moving meetings of {round}s not begun to close idle gaps",
   optimising: "Optimising…",
   optimisingPreview: "Optimising (up to {s} s): nothing changes until you confirm…",
-  optimisingStore: "Optimising and storing the new schedule…",
+  optimisingStore: "Storing the previewed schedule…",
   // Walk-in
   personA: "Person A",
   personB: "Person B",
@@ -284,7 +284,7 @@ const de: Record<ModKey, string> = {
   reoptimiseAria: "Restplan neu optimieren: Vorschau, wie Termine noch nicht begonnener Zeiten Leerlauf-Lücken schließen",
   optimising: "Optimiere…",
   optimisingPreview: "Optimiere (bis zu {s} s): nichts ändert sich, bis Sie bestätigen…",
-  optimisingStore: "Optimiere und speichere den neuen Plan…",
+  optimisingStore: "Speichere den gezeigten Plan…",
   personA: "Person A",
   personB: "Person B",
   typeName: "{label}: Namen eingeben…",

@@ -166,11 +166,18 @@ function moveLines(a: ScheduleAnswer, t: ModT, shown = 5): string[] {
   return lines;
 }
 
+/** What a preview would store, to post back as `{"apply": plan}` (docs/api.md). */
+export interface SchedulePlan {
+  version: number;
+  meetings: { meeting_id: string; round: number; table: number; was: string }[];
+}
+
 export interface ScheduleAnswer {
   ok: true;
   version: number | null;
   preview: boolean;
-  method: "optimiser" | "baseline";
+  method: "optimiser" | "baseline" | "plan";
+  plan?: SchedulePlan;
   placed: number;
   moved: number;
   people_changed: number;

@@ -1,12 +1,13 @@
 /** Re-optimise the later rounds (issue #11 item 4: after a wave of cancellations): the
  * optimiser moves scheduled meetings of rounds not begun, never fixed ones, to close idle
  * gaps, and places waiting requests. A preview first (`POST …/schedule` with `preview`,
- * nothing stored), in the confirm dialog; Confirm runs the same options for real. The
- * server pushes the commit to every phone and hall screen. */
+ * nothing stored), in the confirm dialog; Confirm stores that very plan (`{"apply":
+ * plan}`: no second solve, so what was read is what is stored; a conflict if the event
+ * changed under it). The server pushes the commit to every phone and hall screen. */
 import { h } from "../ui/dom";
 import type { Ctx } from "./ctx";
 import type { ModT } from "./i18n";
-import { formatSchedulePreview, formatScheduleResult, httpErrorText, scheduleChanges, type ScheduleAnswer } from "./logic";
+import { formatSchedulePreview, formatScheduleResult, httpErrorText, scheduleChanges, type ScheduleAnswer, type SchedulePlan } from "./logic";
 
 /** What the console asks the optimiser for: later rounds may move, at most 10 s. */
 export const RESCHEDULE_OPTIONS = { reschedule: true, time_limit_s: 10 } as const;
@@ -55,11 +56,12 @@ export function rescheduleButton(ctx: Ctx, call: ScheduleCall): HTMLButtonElemen
     button.textContent = on ? t("optimising") : LABEL;
     button.setAttribute("aria-busy", String(on));
   };
-  async function optimise(preview: boolean): Promise<ScheduleAnswer | null> {
+  /** The preview (`plan` undefined), or storing the plan it gave. */
+  async function optimise(plan?: SchedulePlan): Promise<ScheduleAnswer | null> {
     working(true);
-    ctx.notice(preview ? t("optimisingPreview", { s: RESCHEDULE_OPTIONS.time_limit_s }) : t("optimisingStore"));
+    ctx.notice(plan === undefined ? t("optimisingPreview", { s: RESCHEDULE_OPTIONS.time_limit_s }) : t("optimisingStore"));
     try {
-      return await call({ ...RESCHEDULE_OPTIONS, ...(preview ? { preview: true } : {}) });
+      return await call(plan === undefined ? { ...RESCHEDULE_OPTIONS, preview: true } : { apply: plan });
     } catch (err) {
       ctx.notice(`${LABEL}: ${err instanceof Error ? err.message : String(err)}`, true);
       return null;
@@ -69,13 +71,14 @@ export function rescheduleButton(ctx: Ctx, call: ScheduleCall): HTMLButtonElemen
   }
   async function preview(): Promise<void> {
     if (busy) return;
-    const answer = await optimise(true);
+    const answer = await optimise();
     if (answer === null) return;
     ctx.notice("");
     const lines = formatSchedulePreview(answer, t);
-    if (!scheduleChanges(answer)) return ctx.confirmText(TITLE, lines, null);
+    const plan = answer.plan;
+    if (!scheduleChanges(answer) || plan === undefined) return ctx.confirmText(TITLE, lines, null);
     ctx.confirmText(TITLE, lines, async () => {
-      const done = await optimise(false);
+      const done = await optimise(plan);
       if (done !== null) ctx.notice(formatScheduleResult(done, t));
     });
   }
