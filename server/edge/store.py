@@ -226,19 +226,18 @@ class Store:
         return node
 
     async def _durable(self, keys: list[str], args: list[Any]) -> Any:
-        """The commit script, then WAIT on the same connection (one pipeline, to the
-        event's master): a written change counts only once `wait_replicas` replicas have
-        it. EVAL, not EVALSHA: a replica promoted by a failover has no scripts loaded."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.eval(self._commit_text, len(keys), *keys, *args)
-            if isinstance(self.redis, RedisCluster):
-                node = await self._master_of(keys[0])
-                pipe.execute_command(
-                    "WAIT", self.wait_replicas, self.wait_timeout_ms, target_nodes=node
-                )
-            else:
-                pipe.execute_command("WAIT", self.wait_replicas, self.wait_timeout_ms)
-            reply, acked = await pipe.execute()
+        """The commit script, then WAIT on the same connection (WAIT counts the writes of
+        its own connection): a written change counts only once `wait_replicas` replicas
+        have it. EVAL, not EVALSHA: a replica promoted by a failover has no scripts."""
+        script = ("EVAL", self._commit_text, len(keys), *keys, *args)
+        wait = ("WAIT", self.wait_replicas, self.wait_timeout_ms)
+        if isinstance(self.redis, RedisCluster):
+            reply, acked = await self._on_master(keys[0], script, wait)
+        else:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.execute_command(*script)
+                pipe.execute_command(*wait)
+                reply, acked = await pipe.execute()
         if reply[0] == b"ok" and int(acked) < self.wait_replicas:
             raise Unavailable(
                 f"the change reached {int(acked)} of {self.wait_replicas} Redis replicas "
@@ -246,6 +245,22 @@ class Store:
                 "be applied: send the command again with the same request id"
             )
         return reply
+
+    async def _on_master(self, key: str, *commands: tuple[Any, ...]) -> list[Any]:
+        """Run commands back to back on one connection to `key`'s master. Not a cluster
+        pipeline: redis-py's answer to a dead node in one is to close every connection
+        of the client, under the feet of this process's other calls (a transaction then
+        failed with AttributeError instead of a connection error)."""
+        node = await self._master_of(key)
+        conn = node.acquire_connection()
+        try:
+            await conn.send_packed_command(conn.pack_commands(commands))
+            return [await conn.read_response() for _ in commands]
+        except BaseException:
+            await conn.disconnect()  # half read: it must not serve anyone else
+            raise
+        finally:
+            node.release(conn)
 
     @redis_call
     async def receipt(self, event_id: str, epoch: str, request_id: str) -> Receipt | None:
