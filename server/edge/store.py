@@ -12,7 +12,8 @@ commit runs on a single Redis Cluster shard):
     mb:events              set    ids of all events (outside any tag; maintained best effort)
 
 On a Redis Cluster (server/edge/redis_client.py) an event's keys sit on one shard, so its
-commit script and its MULTI/EXEC reads stay within one slot; `mb:events` is one key on
+commit script and its read scripts (a snapshot, the changes after a version: atomic reads,
+as scripts rather than MULTI/EXEC) stay within one slot; `mb:events` is one key on
 one shard of its own choosing, written by a command of its own after the event's script,
 never in a script or transaction with an event's keys. Stream following is one blocking
 XREAD per event (server/edge/feed.py), which the cluster client sends to the event's shard.
@@ -127,6 +128,11 @@ class Store:
         self._commit = client.register_script(self._commit_text)
         self._create = client.register_script(_script("create"))
         self._renew = client.register_script(_script("renew"))
+        # Reads at one instant as scripts, not MULTI/EXEC: redis-py's asyncio cluster client
+        # runs each command queued in a transaction in a thread of its own and waits for
+        # it, blocking the event loop (a load took 16 ms instead of 0.8).
+        self._snapshot = client.register_script(_script("snapshot"))
+        self._changes = client.register_script(_script("changes"))
 
     @redis_call
     async def ping(self) -> bool:
@@ -165,19 +171,16 @@ class Store:
 
     @redis_call
     async def load(self, event_id: str) -> EventState:
-        """A consistent snapshot of the whole event (one MULTI/EXEC)."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hmget(meta_key(event_id), ["epoch", "version"])
-            for kind in KINDS:
-                pipe.hgetall(records_key(event_id, kind))
-            replies: list[Any] = await pipe.execute()
+        """A consistent snapshot of the whole event (one script: atomic, one round trip)."""
+        keys = [meta_key(event_id)] + [records_key(event_id, kind) for kind in KINDS]
+        replies: list[Any] = await self._snapshot(keys=keys)
         epoch, version = replies[0]
         if epoch is None:
             raise EventNotFound(f"there is no event {event_id!r}")
         state = EventState(epoch.decode(), int(version))
         records: list[Record] = []
-        for kind, fields in zip(KINDS, replies[1:], strict=True):
-            records.extend(codec.unpack_record(kind, raw) for raw in fields.values())
+        for kind, flat in zip(KINDS, replies[1:], strict=True):  # field, value, field, ...
+            records.extend(codec.unpack_record(kind, raw) for raw in flat[1::2])
         state.apply(Change(upserts=tuple(records)))
         return state
 
@@ -297,14 +300,16 @@ class Store:
         self, event_id: str, version: int, *, limit: int | None = None
     ) -> ChangeLog:
         """The event's position and its change records after `version`, read atomically."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hmget(meta_key(event_id), ["epoch", "version"])
-            pipe.xrange(changes_key(event_id), min=f"{version + 1}-0", max="+", count=limit)
-            (epoch, current), entries = await pipe.execute()
+        keys = [meta_key(event_id), changes_key(event_id)]
+        reply: Any = await self._changes(
+            keys=keys, args=[f"{version + 1}-0", "" if limit is None else limit]
+        )
+        (epoch, current), entries = reply
         if epoch is None:
             raise EventNotFound(f"there is no event {event_id!r}")
-        records = [
-            codec.change_record_from_plain(codec.unpack(fields[b"r"])) for _id, fields in entries
+        records = [  # each entry: id, [b"r", record]
+            codec.change_record_from_plain(codec.unpack(fields[fields.index(b"r") + 1]))
+            for _id, fields in entries
         ]
         return ChangeLog(epoch.decode(), int(current), records)
 
