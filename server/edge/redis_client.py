@@ -10,7 +10,7 @@ and resharding). Every component takes its client from `redis_client`: the serve
 (server/edge/app.py), the command line (server/edge/cli_events.py), the benchmarks.
 
 Every key of one event carries the event's hash tag (server/edge/store.py), so what one
-event needs (its commit script, its MULTI/EXEC reads, its stream) runs on one shard.
+event needs (its commit script, its read scripts, its stream) runs on one shard.
 """
 
 from __future__ import annotations
