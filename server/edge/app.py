@@ -7,9 +7,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, Final
 
-import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -23,28 +20,11 @@ from server.edge.pages import page_routes
 from server.edge.service import Service
 from server.edge.settings import Settings
 from server.edge.sockets import ASGI_MAX_FRAME_BYTES, ws_endpoint
-from server.edge.store import Store
+from server.edge.store import store_for
 from server.edge.tasks import STOP_TIMEOUT_S
 from server.edge.timekeeper import Timekeeper
 from server.edge.wsserver import LeanWebSocket
 from server.wire.protocol import MAX_CLIENT_MESSAGE_BYTES
-
-# A call into Redis retries connection failures briefly (a blip, a fast restart) and then
-# answers `unavailable` (server/edge/faults.py): a request waits well under a second for that,
-# not the client library's default of several, while it holds the event's lock.
-REDIS_RETRIES: Final = 3
-REDIS_BACKOFF: Final = ExponentialWithJitterBackoff(cap=0.25, base=0.05)
-# An unreachable host (no answer at all, not even a refusal) counts as down after this.
-REDIS_CONNECT_TIMEOUT_S: Final = 2.0
-
-
-def redis_client(url: str) -> aioredis.Redis:
-    return aioredis.from_url(
-        url,
-        retry=Retry(REDIS_BACKOFF, REDIS_RETRIES),
-        socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S,
-    )
-
 
 # Connections the kernel queues before the server accepts them (phones reconnecting at
 # once after a Wi-Fi outage).
@@ -82,8 +62,9 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         log_secrets.install()  # uvicorn has configured its loggers by now
         with redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url:
-            client = redis_client(url)
-            service = Service(Store(client))
+            store = store_for(settings, url)
+            client = store.redis
+            service = Service(store)
             hub = Hub(service, idle_s=settings.feed_idle_s)
             hub.start_heartbeat(settings.ws_ping_interval_s)
             metrics.watch(hub)  # its connections, counted at each scrape of /metrics

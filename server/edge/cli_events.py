@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import redis.asyncio as aioredis
 from tqdm import tqdm
 
 from server.core import exporter, import_sheets
@@ -30,7 +29,7 @@ from server.edge.cli_links import print_qr, warn_if_loopback
 from server.edge.embedded import redis_url_for
 from server.edge.service import Service
 from server.edge.settings import Settings
-from server.edge.store import Store, check_event_id
+from server.edge.store import check_event_id, store_for
 from server.solve.result import Progress as SolveProgress
 
 
@@ -47,17 +46,17 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 @asynccontextmanager
-async def open_service(url: str) -> AsyncIterator[Service]:
-    client = aioredis.from_url(url)
+async def open_service(url: str, settings: Settings) -> AsyncIterator[Service]:
+    store = store_for(settings, url)
     try:
-        yield Service(Store(client))
+        yield Service(store)
     finally:
-        await client.aclose()
+        await store.redis.aclose()
 
 
 def with_service(settings: Settings, work: Callable[[Service], Coroutine[Any, Any, None]]) -> None:
     async def run(url: str) -> None:
-        async with open_service(url) as service:
+        async with open_service(url, settings) as service:
             await work(service)
 
     with redis_url_for(settings.redis_url, settings.data_dir, settings.appendfsync) as url:

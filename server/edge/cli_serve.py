@@ -153,7 +153,7 @@ def _launch(
         settings = dataclasses.replace(settings, redis_url=url)
 
         async def make() -> EventState:
-            async with open_service(url) as service:
+            async with open_service(url, settings) as service:
                 return await create(service)
 
         state = asyncio.run(make())

@@ -92,6 +92,10 @@ class EmbeddedRedis:
             "--port", "0",
             "--unixsocket", str(self.socket_path),
             "--unixsocketperm", "700",
+            # The listen backlog of the socket too: many feeds starting at once (phones
+            # of many events reconnecting) each open a connection; Redis's default (511)
+            # refused some of them as "not reachable" (scripts/bench_events.py).
+            "--tcp-backlog", "4096",
             "--dir", str(self.data_dir),
             "--appendonly", "yes",
             "--appendfsync", self.appendfsync,

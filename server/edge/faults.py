@@ -24,7 +24,18 @@ T = TypeVar("T")
 
 # Connection-level failures. BusyLoadingError is a ConnectionError; OSError covers what
 # the client lets through from its socket, and TimeoutError (asyncio's too) is an OSError.
-FAULTS: Final = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+# On a Redis Cluster, a shard failing over answers CLUSTERDOWN / TRYAGAIN, leaves its slots
+# uncovered, or redirects for longer than the client follows: the same passing state.
+FAULTS: Final = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    OSError,
+    redis.exceptions.ClusterError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.SlotNotCoveredError,
+    redis.exceptions.AskError,
+    redis.exceptions.ReadOnlyError,
+)
 LOADING: Final = "Redis is loading its data; try again in a few seconds"
 NOT_REACHABLE: Final = "Redis is not reachable; try again in a few seconds"
 

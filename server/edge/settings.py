@@ -16,6 +16,10 @@ class Settings:
     # None: start a private redis-server in `data_dir` (see server/edge/embedded.py).
     redis_url: str | None = None
     data_dir: Path = Path("data")
+    # A commit is acknowledged only once this many Redis replicas have it (WAIT); when they
+    # do not confirm it within redis_wait_timeout_ms the command answers `unavailable`.
+    redis_wait_replicas: int = 0
+    redis_wait_timeout_ms: int = 1000
     host: str = "127.0.0.1"
     port: int = 8000
     # Browser origins allowed to open the WebSocket; empty: same host as the request.
@@ -70,12 +74,24 @@ class Settings:
         log_format = get("LOG_FORMAT", "text").lower()
         if log_format not in ("text", "json"):
             raise InvalidSetting(f"MATCHBOARD_LOG_FORMAT must be text or json, not {log_format!r}")
+        wait_replicas = get("REDIS_WAIT_REPLICAS", "0")
+        if not wait_replicas.isdigit():
+            raise InvalidSetting(
+                f"MATCHBOARD_REDIS_WAIT_REPLICAS must be a whole number >= 0, not {wait_replicas!r}"
+            )
+        wait_ms = get("REDIS_WAIT_TIMEOUT_MS", "1000")
+        if not wait_ms.isdigit() or int(wait_ms) < 1:
+            raise InvalidSetting(
+                f"MATCHBOARD_REDIS_WAIT_TIMEOUT_MS must be a whole number >= 1, not {wait_ms!r}"
+            )
         origins = tuple(
             o.strip().rstrip("/") for o in get("ALLOWED_ORIGINS").split(",") if o.strip()
         )
         return cls(
             redis_url=get("REDIS_URL") or None,
             data_dir=Path(get("DATA_DIR", "data")),
+            redis_wait_replicas=int(wait_replicas),
+            redis_wait_timeout_ms=int(wait_ms),
             host=get("HOST", "127.0.0.1"),
             port=int(port),
             allowed_origins=origins,

@@ -9,7 +9,18 @@ commit runs on a single Redis Cluster shard):
     mb:{ev}:req:<epoch>:<request id>
                            string a committed request's receipt (msgpack), kept 24 h;
                            written by the commit that applied the request
-    mb:events              set    ids of all events (outside the tag; maintained best effort)
+    mb:events              set    ids of all events (outside any tag; maintained best effort)
+
+On a Redis Cluster (server/edge/redis_client.py) an event's keys sit on one shard, so its
+commit script and its read scripts (a snapshot, the changes after a version: atomic reads,
+as scripts rather than MULTI/EXEC) stay within one slot; `mb:events` is one key on
+one shard of its own choosing, written by a command of its own after the event's script,
+never in a script or transaction with an event's keys. Stream following is one blocking
+XREAD per event (server/edge/feed.py), which the cluster client sends to the event's shard.
+
+With `wait_replicas` > 0 a commit is acknowledged only once that many replicas have it
+(WAIT, on the connection that ran the script); otherwise it raises `Unavailable`, never a
+success that a failover could take back.
 
 Every call that talks to Redis is a `redis_call`: Redis down, timing out or loading its
 data raises `Unavailable` (server/edge/faults.py), never the client library's own errors.
@@ -21,10 +32,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
 
-import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 
 from server.core import codec
-from server.core.errors import EventNotFound
+from server.core.errors import EventNotFound, Unavailable
 from server.core.idempotency import RECEIPT_TTL_S, Receipt
 
 # check_event_id and EVENT_ID_RE live in server/core/model.py (pure); named here for store's users.
@@ -33,6 +44,8 @@ from server.core.model import KINDS, Record
 from server.core.model import check_event_id as check_event_id
 from server.core.state import Change, ChangeRecord, EventState
 from server.edge.faults import redis_call
+from server.edge.redis_client import RedisClient, redis_client
+from server.edge.settings import Settings
 
 EVENTS_KEY: Final = "mb:events"
 # Change records kept for resume and the audit log. An event of the reference size makes
@@ -94,12 +107,32 @@ def _script(name: str) -> str:
     return resources.files("server.edge").joinpath("lua", f"{name}.lua").read_text()
 
 
+def store_for(settings: Settings, url: str) -> Store:
+    """The store on the client for `url` (one Redis or a cluster), with the settings' WAIT."""
+    return Store(
+        redis_client(url),
+        wait_replicas=settings.redis_wait_replicas,
+        wait_timeout_ms=settings.redis_wait_timeout_ms,
+    )
+
+
 class Store:
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(
+        self, client: RedisClient, *, wait_replicas: int = 0, wait_timeout_ms: int = 1000
+    ) -> None:
         self.redis = client
-        self._commit = client.register_script(_script("commit"))
+        # A commit is acknowledged once this many replicas have it (0: when the master has it).
+        self.wait_replicas = wait_replicas
+        self.wait_timeout_ms = wait_timeout_ms
+        self._commit_text = _script("commit")
+        self._commit = client.register_script(self._commit_text)
         self._create = client.register_script(_script("create"))
         self._renew = client.register_script(_script("renew"))
+        # Reads at one instant as scripts, not MULTI/EXEC: redis-py's asyncio cluster client
+        # runs each command queued in a transaction in a thread of its own and waits for
+        # it, blocking the event loop (a load took 16 ms instead of 0.8).
+        self._snapshot = client.register_script(_script("snapshot"))
+        self._changes = client.register_script(_script("changes"))
 
     @redis_call
     async def ping(self) -> bool:
@@ -138,19 +171,16 @@ class Store:
 
     @redis_call
     async def load(self, event_id: str) -> EventState:
-        """A consistent snapshot of the whole event (one MULTI/EXEC)."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hmget(meta_key(event_id), ["epoch", "version"])
-            for kind in KINDS:
-                pipe.hgetall(records_key(event_id, kind))
-            replies: list[Any] = await pipe.execute()
+        """A consistent snapshot of the whole event (one script: atomic, one round trip)."""
+        keys = [meta_key(event_id)] + [records_key(event_id, kind) for kind in KINDS]
+        replies: list[Any] = await self._snapshot(keys=keys)
         epoch, version = replies[0]
         if epoch is None:
             raise EventNotFound(f"there is no event {event_id!r}")
         state = EventState(epoch.decode(), int(version))
         records: list[Record] = []
-        for kind, fields in zip(KINDS, replies[1:], strict=True):
-            records.extend(codec.unpack_record(kind, raw) for raw in fields.values())
+        for kind, flat in zip(KINDS, replies[1:], strict=True):  # field, value, field, ...
+            records.extend(codec.unpack_record(kind, raw) for raw in flat[1::2])
         state.apply(Change(upserts=tuple(records)))
         return state
 
@@ -175,7 +205,10 @@ class Store:
             args += [_KIND_INDEX[kind], key, b""]
         for rec in record.change.upserts:
             args += [_KIND_INDEX[rec.KIND], rec.key, codec.pack_record(rec)]
-        reply = await self._commit(keys=keys, args=args)
+        if self.wait_replicas:
+            reply = await self._durable(keys, args)
+        else:
+            reply = await self._commit(keys=keys, args=args)
         status = reply[0].decode()
         if status == "ok":
             return int(reply[1])
@@ -186,6 +219,51 @@ class Store:
         if status == "epoch":
             raise EpochChanged(f"event {event_id!r} was re-created")
         raise EventNotFound(f"there is no event {event_id!r}")
+
+    async def _master_of(self, key: str) -> ClusterNode:
+        """The master now serving `key`'s slot, as far as the cluster client knows."""
+        assert isinstance(self.redis, RedisCluster)
+        await self.redis.initialize()  # learns the slots once; nothing after that
+        node = self.redis.get_node_from_key(key)
+        assert node is not None  # a master, not a replica: there is always one
+        return node
+
+    async def _durable(self, keys: list[str], args: list[Any]) -> Any:
+        """The commit script, then WAIT on the same connection (WAIT counts the writes of
+        its own connection): a written change counts only once `wait_replicas` replicas
+        have it. EVAL, not EVALSHA: a replica promoted by a failover has no scripts."""
+        script = ("EVAL", self._commit_text, len(keys), *keys, *args)
+        wait = ("WAIT", self.wait_replicas, self.wait_timeout_ms)
+        if isinstance(self.redis, RedisCluster):
+            reply, acked = await self._on_master(keys[0], script, wait)
+        else:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.execute_command(*script)
+                pipe.execute_command(*wait)
+                reply, acked = await pipe.execute()
+        if reply[0] == b"ok" and int(acked) < self.wait_replicas:
+            raise Unavailable(
+                f"the change reached {int(acked)} of {self.wait_replicas} Redis replicas "
+                f"within {self.wait_timeout_ms} ms, so it is not confirmed; it may still "
+                "be applied: send the command again with the same request id"
+            )
+        return reply
+
+    async def _on_master(self, key: str, *commands: tuple[Any, ...]) -> list[Any]:
+        """Run commands back to back on one connection to `key`'s master. Not a cluster
+        pipeline: redis-py's answer to a dead node in one is to close every connection
+        of the client, under the feet of this process's other calls (a transaction then
+        failed with AttributeError instead of a connection error)."""
+        node = await self._master_of(key)
+        conn = node.acquire_connection()
+        try:
+            await conn.send_packed_command(conn.pack_commands(commands))
+            return [await conn.read_response() for _ in commands]
+        except BaseException:
+            await conn.disconnect()  # half read: it must not serve anyone else
+            raise
+        finally:
+            node.release(conn)
 
     @redis_call
     async def receipt(self, event_id: str, epoch: str, request_id: str) -> Receipt | None:
@@ -198,9 +276,18 @@ class Store:
         self, event_id: str, after_version: int, block_ms: int, *, count: int = 500
     ) -> list[ChangeRecord]:
         """Change records after `after_version`, waiting up to `block_ms` for the first."""
-        reply: Any = await self.redis.xread(
-            {changes_key(event_id): f"{after_version}-0"}, count=count, block=block_ms
-        )
+        key, position = changes_key(event_id), f"{after_version}-0"
+        reply: Any
+        if isinstance(self.redis, RedisCluster):
+            # XREAD's keys are "movable": to find the slot, redis-py would ask the server
+            # (COMMAND GETKEYS) before every read; naming the stream's master saves that
+            # round trip, and redis-py still follows a MOVED redirection.
+            reply = await self.redis.execute_command(
+                "XREAD", "COUNT", count, "BLOCK", block_ms, "STREAMS", key, position,
+                target_nodes=await self._master_of(key),
+            )  # fmt: skip
+        else:
+            reply = await self.redis.xread({key: position}, count=count, block=block_ms)
         if not reply:
             return []
         entries: list[tuple[bytes, dict[bytes, bytes]]] = reply[0][1]
@@ -213,14 +300,16 @@ class Store:
         self, event_id: str, version: int, *, limit: int | None = None
     ) -> ChangeLog:
         """The event's position and its change records after `version`, read atomically."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hmget(meta_key(event_id), ["epoch", "version"])
-            pipe.xrange(changes_key(event_id), min=f"{version + 1}-0", max="+", count=limit)
-            (epoch, current), entries = await pipe.execute()
+        keys = [meta_key(event_id), changes_key(event_id)]
+        reply: Any = await self._changes(
+            keys=keys, args=[f"{version + 1}-0", "" if limit is None else limit]
+        )
+        (epoch, current), entries = reply
         if epoch is None:
             raise EventNotFound(f"there is no event {event_id!r}")
-        records = [
-            codec.change_record_from_plain(codec.unpack(fields[b"r"])) for _id, fields in entries
+        records = [  # each entry: id, [b"r", record]
+            codec.change_record_from_plain(codec.unpack(fields[fields.index(b"r") + 1]))
+            for _id, fields in entries
         ]
         return ChangeLog(epoch.decode(), int(current), records)
 
