@@ -69,6 +69,29 @@ async def test_other_redis_errors_are_not_unavailable() -> None:
         await call()
 
 
+async def test_a_connection_closed_under_a_call_inside_redis_py_is_unavailable() -> None:
+    # What redis-py's cluster client does to a call in flight when another call met a dead
+    # node: it closed every connection, so the writer this one sends on is gone.
+    connection = aioredis.Connection()
+    assert connection._writer is None  # never connected, as after a disconnect
+
+    @faults.redis_call
+    async def call() -> None:
+        await connection._send_packed_command([b"PING"])
+
+    with pytest.raises(Unavailable) as caught:
+        await call()
+    assert isinstance(caught.value.__cause__, AttributeError)
+    assert "not reachable" in caught.value.message
+
+    @faults.redis_call
+    async def ours() -> None:  # an AttributeError of our own stays a bug
+        raise AttributeError("'NoneType' object has no attribute 'version'")
+
+    with pytest.raises(AttributeError):
+        await ours()
+
+
 async def create(url: str, event_id: str) -> EventState:
     client = aioredis.from_url(url)
     try:

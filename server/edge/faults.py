@@ -46,6 +46,19 @@ def unavailable(fault: BaseException) -> Unavailable:
     return Unavailable(LOADING if loading else NOT_REACHABLE)
 
 
+def closed_under_us(exc: AttributeError) -> bool:
+    """Whether `exc` is a connection closed by another task, inside redis-py: its asyncio
+    cluster client answers a dead node by closing every connection it holds, and a call
+    that was using one at that instant fails in redis-py's own code with AttributeError
+    ('NoneType' object has no attribute 'writelines'; seen in the failover test). An
+    AttributeError raised anywhere else is a bug and stays one."""
+    tb, last = exc.__traceback__, None
+    while tb is not None:
+        last, tb = tb, tb.tb_next
+    module = last.tb_frame.f_globals.get("__name__", "") if last is not None else ""
+    return isinstance(module, str) and module.startswith("redis.")
+
+
 def redis_call(call: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
     """Decorate a coroutine function that talks to Redis: faults raise `Unavailable`."""
 
@@ -56,6 +69,11 @@ def redis_call(call: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         except FAULTS as fault:
             metrics.redis_error(fault)
             raise unavailable(fault) from fault
+        except AttributeError as fault:
+            if not closed_under_us(fault):
+                raise
+            metrics.redis_error(fault)
+            raise Unavailable(NOT_REACHABLE) from fault
 
     return guarded
 
