@@ -4,6 +4,9 @@
   commands from the benchmark over a pipe: ("connect", targets), ("collect", (version,
   timeout_s)), ("close", None), ("exit", None). Each feed records, for every `update`, the
   pair (version, receive time in µs since the epoch) in a flat array, nothing else.
+- `stop_processes`, `run_bench`: shared by scripts/bench_fanout.py and bench_events.py:
+  stopping what a benchmark started, and running it so that Ctrl-C or SIGTERM stops
+  everything it started.
 - `limit_server`: the practical limit. A bare asyncio server (no framework) that does
   the WebSocket handshake with the sans-I/O `websockets.server.ServerProtocol`, sends a
   tiny welcome and snapshot, then on ("send", k) writes the k-th pre-encoded frame to
@@ -15,10 +18,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import resource
+import signal
+import subprocess
+import tempfile
 import time
 from array import array
+from collections.abc import Callable, Coroutine
 from multiprocessing.connection import Connection
-from typing import Any, Final
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any, Final, Protocol, TypeVar
 
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, WebSocketException
@@ -43,6 +52,68 @@ CONNECT_KWARGS: Final[dict[str, Any]] = {
 
 # A target: (url, event id, token, encoding value, instance index).
 Target = tuple[str, str, str, str, int]
+
+T = TypeVar("T")
+
+
+class Started(Protocol):
+    """What a benchmark started, in a temporary folder; `cleanup` stops all of it."""
+
+    def cleanup(self) -> None: ...
+
+
+R = TypeVar("R", bound=Started)
+
+
+def stop_processes(
+    servers: list[subprocess.Popen[bytes]], children: list[tuple[BaseProcess, Connection]]
+) -> None:
+    """Stop client processes (asked to exit, then killed) and server processes (SIGTERM,
+    then killed), all of them whatever state they are in; empties both lists."""
+    for _proc, pipe in children:
+        with contextlib.suppress(OSError):
+            pipe.send(("exit", None))
+    for proc in servers:
+        if proc.poll() is None:
+            proc.terminate()
+    for child, _pipe in children:
+        child.join(10)
+        if child.is_alive():
+            child.kill()
+            child.join(5)
+    for proc in servers:
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    servers.clear()
+    children.clear()
+
+
+def run_bench(
+    prefix: str, start: Callable[[Path], R], bench: Callable[[R], Coroutine[Any, Any, T]]
+) -> T:
+    """`bench(start(tmp))` in a temporary folder, everything it started stopped at the end;
+    Ctrl-C or SIGTERM stops what runs and exits with a line saying so."""
+    stopped: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        stopped.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        res = start(Path(tmp))
+        try:
+            return asyncio.run(bench(res))
+        except BaseException:
+            if stopped:  # whatever broke after the signal (the servers and Redis got it too)
+                raise SystemExit("interrupted: stopping everything the benchmark started") from None
+            raise
+        finally:
+            res.cleanup()
 
 
 def now_us() -> int:

@@ -27,15 +27,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import math
 import os
 import platform
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -44,7 +41,15 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from bench_common import Target, client_worker, now_us, raise_file_limit, rss_kb
+from bench_common import (
+    Target,
+    client_worker,
+    now_us,
+    raise_file_limit,
+    rss_kb,
+    run_bench,
+    stop_processes,
+)
 from bench_fanout import ask, start_child, start_servers, stats
 
 from server.core.model import Announcement, Record
@@ -72,27 +77,10 @@ class Resources:
     children: list[tuple[BaseProcess, Connection]] = field(default_factory=list)
 
     def stop_servers(self) -> None:
-        for proc in self.servers:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in self.servers:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-        self.servers.clear()
+        stop_processes(self.servers, [])
 
     def cleanup(self) -> None:
-        for _proc, pipe in self.children:
-            with contextlib.suppress(OSError):
-                pipe.send(("exit", None))
-        self.stop_servers()
-        for child, _pipe in self.children:
-            child.join(10)
-            if child.is_alive():
-                child.kill()
-                child.join(5)
+        stop_processes(self.servers, self.children)
         if self.single is not None:
             self.single.stop()
         if self.cluster is not None:
@@ -261,7 +249,8 @@ async def run_backend(
 
 async def bench(args: argparse.Namespace, res: Resources) -> dict[str, Any]:
     feeds = args.events * (args.devices + args.moderators)
-    workers = [start_child(res, client_worker) for _ in range(math.ceil(feeds / PER_PROCESS))]
+    processes = math.ceil(feeds / PER_PROCESS)
+    workers = [start_child(res.children, client_worker) for _ in range(processes)]
     out: dict[str, Any] = {"events": args.events, "devices": args.devices,
                            "moderators": args.moderators, "instances": args.instances,
                            "rounds": args.rounds}  # fmt: skip
@@ -306,24 +295,7 @@ def main() -> None:
     if min(args.events, args.devices, args.instances, args.rounds, args.rate) <= 0:
         raise SystemExit("--events, --devices, --instances and --rounds must be at least 1")
     raise_file_limit()
-    stopped: list[int] = []
-
-    def stop(signum: int, _frame: object) -> None:
-        stopped.append(signum)
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    with tempfile.TemporaryDirectory(prefix="mb-events-") as tmp:
-        res = Resources(Path(tmp))
-        try:
-            out = asyncio.run(bench(args, res))
-        except BaseException:
-            if stopped:
-                raise SystemExit("interrupted: stopping everything the benchmark started") from None
-            raise
-        finally:
-            res.cleanup()
+    out = run_bench("mb-events-", Resources, lambda res: bench(args, res))
     report(out)
 
 

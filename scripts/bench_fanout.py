@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import dataclasses
 import json
 import math
@@ -36,11 +35,9 @@ import multiprocessing
 import os
 import platform
 import random
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
@@ -57,6 +54,8 @@ from bench_common import (
     raise_file_limit,
     receive,
     rss_kb,
+    run_bench,
+    stop_processes,
 )
 
 from server.core import views
@@ -95,23 +94,7 @@ class Resources:
     children: list[tuple[BaseProcess, Connection]] = dataclasses.field(default_factory=list)
 
     def cleanup(self) -> None:
-        for _proc, pipe in self.children:
-            with contextlib.suppress(OSError):
-                pipe.send(("exit", None))
-        for proc in self.servers:
-            if proc.poll() is None:
-                proc.terminate()
-        for child, _pipe in self.children:
-            child.join(10)
-            if child.is_alive():
-                child.kill()
-                child.join(5)
-        for proc in self.servers:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        stop_processes(self.servers, self.children)
         if self.redis is not None:
             self.redis.stop()
 
@@ -137,13 +120,17 @@ def free_port() -> int:
         return port
 
 
-def start_child(res: Resources, target: Callable[..., None], *args: Any) -> Connection:
+def start_child(
+    children: list[tuple[BaseProcess, Connection]], target: Callable[..., None], *args: Any
+) -> Connection:
+    """A spawned child process running `target(*args, pipe)`, added to `children`; our
+    end of its pipe."""
     ctx = multiprocessing.get_context("spawn")
     ours, theirs = ctx.Pipe()
     proc = ctx.Process(target=target, args=(*args, theirs), daemon=True)
     proc.start()
     theirs.close()
-    res.children.append((proc, ours))
+    children.append((proc, ours))
     return ours
 
 
@@ -355,7 +342,7 @@ async def bench_limit(
         for k in range(args.updates)
     ]  # fmt: skip
     ports = [free_port() for _ in range(args.instances)]
-    servers = [start_child(res, limit_server, port, frames) for port in ports]
+    servers = [start_child(res.children, limit_server, port, frames) for port in ports]
     await ask(servers, None, READY_S)
     connect_s = await connect(workers, client_specs(None, args.clients, msgpack_share), ports)
     stamps: dict[tuple[int, int], int] = {}
@@ -373,9 +360,8 @@ async def bench_limit(
 
 async def bench(args: argparse.Namespace, res: Resources) -> dict[str, Any]:
     msgpack_share = parse_mix(args.encoding_mix)
-    workers = [
-        start_child(res, client_worker) for _ in range(math.ceil(args.clients / PER_PROCESS))
-    ]
+    processes = math.ceil(args.clients / PER_PROCESS)
+    workers = [start_child(res.children, client_worker) for _ in range(processes)]
     out: dict[str, Any] = {"clients": args.clients, "instances": args.instances,
                            "updates": args.updates}  # fmt: skip
     out["expected"] = args.clients * args.updates
@@ -431,24 +417,7 @@ def main() -> None:
     if args.clients < 1 or args.instances < 1 or args.updates < 1:
         raise SystemExit("--clients, --instances and --updates must be at least 1")
     raise_file_limit()
-    stopped: list[int] = []
-
-    def stop(signum: int, _frame: object) -> None:
-        stopped.append(signum)  # Ctrl-C, or SIGTERM: stop what runs, then clean up
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    with tempfile.TemporaryDirectory(prefix="mb-bench-") as tmp:
-        res = Resources(Path(tmp))
-        try:
-            out = asyncio.run(bench(args, res))
-        except BaseException:
-            if stopped:  # whatever broke after the signal (the servers and Redis got it too)
-                raise SystemExit("interrupted: stopping everything the benchmark started") from None
-            raise
-        finally:
-            res.cleanup()
+    out = run_bench("mb-bench-", Resources, lambda res: bench(args, res))
     report(out, parse_mix(args.encoding_mix))
 
 

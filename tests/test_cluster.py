@@ -29,7 +29,7 @@ from server.edge.settings import Settings
 from server.edge.store import Store, meta_key
 from server.wire.protocol import Role
 from tests.factory import small_event_records, upserting
-from tests.test_redis_regression import attach
+from tests.test_redis_regression import Recorder, attach
 
 WAIT_S = 10.0
 DATA = Path(__file__).parent / "data"
@@ -60,6 +60,16 @@ def test_the_wait_settings_are_read_and_checked() -> None:
     for name, value in (("REDIS_WAIT_REPLICAS", "-1"), ("REDIS_WAIT_TIMEOUT_MS", "0")):
         with pytest.raises(InvalidSetting, match=f"MATCHBOARD_{name}"):
             Settings.from_env({f"MATCHBOARD_{name}": value})
+
+
+async def each_updated(halls: list[Recorder]) -> None:
+    """Until every recorder has an update (the feed offers no event to await: polling,
+    bounded by WAIT_S)."""
+    async with asyncio.timeout(WAIT_S):
+        while True:
+            if all(any(m["type"] == "update" for m in h.messages) for h in halls):
+                return
+            await asyncio.sleep(0.02)
 
 
 async def make_event(service: Service, event_id: str) -> None:
@@ -95,11 +105,7 @@ async def test_one_process_follows_events_on_every_shard(
         for n, event_id in enumerate(ids):
             note = Announcement(f"a{n}", f"note {n}")
             await service.execute(event_id, "announce", upserting(note), actor="t")
-        async with asyncio.timeout(WAIT_S):  # bounds the wait only
-            while True:  # the feed offers no event to await: polling
-                if all(any(m["type"] == "update" for m in h.messages) for h in halls):
-                    break
-                await asyncio.sleep(0.02)
+        await each_updated(halls)
         for n, hall in enumerate(halls):
             update = next(m for m in hall.messages if m["type"] == "update")
             assert update["version"] == 2
@@ -180,11 +186,7 @@ async def test_one_process_follows_more_events_than_the_clients_default_pool(
         for event_id in ids:
             note = Announcement("a1", "note")
             await service.execute(event_id, "announce", upserting(note), actor="t")
-        async with asyncio.timeout(WAIT_S):  # bounds the wait only
-            while True:  # the feed offers no event to await: polling
-                if all(any(m["type"] == "update" for m in h.messages) for h in halls):
-                    break
-                await asyncio.sleep(0.05)
+        await each_updated(halls)
     finally:
         await hub.stop()
         await hub.service.store.redis.aclose()
